@@ -1,0 +1,61 @@
+package io.mailflow.emit;
+
+import io.mailflow.app.MailflowConfig;
+import io.mailflow.avro.ConnectorAlert;
+import io.mailflow.avro.ConnectorStats;
+import io.mailflow.avro.DeadLetter;
+import io.mailflow.avro.DelayNotice;
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.NonDeliveryReport;
+import io.mailflow.serde.SpecificAvroSerde;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * All of mailflow's topics and their serdes, configured in one place. Keys are plain strings
+ * (message key for traces and NDRs, connector for alerts and stats) so any consumer can read
+ * them; values are Avro in the Confluent wire format.
+ */
+public final class Topics {
+    private final Map<String, Object> serdeConfig;
+    public final Topic<String, MessageTrace> traces;
+    public final Topic<String, ConnectorAlert> alerts;
+    public final Topic<String, NonDeliveryReport> ndr;
+    public final Topic<String, DelayNotice> delays;
+    public final Topic<String, ConnectorStats> connectorStats;
+    public final Topic<String, DeadLetter> deadLetters;
+
+    public Topics(final MailflowConfig config) {
+        this.serdeConfig = new HashMap<>(config.kafkaProperties());
+        this.traces = topic(config.get("mailflow.topic.traces"), MessageTrace.class);
+        this.alerts = topic(config.get("mailflow.topic.alerts"), ConnectorAlert.class);
+        this.ndr = topic(config.get("mailflow.topic.ndr"), NonDeliveryReport.class);
+        this.delays = topic(config.get("mailflow.topic.delays"), DelayNotice.class);
+        this.connectorStats = topic(config.get("mailflow.topic.connector-stats"), ConnectorStats.class);
+        this.deadLetters = topic(config.get("mailflow.topic.dead-letters"), DeadLetter.class);
+    }
+
+    /** The output and input topics, in the order users read about them. */
+    public List<Topic<String, ? extends SpecificRecord>> all() {
+        return List.of(traces, alerts, ndr, delays, connectorStats, deadLetters);
+    }
+
+    /** A value serde for any Avro record, configured like the topics' serdes (for internal topics and stores). */
+    public <T extends SpecificRecord> Serde<T> avro(final Class<T> type) {
+        final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+        serde.configure(serdeConfig, false);
+        return serde;
+    }
+
+    public Map<String, Object> serdeConfig() {
+        return serdeConfig;
+    }
+
+    private <T extends SpecificRecord> Topic<String, T> topic(final String name, final Class<T> type) {
+        return new Topic<>(name, Serdes.String(), avro(type));
+    }
+}
