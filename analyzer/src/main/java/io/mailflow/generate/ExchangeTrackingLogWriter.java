@@ -27,7 +27,8 @@ import org.apache.commons.csv.QuoteMode;
  * Writes Exchange 2013+ message tracking logs (MSGTRK*.LOG): the {@code #Software} ...
  * {@code #Fields} header, then one CSV line per event with CRLF line ends. Records of one
  * message that share an event, time and connector become one line with the recipients and
- * their statuses {@code ;}-joined in the same order, as Exchange writes them. One file per
+ * their statuses {@code ;}-joined in the same order, as Exchange writes them (FAIL lines stay
+ * one per recipient). One file per
  * server that logs events.
  */
 public final class ExchangeTrackingLogWriter implements TraceSink {
@@ -77,9 +78,13 @@ public final class ExchangeTrackingLogWriter implements TraceSink {
         line.add(trace);
     }
 
-    /** Exchange logs one line per event of a message; recipients of one attempt share it. */
+    /**
+     * Exchange logs one line per event of a message; recipients of one attempt share it. FAIL
+     * lines stay one per recipient: their texts carry ';' themselves ("QUEUE.Expired; message
+     * expired"), which a ';'-joined status list could not keep apart.
+     */
     private static boolean sameLine(final MessageTrace a, final MessageTrace b) {
-        return a.getEventTime().equals(b.getEventTime()) && a.getEventType() == b.getEventType()
+        return a.getEventType() != EventType.FAIL && a.getEventTime().equals(b.getEventTime()) && a.getEventType() == b.getEventType()
             && Objects.equals(a.getInternalMessageId(), b.getInternalMessageId())
             && Objects.equals(a.getSourceServer(), b.getSourceServer())
             && Objects.equals(a.getConnectorId(), b.getConnectorId())

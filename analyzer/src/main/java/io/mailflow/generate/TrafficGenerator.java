@@ -161,7 +161,9 @@ public final class TrafficGenerator {
         Reply delivered = null;
         for (final String recipient : m.pending) {
             if (random.nextDouble() < settings.permanentRate()) {
-                final PermanentFailure failure = random.nextInt(5) == 0 ? PermanentFailure.POLICY_REJECTION : PermanentFailure.UNKNOWN_RECIPIENT;
+                // mailboxes only reject unknown users; remote servers also refuse by policy
+                final PermanentFailure failure = !m.connector.local() && random.nextInt(5) == 0
+                    ? PermanentFailure.POLICY_REJECTION : PermanentFailure.UNKNOWN_RECIPIENT;
                 summary.permanentFailure();
                 emit(sink, m, recipient, now, dialect.rejected(m, recipient, failure));
             } else {
