@@ -98,6 +98,10 @@ public final class EmbeddedRuntime implements AutoCloseable {
         return topics;
     }
 
+    public org.apache.kafka.streams.KafkaStreams.State analyzerState() {
+        return analyzer.state();
+    }
+
     public String bootstrapServers() {
         return kafka.bootstrapServers();
     }

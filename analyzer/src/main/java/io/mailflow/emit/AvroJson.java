@@ -43,7 +43,7 @@ public final class AvroJson {
             return;
         }
         switch (schema.getType()) {
-            case UNION -> write(gen, schema.getTypes().get(GenericData.get().resolveUnion(schema, value)), value);
+            case UNION -> write(gen, branchOf(schema, value), value);
             case RECORD -> {
                 final IndexedRecord record = (IndexedRecord) value;
                 gen.writeStartObject();
@@ -76,6 +76,18 @@ public final class AvroJson {
             case FIXED -> gen.writeString(HexFormat.of().formatHex(((GenericData.Fixed) value).bytes()));
             default -> gen.writeString(value.toString()); // STRING, ENUM
         }
+    }
+
+    /** The branch of a union a non-null value belongs to; ours are all [null, X], which needs no lookup. */
+    private static Schema branchOf(final Schema union, final Object value) {
+        final java.util.List<Schema> types = union.getTypes();
+        if (types.size() == 2 && types.get(0).getType() == Schema.Type.NULL) {
+            return types.get(1);
+        }
+        if (types.size() == 2 && types.get(1).getType() == Schema.Type.NULL) {
+            return types.get(0);
+        }
+        return types.get(org.apache.avro.specific.SpecificData.get().resolveUnion(union, value));
     }
 
     private static void writeLong(final JsonGenerator gen, final LogicalType logical, final Object value) throws IOException {
