@@ -40,11 +40,16 @@ public final class TraceTopics {
 
     /** A producer of trace records with the configured Avro serde: batched, idempotent, acks=all. */
     public static Producer<String, MessageTrace> producer(final MailflowConfig config) {
+        return producer(config, 20);
+    }
+
+    /** As {@link #producer(MailflowConfig)}, with the batching delay given (small for live traffic). */
+    public static Producer<String, MessageTrace> producer(final MailflowConfig config, final int lingerMs) {
         final Map<String, Object> props = new java.util.HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.require("bootstrap.servers"));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "mailflow-generate");
         final Topics topics = new Topics(config);
