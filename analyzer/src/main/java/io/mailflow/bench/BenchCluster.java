@@ -25,24 +25,30 @@ final class BenchCluster implements AutoCloseable {
     private final String bootstrapServers;
     private final String prefix;
     private final int partitions;
+    private final Map<String, String> settings;
     private final Admin admin;
 
-    private BenchCluster(final EmbeddedKafka embedded, final String bootstrapServers, final String prefix, final int partitions) {
+    private BenchCluster(final EmbeddedKafka embedded, final String bootstrapServers, final String prefix, final int partitions,
+                         final Map<String, String> settings) {
         this.embedded = embedded;
+        this.settings = Map.copyOf(settings);
         this.bootstrapServers = bootstrapServers;
         this.prefix = prefix;
         this.partitions = partitions;
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     }
 
-    /** Starts an embedded broker when {@code bootstrapServers} is null. */
-    static BenchCluster open(final String bootstrapServers, final int partitions) {
+    /**
+     * Starts an embedded broker when {@code bootstrapServers} is null. {@code settings} (mailflow,
+     * Streams or client properties) apply to every app of the run.
+     */
+    static BenchCluster open(final String bootstrapServers, final int partitions, final Map<String, String> settings) {
         final String prefix = "bench-" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
         if (bootstrapServers != null) {
-            return new BenchCluster(null, bootstrapServers, prefix, partitions);
+            return new BenchCluster(null, bootstrapServers, prefix, partitions, settings);
         }
         final EmbeddedKafka kafka = EmbeddedKafka.start();
-        return new BenchCluster(kafka, kafka.bootstrapServers(), prefix, partitions);
+        return new BenchCluster(kafka, kafka.bootstrapServers(), prefix, partitions, settings);
     }
 
     boolean embedded() {
@@ -68,7 +74,7 @@ final class BenchCluster implements AutoCloseable {
      * run's partition count.
      */
     MailflowConfig config(final String scope) {
-        MailflowConfig config = MailflowConfig.builder().defaults().build()
+        MailflowConfig config = MailflowConfig.builder().defaults().flags(settings).build()
             .with("bootstrap.servers", bootstrapServers)
             .with("schema.registry.url", "mock://" + prefix)
             .with("mailflow.topic.partitions", Integer.toString(partitions))

@@ -75,6 +75,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write the results to this JSON file.")
     Path json;
 
+    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
+        description = "A mailflow.*, Streams or client setting for every app of the run, e.g. mailflow.detect.fire-after=5m. Repeatable.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
     private final PrintStream out;
 
     public BenchCommand() {
@@ -91,10 +95,10 @@ public final class BenchCommand implements Callable<Integer> {
         result.put("startedAt", Instant.now().toString());
         result.put("machine", machine());
         result.put("settings", Map.of("records", records, "partitions", partitions, "repeats", repeats, "warmups", warmups,
-            "seed", seed, "embeddedBroker", bootstrapServers == null));
+            "seed", seed, "embeddedBroker", bootstrapServers == null, "set", settings));
         out.printf("mailflow bench: %,d trace records, %d partitions, %d timed run(s) per section after %d warm-up(s), median%n",
             records, partitions, repeats, warmups);
-        try (BenchCluster cluster = BenchCluster.open(bootstrapServers, partitions)) {
+        try (BenchCluster cluster = BenchCluster.open(bootstrapServers, partitions, settings)) {
             out.printf("broker: %s%s%n", cluster.bootstrapServers(), cluster.embedded() ? " (embedded, in this JVM)" : "");
             final MailflowConfig config = cluster.config("throughput");
             if (needsPreload()) {

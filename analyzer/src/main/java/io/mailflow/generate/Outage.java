@@ -31,9 +31,26 @@ public record Outage(String connector, TransientFailure failure, Duration start,
             start = Duration.ZERO;
         } else {
             final String offset = spec.substring(at + 1).trim();
-            start = Durations.parse(offset.startsWith("+") ? offset.substring(1) : offset);
+            start = duration(offset.startsWith("+") ? offset.substring(1) : offset);
         }
-        return new Outage(parts[0].trim(), TransientFailure.ofCode(parts[1].trim()), start, Durations.parse(parts[2]));
+        return new Outage(parts[0].trim(), TransientFailure.ofCode(parts[1].trim()), start, duration(parts[2]));
+    }
+
+    private static final java.util.regex.Pattern COMPOUND = java.util.regex.Pattern.compile("(\\d+(?:ms|s|m|h|d))+");
+    private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+    /** A duration as config takes it, or compound as {@link #toString()} writes it ({@code 2h30m}). */
+    private static Duration duration(final String text) {
+        final String t = text.trim();
+        if (!COMPOUND.matcher(t).matches()) {
+            return Durations.parse(t);
+        }
+        Duration total = Duration.ZERO;
+        final java.util.regex.Matcher m = PART.matcher(t);
+        while (m.find()) {
+            total = total.plus(Durations.parse(m.group()));
+        }
+        return total;
     }
 
     /** True when an attempt at {@code offsetMillis} after the start of the run falls in the outage. */

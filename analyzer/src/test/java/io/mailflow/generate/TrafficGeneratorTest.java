@@ -224,6 +224,9 @@ class TrafficGeneratorTest {
         assertTrue(outage.activeAt(Duration.ofHours(1).toMillis()));
         assertFalse(outage.activeAt(Duration.ofHours(3).toMillis()));
         assertEquals(Duration.ZERO, Outage.parse("internet:4.7.320:30m").start());
+        final Outage compound = Outage.parse("internet:4.4.312:1h30m@+2h30m");
+        assertEquals(Duration.ofMinutes(90), compound.duration());
+        assertEquals(compound, Outage.parse(compound.toString()), "the summary's form reads back");
         final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Outage.parse("partner-contoso:4.9.999:1h"));
         assertTrue(bad.getMessage().contains("4.4.316"), bad.getMessage());
         assertThrows(IllegalArgumentException.class, () -> GeneratorSettings.builder().outage(Outage.parse("nosuch:4.4.316:1h")).build());
