@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Starts the development schema registry in the foreground on PORT (default 8081).
+# Confluent-compatible API: http://localhost:PORT/apis/ccompat/v7
+# In-memory storage: ids and subjects are gone after a restart.
+set -euo pipefail
+cd "$(dirname "$0")"
+PORT="${1:-8081}"
+JAR=target/mailflow-dev-registry-2.4.2-runner.jar
+if [[ ! -f "$JAR" ]]; then
+  echo "dev-registry: $JAR is missing; build it with deploy/dev-registry/build.sh" >&2
+  exit 1
+fi
+# use-canonical-hash: whitespace-only changes keep their id, as in Confluent's registry.
+# global compatibility BACKWARD: Confluent's default (Apicurio's is NONE).
+exec java -Xmx256m -XX:+UseSerialGC \
+  -Dquarkus.http.port="$PORT" \
+  -Dquarkus.http.host=127.0.0.1 \
+  -Dregistry.ccompat.use-canonical-hash=true \
+  -Dregistry.rules.global.compatibility=BACKWARD \
+  -jar "$JAR"
