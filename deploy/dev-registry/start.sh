@@ -10,11 +10,12 @@ if [[ ! -f "$JAR" ]]; then
   echo "dev-registry: $JAR is missing; build it with deploy/dev-registry/build.sh" >&2
   exit 1
 fi
-# use-canonical-hash: whitespace-only changes keep their id, as in Confluent's registry.
+# Not -Dregistry.ccompat.use-canonical-hash=true: with it Apicurio 2.4.2 stores and serves the
+# canonical form with record fields sorted by name, which changes the binary layout, so every
+# deserializer that fetches the writer schema by id decodes garbage (docs/schema-registry.md).
 # global compatibility BACKWARD: Confluent's default (Apicurio's is NONE).
 exec java -Xmx256m -XX:+UseSerialGC \
   -Dquarkus.http.port="$PORT" \
   -Dquarkus.http.host=127.0.0.1 \
-  -Dregistry.ccompat.use-canonical-hash=true \
   -Dregistry.rules.global.compatibility=BACKWARD \
   -jar "$JAR"
