@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +51,20 @@ final class InputFiles {
         return out;
     }
 
+    /**
+     * UTF-16 when the file starts with a UTF-16 byte order mark (Exchange Online report downloads
+     * and PowerShell 5 Export-Csv write UTF-16), else UTF-8 (its BOM is dropped by {@link LineReader}).
+     */
+    static Charset charset(final byte[] head) {
+        if (head.length >= 2 && (head[0] & 0xff) == 0xff && (head[1] & 0xff) == 0xfe) {
+            return StandardCharsets.UTF_16LE;
+        }
+        if (head.length >= 2 && (head[0] & 0xff) == 0xfe && (head[1] & 0xff) == 0xff) {
+            return StandardCharsets.UTF_16BE;
+        }
+        return StandardCharsets.UTF_8;
+    }
+
     private static long sizeOf(final Path p) {
         try {
             return Files.size(p);
@@ -91,8 +106,8 @@ final class InputFiles {
             in.mark(FormatDetector.HEAD_BYTES + 1);
             final byte[] head = in.readNBytes(FormatDetector.HEAD_BYTES);
             in.reset();
-            return new Opened(new InputStreamReader(in, StandardCharsets.UTF_8),
-                    new String(head, StandardCharsets.UTF_8));
+            final Charset charset = charset(head);
+            return new Opened(new InputStreamReader(in, charset), new String(head, charset));
         } catch (final IOException | RuntimeException e) {
             in.close();
             throw e;

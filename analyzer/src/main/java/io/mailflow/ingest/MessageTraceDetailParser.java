@@ -108,8 +108,8 @@ final class MessageTraceDetailParser implements LineParser {
                 .setRecipient(ExchangeRowMapper.get(row, recipient))
                 .setConnectorId(first(meps, "connectorid", "connector", "outboundconnector", "inboundconnector"))
                 .setSourceServer(first(meps, "clientname", "serverhostname"))
-                .setRemoteHost(first(meps, "remotehost", "fqdn", "targethost", "destinationhost"))
-                .setRemoteIp(first(meps, "remoteip", "ip", "targetip", "lastip", "lastipaddress"))
+                .setRemoteHost(orElse(first(meps, "remotehost", "fqdn", "targethost", "destinationhost"), status.host()))
+                .setRemoteIp(orElse(first(meps, "remoteip", "ip", "targetip", "lastip", "lastipaddress"), status.ip()))
                 .setSmtpReply(status.reply())
                 .setStatusCode(status.enhanced())
                 .setResponseText(detailText)
@@ -164,6 +164,10 @@ final class MessageTraceDetailParser implements LineParser {
             }
         }
         return null;
+    }
+
+    private static String orElse(final String value, final String fallback) {
+        return value != null ? value : fallback;
     }
 
     private static Long parseLong(final String s) {

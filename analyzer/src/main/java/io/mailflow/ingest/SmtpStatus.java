@@ -24,14 +24,18 @@ record SmtpStatus(String reply, String enhanced, String host, String ip) {
         String t = text.trim();
         String host = null;
         String ip = null;
-        if (t.startsWith("[{") || t.startsWith("{")) {
-            final String led = braceValue(t, "LED");
+        if (t.contains("{FQDN=") || t.contains("{IP=")) {
             host = blankToNull(braceValue(t, "FQDN"));
             ip = blankToNull(braceValue(t, "IP"));
-            if (led == null) {
-                return new SmtpStatus(null, firstEnhanced(t), host, ip);
+        }
+        // A status that starts with its own reply ("550 4.4.7 QUEUE.Expired; ... [{LED=450 ...}]")
+        // is the outcome; the {LED=...} inside it is only the last error before it.
+        final Matcher leading = LEADING.matcher(t);
+        if (!leading.find()) {
+            final String led = t.contains("{LED=") ? braceValue(t, "LED") : null;
+            if (led != null) {
+                t = led;
             }
-            t = led;
         }
         final Matcher said = POSTFIX_SAID.matcher(t);
         if (said.find()) {
