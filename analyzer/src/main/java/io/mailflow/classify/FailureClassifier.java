@@ -39,7 +39,9 @@ public final class FailureClassifier {
     }
 
     static Outcome outcome(final EventType type, final String code, final String reply) {
-        final char cls = present(code) ? code.charAt(0) : present(reply) ? reply.charAt(0) : ' ';
+        // a 5xx reply is permanent even when Exchange pairs it with a 4.x.x code (550 4.4.7 QUEUE.Expired)
+        final boolean permanent = present(code) && code.charAt(0) == '5' || present(reply) && reply.charAt(0) == '5';
+        final char cls = permanent ? '5' : present(code) ? code.charAt(0) : present(reply) ? reply.charAt(0) : ' ';
         if (type == null) {
             return cls == '5' ? Outcome.PERMANENT_FAILURE : Outcome.NOT_AN_ATTEMPT;
         }
