@@ -79,11 +79,6 @@ final class DetectionMetrics {
         FIRING.get(type).addAndGet(delta);
     }
 
-    static double lateCount(final String stage) {
-        final Counter c = LATE.get(stage);
-        return c == null ? 0 : c.count();
-    }
-
     static long firing(final AlertType type) {
         return FIRING.get(type).get();
     }
