@@ -26,6 +26,7 @@ final class QueueMetrics {
     private final Counter permanentNdrs;
     private final Counter delayNotices;
     private final Counter ignored;
+    private final Counter deadlineEntriesVisited;
 
     QueueMetrics(final int partition) {
         this.partition = Integer.toString(partition);
@@ -33,6 +34,7 @@ final class QueueMetrics {
         this.permanentNdrs = registry.counter("mailflow.queue.ndr", "reason", "PERMANENT_FAILURE");
         this.delayNotices = registry.counter("mailflow.queue.delay.notices");
         this.ignored = registry.counter("mailflow.queue.records.ignored");
+        this.deadlineEntriesVisited = registry.counter("mailflow.queue.deadline.index.visited");
     }
 
     void expiredNdr() {
@@ -50,6 +52,11 @@ final class QueueMetrics {
     /** A record that could not be used for tracking (no recipient, stale, duplicate): counted, never silent. */
     void ignoredRecord() {
         ignored.increment();
+    }
+
+    /** Entries read from the deadline index by due-deadline scans: should track deadlines handled, not queue size. */
+    void deadlineEntriesVisited(final int entries) {
+        deadlineEntriesVisited.increment(entries);
     }
 
     void connector(final String connector, final long queued, final Long oldestQueuedTime, final long now) {

@@ -208,6 +208,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             return;
         }
         final List<DeadlineIndex.Due> due = deadlines.due(clock, config.maxDeadlinesPerCheck());
+        metrics.deadlineEntriesVisited(due.size());
         for (final DeadlineIndex.Due d : due) {
             final QueuedRecipient state = recipients.get(d.recipientKey());
             if (state == null || state.getNextDeadline() != d.deadline()) {
@@ -265,9 +266,10 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private long nextDeadline(final QueuedRecipient s) {
         final long since = s.getQueuedSince();
         if (has(s, EXPIRY_NDR_SENT)) {
-            // keep the expired recipient one more expiry period: an MTA with a longer expiry
-            // (Exchange Server: 2 days) logs its own expiry later, and that must not be a second NDR
-            return since + 2 * expireAfter;
+            // keep the expired recipient one more expiry period (plus the reorder tolerance): an MTA
+            // with a longer expiry (Exchange Server: 2 days) logs its own expiry later, and that
+            // must not be a second NDR
+            return since + 2 * expireAfter + config.reorderTolerance().toMillis();
         }
         long next = since + expireAfter;
         if (delayNoticeDue(s)) {
