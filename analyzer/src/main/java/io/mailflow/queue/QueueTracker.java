@@ -332,7 +332,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         final String connector = ConnectorQueues.idOf(trace.getConnectorId());
         final String remote = FailureText.remoteMta(c);
         if (existing == null) {
-            if (isReported(key) || outcomeSince(key, time) == DELIVERED) {
+            if (isStale(key, time)) {
                 // already returned to the sender, or delivered after this deferral: a late, stale record
                 metrics.ignoredRecord();
                 return;
@@ -475,6 +475,26 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         if (s != null) {
             dequeueOrForget(key, s);
         }
+    }
+
+    /**
+     * A deferral is stale when the recipient was already returned to the sender, or delivered at
+     * or after the deferral's time (one store read for both).
+     */
+    private boolean isStale(final String key, final long deferralTime) {
+        try (WindowStoreIterator<byte[]> it = outcomes.fetch(key, 0L, Long.MAX_VALUE)) {
+            while (it.hasNext()) {
+                final KeyValue<Long, byte[]> outcome = it.next();
+                final byte[] v = outcome.value;
+                if (v == null || v.length != 1) {
+                    continue;
+                }
+                if (v[0] != DELIVERED || outcome.key >= deferralTime) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private boolean isReported(final String key) {

@@ -88,6 +88,10 @@ final class QueueTrackingFixture implements AutoCloseable {
         return T0.plus(offset);
     }
 
+    Path stateDirectory() {
+        return stateDir;
+    }
+
     /** Feeds traces keyed as ingest keys them, each with its event time as record timestamp. */
     void pipe(final MessageTrace... records) {
         for (final MessageTrace t : records) {
