@@ -4,7 +4,9 @@ import io.mailflow.avro.EventType;
 
 /**
  * Exchange Server / Exchange Online wording: 450 4.4.31x replies with the bracketed details
- * Exchange appends, FAIL with {@code 550 4.4.7 QUEUE.Expired} on expiry.
+ * Exchange appends, {@code 550 4.4.7 QUEUE.Expired} on expiry. Exchange logs the expiry as a
+ * FAIL event; the record is an EXPIRE, as mailflow's Exchange parser reads that line, so JSON
+ * lines and Kafka output match a replay of the written log.
  */
 public final class ExchangeDialect implements MtaDialect {
     public static final ExchangeDialect INSTANCE = new ExchangeDialect();
@@ -86,7 +88,7 @@ public final class ExchangeDialect implements MtaDialect {
 
     @Override
     public Reply expired(final SimulatedMessage m) {
-        return new Reply(EventType.FAIL, m.connector.name(), "550", "4.4.7", "550 4.4.7 QUEUE.Expired; message expired",
+        return new Reply(EventType.EXPIRE, m.connector.name(), "550", "4.4.7", "550 4.4.7 QUEUE.Expired; message expired",
             m.destinationHost, m.destinationIp);
     }
 }

@@ -84,7 +84,8 @@ public final class ExchangeTrackingLogWriter implements TraceSink {
      * expired"), which a ';'-joined status list could not keep apart.
      */
     private static boolean sameLine(final MessageTrace a, final MessageTrace b) {
-        return a.getEventType() != EventType.FAIL && a.getEventTime().equals(b.getEventTime()) && a.getEventType() == b.getEventType()
+        final boolean perRecipient = a.getEventType() == EventType.FAIL || a.getEventType() == EventType.EXPIRE;
+        return !perRecipient && a.getEventTime().equals(b.getEventTime()) && a.getEventType() == b.getEventType()
             && Objects.equals(a.getInternalMessageId(), b.getInternalMessageId())
             && Objects.equals(a.getSourceServer(), b.getSourceServer())
             && Objects.equals(a.getConnectorId(), b.getConnectorId())

@@ -69,7 +69,7 @@ class TrafficGeneratorTest {
         for (int i = 1; i < traces.size(); i++) {
             assertFalse(traces.get(i).getEventTime().isBefore(traces.get(i - 1).getEventTime()), "record " + i + " goes back in time");
         }
-        assertTrue(traces.stream().anyMatch(t -> t.getEventType() == EventType.FAIL), "the run reaches expiry");
+        assertTrue(traces.stream().anyMatch(t -> t.getEventType() == EventType.EXPIRE), "the run reaches expiry");
     }
 
     @Test
@@ -115,7 +115,7 @@ class TrafficGeneratorTest {
     }
 
     @Test
-    @DisplayName("an outage longer than a day ends in Exchange's own expiry: FAIL 550 4.4.7 QUEUE.Expired 24 hours after arrival")
+    @DisplayName("an outage longer than a day ends in Exchange's own expiry: 550 4.4.7 QUEUE.Expired 24 hours after arrival")
     void outageLongerThanExpiryEndsInExchangeExpiry() throws Exception {
         final List<MessageTrace> traces = CollectingSink.run(quiet().duration(Duration.ofHours(27))
             .connectors(ConnectorProfile.parseList("partner-fabrikam:0.2")).outage(Outage.parse("partner-fabrikam:4.4.312:27h")).build());
@@ -129,7 +129,7 @@ class TrafficGeneratorTest {
             final List<MessageTrace> attempts = events.subList(1, events.size()).stream()
                 .filter(t -> t.getRecipient().equals(events.get(0).getRecipient())).toList();
             final MessageTrace last = attempts.get(attempts.size() - 1);
-            assertEquals(EventType.FAIL, last.getEventType());
+            assertEquals(EventType.EXPIRE, last.getEventType());
             assertEquals("4.4.7", last.getStatusCode());
             assertEquals("550 4.4.7 QUEUE.Expired; message expired", last.getResponseText());
             assertEquals(received + 24 * 60 * MINUTE, last.getEventTime().toEpochMilli(), "expiry at exactly 24 hours");
