@@ -111,6 +111,18 @@ final class BenchCluster implements AutoCloseable {
         return lag;
     }
 
+    /** Lag per partition, for progress lines when a run takes long. */
+    Map<Integer, Long> lagByPartition(final String groupId, final Map<TopicPartition, Long> ends) throws Exception {
+        final Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        final Map<Integer, Long> lag = new java.util.TreeMap<>();
+        ends.forEach((tp, end) -> {
+            final OffsetAndMetadata c = committed.get(tp);
+            lag.put(tp.partition(), end - (c == null ? 0 : c.offset()));
+        });
+        return lag;
+    }
+
     /** Deletes the run's topics (the traces, outputs and the Streams apps' internal topics). */
     void deleteRunTopics() {
         try {

@@ -157,7 +157,7 @@ public final class BenchCommand implements Callable<Integer> {
             final List<RunResult> runs = repeat("pass-through", () -> {
                 final Properties props = streamsProps(config, StreamsConfig.EXACTLY_ONCE_V2);
                 return StreamsThroughputBenchmark.run(cluster, "passthrough-" + System.nanoTime(),
-                    PassThroughTopology.build(new Topics(config), props), props, ends, null).result();
+                    () -> PassThroughTopology.build(new Topics(config), props), props, ends, null).result();
             });
             passThrough = report(throughput, "passThroughExactlyOnceV2", "2 pass-through Streams app, exactly_once_v2", runs);
         }
@@ -193,7 +193,7 @@ public final class BenchCommand implements Callable<Integer> {
         final MailflowConfig c = config.with("processing.guarantee", guarantee);
         final Properties props = streamsProps(c, guarantee);
         final StreamsThroughputBenchmark.StreamsRun run = StreamsThroughputBenchmark.run(cluster,
-            "full-" + guarantee.replace('_', '-') + "-" + System.nanoTime(), MailflowTopology.build(c), props, ends, null);
+            "full-" + guarantee.replace('_', '-') + "-" + System.nanoTime(), () -> MailflowTopology.build(c), props, ends, null);
         stateDirBytes.put(guarantee, run.stateDirBytes());
         return run.result();
     }
@@ -217,7 +217,8 @@ public final class BenchCommand implements Callable<Integer> {
         final List<RunResult> runs = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
             final RunResult run = timed.run();
-            out.printf("   run %d %-24s %,12.0f records/s (%.2f s)%n", i + 1, what, run.recordsPerSecond(), run.seconds());
+            out.printf("   run %d %-24s %,12.0f records/s (%.2f s)%s%n", i + 1, what, run.recordsPerSecond(), run.seconds(),
+                run.note() == null ? "" : " [" + run.note() + "]");
             runs.add(run);
         }
         return runs;
@@ -228,8 +229,16 @@ public final class BenchCommand implements Callable<Integer> {
         final double median = Stats.median(rates);
         final Map<String, Object> section = new LinkedHashMap<>();
         section.put("medianRecordsPerSecond", median);
-        section.put("runs", runs.stream().map(r -> Map.of("records", r.records(), "seconds", r.seconds(),
-            "recordsPerSecond", r.recordsPerSecond())).toList());
+        section.put("runs", runs.stream().map(r -> {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("records", r.records());
+            m.put("seconds", r.seconds());
+            m.put("recordsPerSecond", r.recordsPerSecond());
+            if (r.note() != null) {
+                m.put("note", r.note());
+            }
+            return m;
+        }).toList());
         into.put(key, section);
         out.printf("%-46s %,12.0f records/s (median of %d)%n", label, median, runs.size());
         return median;
