@@ -44,7 +44,7 @@ final class RawConsumeBenchmark {
             long count = 0;
             long checksum = 0;
             int idlePolls = 0;
-            while (count < expected && idlePolls < 100) {
+            while (count < expected && idlePolls < 600) { // a loaded broker may pause fetches for seconds
                 final ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
                 idlePolls = batch.isEmpty() ? idlePolls + 1 : 0;
                 for (final ConsumerRecord<byte[], byte[]> r : batch) {
@@ -56,7 +56,7 @@ final class RawConsumeBenchmark {
             }
             final double seconds = (System.nanoTime() - t0) / 1e9;
             if (count < expected) {
-                throw new IllegalStateException("Raw consumer read " + count + " of " + expected + " records");
+                throw new IllegalStateException("Raw consumer read " + count + " of " + expected + " records, then nothing for 60 s");
             }
             blackhole = checksum;
             return new RunResult(count, seconds, null);
