@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.function.IntConsumer;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -27,7 +26,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * <pre>
  * mvn -q -B -pl analyzer -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
  * java -cp analyzer/target/test-classes:analyzer/target/classes:schemas/target/classes:$(cat /tmp/cp.txt) \
- *     io.mailflow.serde.SerdeThroughput [seconds-per-measurement]
+ *     io.mailflow.serde.SerdeThroughput [seconds-per-operation, default 7]
  * </pre>
  */
 public final class SerdeThroughput {
@@ -37,7 +36,7 @@ public final class SerdeThroughput {
     }
 
     public static void main(final String[] args) throws IOException {
-        final double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
+        final double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 7;
         final MessageTrace[] traces = new MessageTrace[1024];
         for (int i = 0; i < traces.length; i++) {
             traces[i] = trace(i);
@@ -54,7 +53,7 @@ public final class SerdeThroughput {
             encoded[i] = serializer.serialize("mailflow.traces", traces[i]);
             totalBytes += encoded[i].length;
         }
-        System.out.printf("MessageTrace, %d bytes on average in the wire format, %.1f s per measurement, 1 thread%n",
+        System.out.printf("MessageTrace, %d bytes on average in the wire format, %.1f s per operation, 1 thread%n",
             totalBytes / traces.length, seconds);
 
         final SpecificDatumWriter<MessageTrace> plainWriter = new SpecificDatumWriter<>(MessageTrace.class);
@@ -67,52 +66,62 @@ public final class SerdeThroughput {
             plain[i] = java.util.Arrays.copyOfRange(encoded[i], WireFormat.HEADER_LENGTH, encoded[i].length);
         }
 
-        for (int round = 0; round < 2; round++) {
-            final String label = round == 0 ? "warm-up  " : "measured ";
-            report(label + "plain Avro encode      ", seconds, i -> {
-                plainOut.reset();
-                plainEncoder[0] = EncoderFactory.get().binaryEncoder(plainOut, plainEncoder[0]);
-                try {
-                    plainWriter.write(traces[i & 1023], plainEncoder[0]);
-                    plainEncoder[0].flush();
-                } catch (final IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                sink = plainOut.toByteArray();
-            });
-            report(label + "serde serialize        ", seconds, i -> sink = serializer.serialize("mailflow.traces", traces[i & 1023]));
-            report(label + "plain Avro decode      ", seconds, i -> {
-                plainDecoder[0] = DecoderFactory.get().binaryDecoder(plain[i & 1023], plainDecoder[0]);
-                try {
-                    sink = plainReader.read(null, plainDecoder[0]);
-                } catch (final IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            report(label + "serde deserialize      ", seconds, i -> sink = deserializer.deserialize("mailflow.traces", encoded[i & 1023]));
-            report(label + "generic deserialize    ", seconds, i -> {
-                final GenericRecord record = generic.deserialize("mailflow.traces", encoded[i & 1023]);
-                sink = record;
-            });
+        final Map<String, IntConsumer> operations = new java.util.LinkedHashMap<>();
+        operations.put("plain Avro encode  ", i -> {
+            plainOut.reset();
+            plainEncoder[0] = EncoderFactory.get().binaryEncoder(plainOut, plainEncoder[0]);
+            try {
+                plainWriter.write(traces[i & 1023], plainEncoder[0]);
+                plainEncoder[0].flush();
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+            sink = plainOut.toByteArray();
+        });
+        operations.put("serde serialize    ", i -> sink = serializer.serialize("mailflow.traces", traces[i & 1023]));
+        operations.put("plain Avro decode  ", i -> {
+            plainDecoder[0] = DecoderFactory.get().binaryDecoder(plain[i & 1023], plainDecoder[0]);
+            try {
+                sink = plainReader.read(null, plainDecoder[0]);
+            } catch (final IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        operations.put("serde deserialize  ", i -> sink = deserializer.deserialize("mailflow.traces", encoded[i & 1023]));
+        operations.put("generic deserialize", i -> sink = generic.deserialize("mailflow.traces", encoded[i & 1023]));
+
+        // interleaved slices, so that load from other processes hits every operation alike
+        final int rounds = 7;
+        final Map<String, double[]> rates = new java.util.LinkedHashMap<>();
+        operations.keySet().forEach(name -> rates.put(name, new double[rounds]));
+        for (final IntConsumer operation : operations.values()) {
+            rate(1.0, operation);
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (final Map.Entry<String, IntConsumer> operation : operations.entrySet()) {
+                rates.get(operation.getKey())[round] = rate(seconds / rounds, operation.getValue());
+            }
+        }
+        System.out.printf("%-20s %14s %14s%n", "records/s", "median", "best slice");
+        for (final Map.Entry<String, double[]> rate : rates.entrySet()) {
+            final double[] sorted = rate.getValue().clone();
+            java.util.Arrays.sort(sorted);
+            System.out.printf("%-20s %,14.0f %,14.0f%n", rate.getKey(), sorted[rounds / 2], sorted[rounds - 1]);
         }
         MockSchemaRegistry.dropScope("throughput");
     }
 
-    private static void report(final String label, final double seconds, final IntConsumer operation) {
-        final long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        long count = 0;
+    private static double rate(final double seconds, final IntConsumer operation) {
         final long start = System.nanoTime();
-        while (true) {
+        final long deadline = start + (long) (seconds * 1e9);
+        long count = 0;
+        do {
             for (int i = 0; i < 1024; i++) {
                 operation.accept(i);
             }
             count += 1024;
-            if (System.nanoTime() >= deadline) {
-                break;
-            }
-        }
-        final double elapsed = (System.nanoTime() - start) / 1e9;
-        System.out.printf("%s %,12.0f records/s%n", label, count / elapsed);
+        } while (System.nanoTime() < deadline);
+        return count / ((System.nanoTime() - start) / 1e9);
     }
 
     /** A typical Exchange deferral as the ingest parsers produce it. */
