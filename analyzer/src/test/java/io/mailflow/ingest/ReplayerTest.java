@@ -119,6 +119,36 @@ class ReplayerTest {
     }
 
     @Test
+    @DisplayName("a directory of rotated logs is read with only the files that overlap in time open")
+    void rotatedLogsOpenOneAtATime() throws IOException {
+        final Path dir = Files.createDirectories(tmp.resolve("rotated"));
+        final List<String> expected = new ArrayList<>();
+        for (int hour = 0; hour < 24; hour++) {
+            final String h = String.format(java.util.Locale.ROOT, "%02d", hour);
+            exchange("rotated/MSGTRK20240302" + h + "-1.LOG", "EX1",
+                    "2024-03-02T" + h + ":00:00.000Z a" + h, "2024-03-02T" + h + ":59:59.000Z b" + h);
+            expected.add("a" + h);
+            expected.add("b" + h);
+        }
+        final Fixtures.Replayed r = Fixtures.replay(dir);
+        assertEquals(expected, recipients(r.sink()));
+        assertEquals(24, r.summary().files().size());
+        assertEquals(1, r.summary().maxOpenFiles());
+
+        // a second server's files overlap each hour: two open at a time, still in order
+        Files.createDirectories(dir.resolve("x"));
+        for (int hour = 0; hour < 24; hour++) {
+            final String h = String.format(java.util.Locale.ROOT, "%02d", hour);
+            exchange("rotated/x/MSGTRK20240302" + h + "-2.LOG", "EX2", "2024-03-02T" + h + ":30:00.000Z c" + h);
+        }
+        final Fixtures.Replayed both = Fixtures.replay(dir);
+        assertEquals(72, both.summary().records());
+        assertEquals(2, both.summary().maxOpenFiles());
+        final List<Instant> times = both.sink().traces().stream().map(MessageTrace::getEventTime).toList();
+        assertEquals(times.stream().sorted().toList(), times);
+    }
+
+    @Test
     @DisplayName("a named file that is not a trace log fails the replay before anything is sent")
     void notATraceLog() {
         final CollectingSink sink = new CollectingSink();
