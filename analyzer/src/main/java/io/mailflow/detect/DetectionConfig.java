@@ -18,7 +18,8 @@ import java.time.Duration;
  *                       early (partials are additive, so this only adds messages); 0 turns it off
  *                       ({@code idle-flush}, 30 s)
  * @param heartbeat      stream-time interval of the heartbeats that keep connector-keyed tasks' stream
- *                       time moving ({@code heartbeat}, 1 min)
+ *                       time moving; windows close and quiet episodes resolve at most this much
+ *                       stream time late ({@code heartbeat}, 10 s)
  * @param quietPeriod    a gap without failures longer than this ends an episode ({@code quiet-period}, 30 min)
  * @param fireAfter      an episode fires once it has lasted this long, first to latest failure
  *                       ({@code fire-after}, 15 min)
@@ -68,7 +69,7 @@ public record DetectionConfig(
 
     public static DetectionConfig defaults() {
         return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofSeconds(30),
-            Duration.ofMinutes(1), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
+            Duration.ofSeconds(10), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
             Duration.ofHours(1), 10);
     }
 

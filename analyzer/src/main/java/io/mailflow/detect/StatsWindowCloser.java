@@ -26,8 +26,18 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     private final long windowMs;
     private final long closeDelayMs;
     private final int maxDestinations;
+    /** Sorts after every window key ("0001764..."), so window range scans never meet it. */
+    static final String STREAM_TIME_KEY = "~stream-time";
+
     private ProcessorContext<String, ConnectorStats> context;
     private KeyValueStore<String, ConnectorStats> windows;
+    /**
+     * This closer's own stream time: the latest partial or heartbeat timestamp it has seen, kept
+     * in its store so a restart does not take back-dated partials for open windows. The task's
+     * stream time would do in a deployment (partials are its only input), but not where one task
+     * runs several sub-topologies, as in the test driver.
+     */
+    private long streamTime = Long.MIN_VALUE;
 
     StatsWindowCloser(final DetectionConfig config) {
         this.windowMs = config.window().toMillis();
@@ -39,11 +49,18 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     public void init(final ProcessorContext<String, ConnectorStats> context) {
         this.context = context;
         this.windows = context.getStateStore(STORE);
+        final ConnectorStats saved = windows.get(STREAM_TIME_KEY);
+        if (saved != null) {
+            streamTime = saved.getWindowEnd().toEpochMilli();
+        }
     }
 
     @Override
     public void process(final Record<String, StatsPartial> record) {
-        final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
+        if (record.timestamp() > streamTime) {
+            streamTime = record.timestamp();
+            windows.put(STREAM_TIME_KEY, StatsPartials.start(StatsPartials.heartbeat(streamTime)));
+        }
         final StatsPartial partial = record.value();
         if (partial != null && !partial.getHeartbeat()) {
             if (partial.getWindowEnd() + closeDelayMs <= streamTime) {
@@ -59,10 +76,10 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
                 windows.put(key, sum);
             }
         }
-        close(streamTime);
+        closeWindows();
     }
 
-    private void close(final long streamTime) {
+    private void closeWindows() {
         // window [s, s + w) closes when s + w + delay <= streamTime
         final long lastClosedStart = StatsPartials.windowStart(streamTime - closeDelayMs - windowMs, windowMs);
         final String bound = ConnectorKeys.windowPrefix(lastClosedStart + windowMs);
