@@ -71,14 +71,16 @@ public final class ConnectorHealth {
             .process(() -> new BacklogMonitor(config, catalog), Named.as("backlog-monitor"), BacklogMonitor.STORE)
             .to(topics.alerts.name(), topics.alerts.produced("backlog-alerts-sink"));
 
-        // episodes: only transient failures (a small share of traffic) cross the network by connector|code;
-        // the detector shares connector-queue with the backlog monitor, which puts both in one
-        // sub-topology: both repartition topics derive their partition count from the traces topic
+        // episodes: only transient failures (a small share of traffic) cross the network, keyed
+        // connector|code but partitioned by connector. The detector shares connector-queue with the
+        // backlog monitor, which puts both in one sub-topology; their repartition topics take their
+        // partition count from the traces topic, and a connector's failures and snapshots land on
+        // the same partition, so each task's store holds the queues of its own connectors
         attempts
             .process(() -> new TransientFailureRouter(config), Named.as("transient-failures"))
             .repartition(Repartitioned.<String, ConnectorFailure>as("failures-by-connector")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorFailure.class))
-                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorFailure::getHeartbeat)))
+                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorFailure::getHeartbeat, ConnectorFailure::getConnectorId)))
             .process(() -> new EpisodeDetector(config, catalog), Named.as("failure-episodes"),
                 EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, BacklogMonitor.STORE)
             .to(topics.alerts.name(), topics.alerts.produced("failure-alerts-sink"));
