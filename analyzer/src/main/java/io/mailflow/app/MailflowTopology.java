@@ -1,0 +1,45 @@
+package io.mailflow.app;
+
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.detect.ConnectorHealth;
+import io.mailflow.detect.DetectionConfig;
+import io.mailflow.queue.QueueConfig;
+import io.mailflow.queue.QueueTracking;
+import io.mailflow.emit.Topics;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.KStream;
+
+/**
+ * The whole mailflow topology, wired in one place so it reads like the diagram in
+ * docs/architecture.md. The same method serves `mailflow run`, the embedded runtime,
+ * TopologyTestDriver specifications and the benchmark.
+ */
+public final class MailflowTopology {
+    private MailflowTopology() {
+    }
+
+    public static Topology build(final MailflowConfig config) {
+        final Topics topics = new Topics(config);
+        final Properties props = StreamsSettings.streamsProperties(config);
+        final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
+
+        // Traces arrive keyed by message: every event of a message is in one partition, so the
+        // queue tracker needs no repartition; connector-keyed work repartitions small records only.
+        final KStream<String, MessageTrace> traces = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"));
+
+        // track: every queued recipient to delivery, delay notice or expiry NDR; every bounce to an NDR
+        final KStream<String, ConnectorQueueSnapshot> queueSnapshots =
+            QueueTracking.addTo(builder, traces, topics, QueueConfig.from(config));
+
+        // detect: stats windows, failure episodes and backlog alerts per connector
+        ConnectorHealth.addTo(builder, traces, queueSnapshots, topics, DetectionConfig.from(config),
+            ConnectorHealth.catalogFrom(config));
+
+        return builder.build(props);
+    }
+}

@@ -1,0 +1,551 @@
+package io.mailflow.queue;
+
+import io.mailflow.avro.DelayNotice;
+import io.mailflow.avro.EventType;
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.NonDeliveryReport;
+import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.avro.internal.MessageArrival;
+import io.mailflow.avro.internal.QueuedRecipient;
+import io.mailflow.classify.Classification;
+import io.mailflow.classify.FailureClassifier;
+import io.mailflow.ingest.MessageKeys;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows every recipient of every message from its first deferral to delivery, a permanent
+ * failure, or expiry, on event time. Emits to its children: {@link NonDeliveryReport}s (keyed by
+ * message), {@link DelayNotice}s (keyed by message) and {@link ConnectorQueueSnapshot}s (keyed by
+ * connector).
+ *
+ * <p>Per-recipient state exists only while a recipient is queued: a RECEIVE only notes the
+ * message's arrival in a window store whose old segments are dropped, so the millions of
+ * messages delivered in seconds cost one small entry each for a couple of hours, not state.
+ */
+final class QueueTracker implements Processor<String, MessageTrace, String, SpecificRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(QueueTracker.class);
+
+    static final int DELAY_NOTICE_SENT = 1;
+    static final int OVER_BACKLOG_AGE = 2;
+    static final int EXPIRY_NDR_SENT = 4;
+
+    private static final byte DELIVERED = 'D';
+    private static final byte PERMANENT_NDR = 'P';
+    private static final byte EXPIRED_NDR = 'E';
+
+    private final QueueConfig config;
+    private final QueueStores names;
+    private final long delayAfter;
+    private final long expireAfter;
+    private final long backlogAge;
+
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, QueuedRecipient> recipients;
+    private WindowStore<String, MessageArrival> arrivals;
+    private WindowStore<String, byte[]> outcomes;
+    private DeadlineIndex deadlines;
+    private ConnectorQueues connectors;
+    private QueueMetrics metrics;
+    private Cancellable streamTimeCheck;
+    private Cancellable wallClockCheck;
+
+    /** Highest record timestamp seen: this task's stream time. */
+    private long streamTime = Long.MIN_VALUE;
+    /** Wall-clock time at which streamTime last moved, for the safety net. */
+    private long wallAtLastAdvance;
+    /** Time deadlines are judged by: stream time, or further when the safety net moved it. Never goes back. */
+    private long clock = Long.MIN_VALUE;
+
+    QueueTracker(final QueueConfig config, final QueueStores names) {
+        this.config = config;
+        this.names = names;
+        this.delayAfter = config.delayNoticeAfter().toMillis();
+        this.expireAfter = config.expireAfter().toMillis();
+        this.backlogAge = config.backlogAge().toMillis();
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.recipients = context.getStateStore(names.recipients());
+        this.arrivals = context.getStateStore(names.arrivals());
+        this.outcomes = context.getStateStore(names.outcomes());
+        final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(names.deadlines());
+        this.deadlines = new DeadlineIndex(deadlineStore);
+        final int partition = context.taskId().partition();
+        this.connectors = new ConnectorQueues(context.getStateStore(names.connectors()),
+            context.getStateStore(names.connectorAges()), partition, config.maxDestinations());
+        this.metrics = new QueueMetrics(partition);
+        this.connectors.markAllChanged();
+        this.wallAtLastAdvance = context.currentSystemTimeMs();
+        final long interval = config.punctuationInterval().toMillis();
+        this.streamTimeCheck = context.schedule(config.punctuationInterval(), PunctuationType.STREAM_TIME, this::onStreamTime);
+        this.wallClockCheck = context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+        LOG.debug("queue tracking on partition {}: checks every {} ms", partition, interval);
+    }
+
+    @Override
+    public void process(final Record<String, MessageTrace> record) {
+        final MessageTrace trace = record.value();
+        if (trace == null || trace.getEventType() == null) {
+            metrics.ignoredRecord();
+            return;
+        }
+        advanceStreamTime(record.timestamp());
+        checkDeadlines();
+        final String messageKey = record.key() != null ? record.key() : MessageKeys.of(trace);
+        final long time = record.timestamp();
+        if (trace.getEventType() == EventType.RECEIVE) {
+            rememberArrival(messageKey, trace, time);
+            return;
+        }
+        final Classification c = FailureClassifier.classify(trace);
+        final String recipient = FailureText.trimToNull(trace.getRecipient());
+        if (recipient == null) {
+            if (c.outcome() != io.mailflow.classify.Outcome.NOT_AN_ATTEMPT) {
+                LOG.debug("{} of message {} names no recipient: not tracked", trace.getEventType(), messageKey);
+                metrics.ignoredRecord();
+            }
+            return;
+        }
+        final String key = RecipientKeys.of(messageKey, recipient);
+        QueuedRecipient state = recipients.get(key);
+        if (state != null && state.getNextDeadline() <= clock) {
+            // handle this recipient's due deadlines first, even if the bounded global check has not
+            // reached it yet, so the outcome does not depend on how checks were batched
+            state = fireDeadlines(key, state);
+        }
+        if (FailureText.isMtaExpiry(trace, c)) {
+            onMtaExpiry(messageKey, key, state, trace, c, time);
+            return;
+        }
+        switch (c.outcome()) {
+            case DELIVERED -> onDelivered(key, state, time);
+            case TRANSIENT_FAILURE -> onDeferral(messageKey, key, state, trace, c, time);
+            case PERMANENT_FAILURE -> onPermanentFailure(messageKey, key, state, trace, c, time);
+            default -> {
+                // RESOLVE, EXPAND, DSN with a 2.x.x/4.x.x status ...: not about the queue
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (streamTimeCheck != null) {
+            streamTimeCheck.cancel();
+        }
+        if (wallClockCheck != null) {
+            wallClockCheck.cancel();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+    }
+
+    /** Entries visited by deadline-index scans since this processor started (for tests and diagnostics). */
+    long deadlineEntriesVisited() {
+        return deadlines.visited();
+    }
+
+    // ---- time ----------------------------------------------------------------------------------
+
+    private void advanceStreamTime(final long time) {
+        if (time > streamTime) {
+            streamTime = time;
+            wallAtLastAdvance = context.currentSystemTimeMs();
+        }
+        clock = Math.max(clock, time);
+    }
+
+    private void onStreamTime(final long timestamp) {
+        advanceStreamTime(timestamp);
+        checkDeadlines();
+        emitChangedSnapshots();
+    }
+
+    /**
+     * Wall-clock punctuation. When stream time has not moved for longer than the safety net's max
+     * lag (no traffic, or an idle partition), deadlines are judged as if stream time had advanced
+     * by the wall-clock time elapsed since it last moved.
+     */
+    private void onWallClock(final long wallNow) {
+        if (config.wallClockSafetyNet()) {
+            final long taskStreamTime = context.currentStreamTimeMs();
+            if (taskStreamTime > streamTime) {
+                // after a restart the task knows its stream time from the committed offsets before we see a record
+                streamTime = taskStreamTime;
+                wallAtLastAdvance = wallNow;
+            }
+            final long idle = wallNow - wallAtLastAdvance;
+            if (streamTime != Long.MIN_VALUE && idle > config.wallClockMaxLag().toMillis()) {
+                final long advanced = streamTime + idle;
+                if (advanced > clock) {
+                    LOG.debug("stream time idle for {} ms: judging deadlines at {} (stream time {})", idle, advanced, streamTime);
+                    clock = advanced;
+                }
+            }
+            checkDeadlines();
+        }
+        emitChangedSnapshots();
+    }
+
+    /** Handles due deadlines in deadline order, at most a bounded batch per call. */
+    private void checkDeadlines() {
+        if (clock == Long.MIN_VALUE || !deadlines.mayBeDue(clock)) {
+            return;
+        }
+        final List<DeadlineIndex.Due> due = deadlines.due(clock, config.maxDeadlinesPerCheck());
+        metrics.deadlineEntriesVisited(due.size());
+        for (final DeadlineIndex.Due d : due) {
+            final QueuedRecipient state = recipients.get(d.recipientKey());
+            if (state == null || state.getNextDeadline() != d.deadline()) {
+                deadlines.remove(d.deadline(), d.recipientKey()); // left behind by a change of configuration
+                continue;
+            }
+            fireDeadlines(d.recipientKey(), state);
+        }
+        if (due.size() < config.maxDeadlinesPerCheck()) {
+            deadlines.refreshEarliest(clock);
+        }
+    }
+
+    /**
+     * Everything due for one recipient at the clock: crossing the backlog age, the delay notice,
+     * expiry; then its next deadline goes back into the index. Returns the state left (null when
+     * the recipient is gone).
+     */
+    private QueuedRecipient fireDeadlines(final String key, final QueuedRecipient s) {
+        deadlines.remove(s.getNextDeadline(), key);
+        if (has(s, EXPIRY_NDR_SENT)) {
+            recipients.delete(key); // remembered long enough for the MTA's own expiry record
+            return null;
+        }
+        final long since = s.getQueuedSince();
+        final String connector = ConnectorQueues.idOf(s.getConnectorId());
+        if (!has(s, OVER_BACKLOG_AGE) && clock >= since + backlogAge) {
+            s.setFlags(s.getFlags() | OVER_BACKLOG_AGE);
+            connectors.crossedBacklogAge(connector);
+        }
+        if (delayNoticeDue(s) && clock >= since + delayAfter) {
+            s.setFlags(s.getFlags() | DELAY_NOTICE_SENT);
+            final DelayNotice notice = Reports.delayNotice(s, since + delayAfter, since + expireAfter, config.reportingMta());
+            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), notice, since + delayAfter));
+            metrics.delayNotice();
+        }
+        if (clock >= since + expireAfter) {
+            final long expiry = since + expireAfter;
+            final NonDeliveryReport ndr = Reports.expired(s, expiry, config.reportingMta());
+            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), ndr, expiry));
+            metrics.expiredNdr();
+            connectors.dequeue(connector, key, since, has(s, OVER_BACKLOG_AGE));
+            s.setFlags(s.getFlags() | EXPIRY_NDR_SENT);
+        }
+        s.setNextDeadline(nextDeadline(s));
+        recipients.put(key, s);
+        deadlines.add(s.getNextDeadline(), key);
+        return s;
+    }
+
+    private boolean delayNoticeDue(final QueuedRecipient s) {
+        return config.delayNoticesEnabled() && delayAfter < expireAfter && !has(s, DELAY_NOTICE_SENT);
+    }
+
+    private long nextDeadline(final QueuedRecipient s) {
+        final long since = s.getQueuedSince();
+        if (has(s, EXPIRY_NDR_SENT)) {
+            // keep the expired recipient one more expiry period (plus the reorder tolerance): an MTA
+            // with a longer expiry (Exchange Server: 2 days) logs its own expiry later, and that
+            // must not be a second NDR
+            return since + 2 * expireAfter + config.reorderTolerance().toMillis();
+        }
+        long next = since + expireAfter;
+        if (delayNoticeDue(s)) {
+            next = Math.min(next, since + delayAfter);
+        }
+        if (!has(s, OVER_BACKLOG_AGE)) {
+            next = Math.min(next, since + backlogAge);
+        }
+        return next;
+    }
+
+    // ---- events --------------------------------------------------------------------------------
+
+    private void rememberArrival(final String messageKey, final MessageTrace trace, final long time) {
+        // one RECEIVE line per recipient: keep the first, so the store sees one write per message
+        if (arrivalOf(messageKey) != null) {
+            return;
+        }
+        arrivals.put(messageKey, MessageArrival.newBuilder()
+            .setOriginalSender(FailureText.originalSender(trace))
+            .setSubject(trace.getSubject())
+            .setMessageId(trace.getMessageId())
+            .build(), time);
+    }
+
+    private Reports.ArrivalInfo arrivalOf(final String messageKey) {
+        try (WindowStoreIterator<MessageArrival> it = arrivals.fetch(messageKey, 0L, Long.MAX_VALUE)) {
+            if (!it.hasNext()) {
+                return null;
+            }
+            final KeyValue<Long, MessageArrival> first = it.next();
+            return new Reports.ArrivalInfo(first.key, first.value);
+        }
+    }
+
+    /**
+     * What happened to the recipient recently (within the reorder tolerance), at or after
+     * {@code from}: a returned recipient (NDR sent) outranks a delivery; 0 when nothing.
+     */
+    private byte outcomeSince(final String key, final long from) {
+        byte found = 0;
+        try (WindowStoreIterator<byte[]> it = outcomes.fetch(key, from, Long.MAX_VALUE)) {
+            while (it.hasNext()) {
+                final byte[] v = it.next().value;
+                if (v == null || v.length != 1) {
+                    continue;
+                }
+                if (v[0] != DELIVERED) {
+                    return v[0];
+                }
+                found = v[0];
+            }
+        }
+        return found;
+    }
+
+    private void onDeferral(final String messageKey, final String key, final QueuedRecipient existing,
+                            final MessageTrace trace, final Classification c, final long time) {
+        final String error = FailureText.errorOf(trace, c);
+        final String connector = ConnectorQueues.idOf(trace.getConnectorId());
+        final String remote = FailureText.remoteMta(c);
+        if (existing == null) {
+            if (isStale(key, time)) {
+                // already returned to the sender, or delivered after this deferral: a late, stale record
+                metrics.ignoredRecord();
+                return;
+            }
+            startQueueing(messageKey, key, trace, c, time, error, remote);
+            return;
+        }
+        if (has(existing, EXPIRY_NDR_SENT)) {
+            // the MTA still retries a recipient we already reported as expired: nothing new to say
+            return;
+        }
+        final QueuedRecipient s = existing;
+        s.setAttempts(s.getAttempts() + 1);
+        if (time < s.getFirstDeferralTime()) {
+            s.setFirstDeferralTime(time);
+        }
+        if (time < s.getQueuedSince()) {
+            // an older deferral arrived late: the clock started earlier than we thought
+            connectors.requeue(ConnectorQueues.idOf(s.getConnectorId()), key, s.getQueuedSince(), time);
+            s.setQueuedSince(time);
+        }
+        if (time >= s.getLastAttemptTime()) {
+            final String oldConnector = ConnectorQueues.idOf(s.getConnectorId());
+            if (!oldConnector.equals(connector)) {
+                connectors.dequeue(oldConnector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
+                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
+            }
+            s.setConnectorId(trace.getConnectorId());
+            s.setLastAttemptTime(time);
+            s.setLastError(error);
+            s.setLastStatusCode(c.statusCode());
+            if (remote != null) {
+                s.setRemoteMta(remote);
+            }
+            final String server = FailureText.trimToNull(trace.getSourceServer());
+            if (server != null) {
+                s.setReportingMta(server);
+            }
+            connectors.noteAttempt(connector, error, c.statusCode(), remote);
+        }
+        fillMessageFields(s, trace);
+        reschedule(key, s);
+    }
+
+    private void startQueueing(final String messageKey, final String key, final MessageTrace trace, final Classification c,
+                               final long time, final String error, final String remote) {
+        final Reports.ArrivalInfo arrival = arrivalOf(messageKey);
+        final MessageArrival a = arrival == null ? null : arrival.arrival();
+        final long since = arrival == null ? time : Math.min(arrival.time(), time);
+        final String sender = FailureText.originalSender(trace);
+        final QueuedRecipient s = QueuedRecipient.newBuilder()
+            .setRecipient(trace.getRecipient().trim())
+            .setQueuedSince(since)
+            .setArrivalDate(arrival == null ? null : arrival.time())
+            .setFirstDeferralTime(time)
+            .setLastAttemptTime(time)
+            .setAttempts(1)
+            .setConnectorId(trace.getConnectorId())
+            .setLastError(error)
+            .setLastStatusCode(c.statusCode())
+            .setRemoteMta(remote)
+            .setReportingMta(FailureText.trimToNull(trace.getSourceServer()))
+            .setOriginalSender(sender != null ? sender : a == null ? null : a.getOriginalSender())
+            .setSubject(trace.getSubject() != null ? trace.getSubject() : a == null ? null : a.getSubject())
+            .setMessageId(trace.getMessageId() != null ? trace.getMessageId() : a == null ? null : a.getMessageId())
+            .setNetworkMessageId(trace.getNetworkMessageId())
+            .setFlags(0)
+            .setNextDeadline(0L)
+            .build();
+        final String connector = ConnectorQueues.idOf(trace.getConnectorId());
+        connectors.enqueue(connector, key, since, false);
+        connectors.noteAttempt(connector, error, c.statusCode(), remote);
+        s.setNextDeadline(nextDeadline(s));
+        recipients.put(key, s);
+        deadlines.add(s.getNextDeadline(), key);
+        if (s.getNextDeadline() <= clock) {
+            fireDeadlines(key, s); // arrived long ago, or a late record: catch up at once
+        }
+    }
+
+    /** The recipient's deadlines may have moved: replace its index entry and catch up if due. */
+    private void reschedule(final String key, final QueuedRecipient s) {
+        final long old = s.getNextDeadline();
+        final long next = nextDeadline(s);
+        if (next != old) {
+            deadlines.remove(old, key);
+            s.setNextDeadline(next);
+            deadlines.add(next, key);
+        }
+        recipients.put(key, s);
+        if (next <= clock) {
+            fireDeadlines(key, s);
+        }
+    }
+
+    private void onDelivered(final String key, final QueuedRecipient s, final long time) {
+        outcomes.put(key, new byte[] {DELIVERED}, time);
+        if (s == null) {
+            return;
+        }
+        if (has(s, EXPIRY_NDR_SENT)) {
+            forget(key, s); // delivered after our expiry (the MTA's expiry is longer than ours)
+            return;
+        }
+        if (time < s.getLastAttemptTime()) {
+            // a delivery older than the latest deferral was an earlier hop: the recipient is still queued further on
+            metrics.ignoredRecord();
+            return;
+        }
+        dequeue(key, s);
+    }
+
+    private void onPermanentFailure(final String messageKey, final String key, final QueuedRecipient s,
+                                    final MessageTrace trace, final Classification c, final long time) {
+        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT) || isReported(key);
+        if (!alreadyReported) {
+            final Reports.ArrivalInfo arrival = s == null ? arrivalOf(messageKey) : null;
+            final NonDeliveryReport ndr = Reports.permanentFailure(trace, c, s, arrival, time, config.reportingMta());
+            context.forward(new Record<>(messageKey, ndr, time));
+            metrics.permanentNdr();
+            outcomes.put(key, new byte[] {PERMANENT_NDR}, time);
+        } else {
+            metrics.ignoredRecord(); // the FAIL/DSN twin of a failure already reported
+        }
+        if (s != null) {
+            dequeueOrForget(key, s);
+        }
+    }
+
+    private void onMtaExpiry(final String messageKey, final String key, final QueuedRecipient s,
+                             final MessageTrace trace, final Classification c, final long time) {
+        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT) || isReported(key);
+        if (!alreadyReported) {
+            final Reports.ArrivalInfo arrival = s == null ? arrivalOf(messageKey) : null;
+            final NonDeliveryReport ndr = Reports.expiredByMta(trace, c, s, arrival, time, config.reportingMta());
+            context.forward(new Record<>(messageKey, ndr, time));
+            metrics.expiredNdr();
+            outcomes.put(key, new byte[] {EXPIRED_NDR}, time);
+        }
+        if (s != null) {
+            dequeueOrForget(key, s);
+        }
+    }
+
+    /**
+     * A deferral is stale when the recipient was already returned to the sender, or delivered at
+     * or after the deferral's time (one store read for both).
+     */
+    private boolean isStale(final String key, final long deferralTime) {
+        try (WindowStoreIterator<byte[]> it = outcomes.fetch(key, 0L, Long.MAX_VALUE)) {
+            while (it.hasNext()) {
+                final KeyValue<Long, byte[]> outcome = it.next();
+                final byte[] v = outcome.value;
+                if (v == null || v.length != 1) {
+                    continue;
+                }
+                if (v[0] != DELIVERED || outcome.key >= deferralTime) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean isReported(final String key) {
+        final byte outcome = outcomeSince(key, 0L);
+        return outcome == PERMANENT_NDR || outcome == EXPIRED_NDR;
+    }
+
+    private void dequeueOrForget(final String key, final QueuedRecipient s) {
+        if (has(s, EXPIRY_NDR_SENT)) {
+            forget(key, s);
+        } else {
+            dequeue(key, s);
+        }
+    }
+
+    /** The recipient leaves the queue: state, index entry and connector counts. */
+    private void dequeue(final String key, final QueuedRecipient s) {
+        connectors.dequeue(ConnectorQueues.idOf(s.getConnectorId()), key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
+        forget(key, s);
+    }
+
+    private void forget(final String key, final QueuedRecipient s) {
+        deadlines.remove(s.getNextDeadline(), key);
+        recipients.delete(key);
+    }
+
+    private void emitChangedSnapshots() {
+        final long asOf = clock == Long.MIN_VALUE ? context.currentStreamTimeMs() : clock;
+        for (final ConnectorQueueSnapshot snapshot : connectors.drainChanged(asOf)) {
+            final java.time.Instant oldest = snapshot.getOldestQueuedTime();
+            metrics.connector(snapshot.getConnectorId(), snapshot.getQueuedRecipients(), oldest == null ? null : oldest.toEpochMilli(), asOf);
+            context.forward(new Record<>(snapshot.getConnectorId(), snapshot, Math.max(0, asOf)));
+        }
+    }
+
+    private static void fillMessageFields(final QueuedRecipient s, final MessageTrace trace) {
+        if (s.getOriginalSender() == null) {
+            s.setOriginalSender(FailureText.originalSender(trace));
+        }
+        if (s.getSubject() == null) {
+            s.setSubject(trace.getSubject());
+        }
+        if (s.getMessageId() == null) {
+            s.setMessageId(trace.getMessageId());
+        }
+        if (s.getNetworkMessageId() == null) {
+            s.setNetworkMessageId(trace.getNetworkMessageId());
+        }
+    }
+
+    private static boolean has(final QueuedRecipient s, final int flag) {
+        return (s.getFlags() & flag) != 0;
+    }
+}

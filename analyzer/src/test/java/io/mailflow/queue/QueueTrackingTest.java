@@ -1,0 +1,445 @@
+package io.mailflow.queue;
+
+import static io.mailflow.queue.QueueTrackingFixture.at;
+import static io.mailflow.queue.QueueTrackingFixture.defer;
+import static io.mailflow.queue.QueueTrackingFixture.delivered;
+import static io.mailflow.queue.QueueTrackingFixture.failed;
+import static io.mailflow.queue.QueueTrackingFixture.receive;
+import static io.mailflow.queue.QueueTrackingFixture.trace;
+import static java.time.Duration.ofHours;
+import static java.time.Duration.ofMillis;
+import static java.time.Duration.ofMinutes;
+import static java.time.Duration.ofSeconds;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mailflow.avro.DelayNotice;
+import io.mailflow.avro.EventType;
+import io.mailflow.avro.NdrReason;
+import io.mailflow.avro.NonDeliveryReport;
+import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Queue tracking follows every queued recipient to delivery, a delay notice, or an NDR")
+class QueueTrackingTest {
+    private static final String MSG = "<q1@fabrikam.example>";
+    private static final String BOB = "bob@contoso.example";
+    private static final String CAROL = "carol@contoso.example";
+
+    @Nested
+    @DisplayName("expiry (24 h by default)")
+    class Expiry {
+        @Test
+        @DisplayName("a recipient delivered at 23 h 59 m gets no NDR")
+        void deliveredJustBeforeExpiryGetsNoNdr() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), defer(MSG, BOB, ofMinutes(1)), defer(MSG, BOB, ofHours(12)),
+                    delivered(MSG, BOB, ofHours(23).plusMinutes(59)));
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of(), f.readNdrs());
+            }
+        }
+
+        @Test
+        @DisplayName("a recipient still queued at 24 h gets exactly one NDR carrying the RFC 3464 essentials")
+        void stillQueuedAtExpiryGetsOneCompleteNdr() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), defer(MSG, BOB, ofMinutes(5)));
+                f.pipe(trace(EventType.DEFER, MSG, BOB, ofHours(2)).setSmtpReply("451").setStatusCode("4.4.315")
+                    .setResponseText("451 4.4.315 Connection timed out").setSourceServer("EXHUB02")
+                    .setRemoteHost("mx2.contoso.example").build());
+                f.advanceStreamTimeTo(ofHours(24).minus(ofMillis(1)));
+                assertEquals(List.of(), f.readNdrs(), "not expired one millisecond before the deadline");
+
+                f.advanceStreamTimeTo(ofHours(24));
+                final List<TestRecord<String, NonDeliveryReport>> out = f.ndrs.readRecordsToList();
+                assertEquals(1, out.size());
+                final TestRecord<String, NonDeliveryReport> record = out.get(0);
+                final NonDeliveryReport ndr = record.value();
+                assertEquals("nmid-q1fabrikam.example", record.key(), "keyed by message like the traces");
+                assertEquals(at(ofHours(24)), record.getRecordTime(), "record time is the deadline");
+                assertEquals(NdrReason.EXPIRED, ndr.getReason());
+                assertEquals("failed", ndr.getAction());
+                assertEquals("4.4.7", ndr.getStatus());
+                assertEquals("smtp; 550 4.4.7 QUEUE.Expired; message expired -> 451 4.4.315 Connection timed out", ndr.getDiagnosticCode());
+                assertEquals("EXHUB02", ndr.getReportingMta(), "the server that logged the last event");
+                assertEquals("mx2.contoso.example", ndr.getRemoteMta());
+                assertEquals(at(ofHours(0)), ndr.getArrivalDate(), "RECEIVE time");
+                assertEquals(at(ofMinutes(5)), ndr.getFirstDeferralTime());
+                assertEquals(at(ofHours(2)), ndr.getLastAttemptDate());
+                assertEquals(at(ofHours(24)), ndr.getExpiryTime(), "queued since RECEIVE, plus 24 h");
+                assertEquals(at(ofHours(24)), ndr.getEventTime());
+                assertEquals(2, ndr.getAttempts());
+                assertEquals("alice@fabrikam.example", ndr.getOriginalSender());
+                assertEquals(BOB, ndr.getFinalRecipient());
+                assertEquals("Outbound to Contoso", ndr.getConnectorId());
+                assertEquals(MSG, ndr.getMessageId());
+                assertEquals("nmid-q1fabrikam.example", ndr.getNetworkMessageId());
+
+                f.pipe(defer(MSG, BOB, ofHours(25)));
+                f.advanceStreamTimeTo(ofHours(60));
+                assertEquals(List.of(), f.readNdrs(), "never a second NDR");
+            }
+        }
+
+        @Test
+        @DisplayName("without a RECEIVE the clock starts at the first deferral, and the reporting MTA falls back to config")
+        void clockStartsAtFirstDeferralWithoutReceive() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.reporting-mta", "mailflow.contoso.example")) {
+                f.pipe(trace(EventType.DEFER, MSG, BOB, ofHours(3)).setSourceServer(null).setStatusCode("4.4.312")
+                    .setSmtpReply("450").setResponseText("DNS query failed").build());
+                f.advanceStreamTimeTo(ofHours(26).plusMinutes(59));
+                assertEquals(List.of(), f.readNdrs());
+                f.advanceStreamTimeTo(ofHours(27));
+                final NonDeliveryReport ndr = f.readNdrs().get(0);
+                assertEquals(at(ofHours(27)), ndr.getExpiryTime());
+                assertNull(ndr.getArrivalDate());
+                assertEquals("mailflow.contoso.example", ndr.getReportingMta());
+                assertEquals("smtp; 550 4.4.7 QUEUE.Expired; message expired -> 450 4.4.312 DNS query failed", ndr.getDiagnosticCode(),
+                    "reply and code are put in front of a bare response text");
+            }
+        }
+
+        @Test
+        @DisplayName("of two recipients of one message, the delivered one gets no NDR and the other one expires")
+        void multiRecipientMessage() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), receive(MSG, CAROL, ofHours(0)),
+                    defer(MSG, BOB, ofMinutes(1)), defer(MSG, CAROL, ofMinutes(1)),
+                    delivered(MSG, "Bob@Contoso.example", ofHours(10)), defer(MSG, CAROL, ofHours(10)));
+                f.advanceStreamTimeTo(ofHours(30));
+                final List<NonDeliveryReport> ndrs = f.readNdrs();
+                assertEquals(1, ndrs.size());
+                assertEquals(CAROL, ndrs.get(0).getFinalRecipient());
+                assertEquals(at(ofHours(24)), ndrs.get(0).getEventTime());
+            }
+        }
+
+        @Test
+        @DisplayName("expire-after is configurable (Exchange Server: 2 days)")
+        void exchangeServerExpiry() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.queue.expire-after", "2d")) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.advanceStreamTimeTo(ofHours(47));
+                assertEquals(List.of(), f.readNdrs());
+                f.advanceStreamTimeTo(ofHours(48));
+                assertEquals(at(ofHours(48)), f.readNdrs().get(0).getExpiryTime());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("permanent failures")
+    class PermanentFailures {
+        @Test
+        @DisplayName("a FAIL of a queued recipient yields one PERMANENT_FAILURE NDR and no expiry later")
+        void failOfQueuedRecipient() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), defer(MSG, BOB, ofMinutes(1)), failed(MSG, BOB, ofHours(1)));
+                final List<TestRecord<String, NonDeliveryReport>> out = f.ndrs.readRecordsToList();
+                assertEquals(1, out.size());
+                final NonDeliveryReport ndr = out.get(0).value();
+                assertEquals(NdrReason.PERMANENT_FAILURE, ndr.getReason());
+                assertEquals("5.1.1", ndr.getStatus());
+                assertEquals("smtp; 550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", ndr.getDiagnosticCode());
+                assertEquals("failed", ndr.getAction());
+                assertEquals(at(ofHours(1)), ndr.getEventTime());
+                assertEquals(at(ofHours(1)), out.get(0).getRecordTime());
+                assertEquals(at(ofMinutes(1)), ndr.getFirstDeferralTime());
+                assertEquals(at(ofHours(0)), ndr.getArrivalDate());
+                assertEquals(2, ndr.getAttempts(), "the deferral and the failed attempt");
+                assertNull(ndr.getExpiryTime());
+
+                f.pipe(trace(EventType.DSN, MSG, BOB, ofHours(1).plusSeconds(2)).setStatusCode("5.1.1").setSmtpReply("550").build());
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of(), f.readNdrs(), "neither the DSN twin nor expiry adds an NDR");
+                assertEquals(List.of(), f.readDelays(), "no delay notice for a recipient that left the queue at 1 h");
+            }
+        }
+
+        @Test
+        @DisplayName("a 5.x.x SEND with no queueing before yields exactly one NDR")
+        void rejectedSendWithoutQueueing() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)));
+                f.pipe(trace(EventType.SEND, MSG, BOB, ofSeconds(3)).setSmtpReply("550").setStatusCode("5.7.1")
+                    .setResponseText("550 5.7.1 Relaying denied").setRemoteHost("mx.contoso.example").build());
+                f.pipe(failed(MSG, BOB, ofSeconds(4)));
+                f.advanceStreamTimeTo(ofHours(30));
+                final List<NonDeliveryReport> ndrs = f.readNdrs();
+                assertEquals(1, ndrs.size(), "the FAIL after the rejected SEND is the same failure");
+                final NonDeliveryReport ndr = ndrs.get(0);
+                assertEquals(NdrReason.PERMANENT_FAILURE, ndr.getReason());
+                assertEquals("5.7.1", ndr.getStatus());
+                assertEquals("smtp; 550 5.7.1 Relaying denied", ndr.getDiagnosticCode());
+                assertEquals("mx.contoso.example", ndr.getRemoteMta());
+                assertEquals(at(ofHours(0)), ndr.getArrivalDate(), "from the remembered RECEIVE");
+                assertNull(ndr.getFirstDeferralTime());
+                assertEquals(1, ndr.getAttempts());
+                assertEquals("EXHUB01", ndr.getReportingMta());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("delay notices (4 h by default)")
+    class DelayNotices {
+        @Test
+        @DisplayName("a recipient queued 4 h gets exactly one delay notice, however often it is retried")
+        void oneDelayNotice() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)));
+                for (int m = 1; m <= 8 * 60; m += 15) {
+                    f.pipe(defer(MSG, BOB, ofMinutes(m)));
+                    if (m == 226) {
+                        assertEquals(List.of(), f.readDelays(), "nothing before 4 h");
+                    }
+                }
+                final List<TestRecord<String, DelayNotice>> out = f.delays.readRecordsToList();
+                assertEquals(1, out.size());
+                final DelayNotice n = out.get(0).value();
+                assertEquals(at(ofHours(4)), n.getEventTime());
+                assertEquals(at(ofHours(4)), out.get(0).getRecordTime());
+                assertEquals(at(ofHours(24)), n.getWillRetryUntil(), "queued since plus expiry");
+                assertEquals("delayed", n.getAction());
+                assertEquals("4.4.316", n.getStatus());
+                assertEquals("smtp; 451 4.4.316 Connection refused [Message=Socket error code 10061]", n.getDiagnosticCode());
+                assertEquals(BOB, n.getFinalRecipient());
+                assertEquals("alice@fabrikam.example", n.getOriginalSender());
+                assertEquals(16, n.getAttempts(), "deferrals at 1, 16, ..., 226 minutes");
+                assertEquals(at(ofMinutes(226)), n.getLastAttemptDate());
+                f.advanceStreamTimeTo(ofHours(23));
+                assertEquals(List.of(), f.readDelays());
+            }
+        }
+
+        @Test
+        @DisplayName("delay-notice-after 0 turns delay notices off")
+        void disabled() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.queue.delay-notice-after", "0")) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of(), f.readDelays());
+                assertEquals(1, f.readNdrs().size());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("records out of order")
+    class OutOfOrder {
+        @Test
+        @DisplayName("a delivery record that arrives late still takes the recipient out of the queue")
+        void lateDelivery() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.advanceStreamTimeTo(ofHours(3));
+                f.pipe(delivered(MSG, BOB, ofHours(1))); // event time 1 h, arrives at stream time 3 h
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of(), f.readDelays());
+                assertEquals(List.of(), f.readNdrs());
+                assertEquals(0, f.latestSnapshots().get("Outbound to Contoso").getQueuedRecipients());
+            }
+        }
+
+        @Test
+        @DisplayName("a deferral older than the delivery, arriving after it, does not queue the recipient again")
+        void staleDeferralAfterDelivery() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(delivered(MSG, BOB, ofHours(2)), defer(MSG, BOB, ofHours(1)));
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of(), f.readNdrs());
+                assertEquals(List.of(), f.readDelays());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("expiry logged by the MTA itself")
+    class MtaExpiry {
+        @Test
+        @DisplayName("an EXPIRE record before our deadline yields the EXPIRED NDR from the MTA's record, once")
+        void mtaExpiresFirst() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), defer(MSG, BOB, ofMinutes(1)));
+                f.pipe(trace(EventType.EXPIRE, MSG, BOB, ofHours(20)).setSourceServer("EXEDGE01")
+                    .setSmtpReply("550").setStatusCode("4.4.7").setResponseText("550 4.4.7 QUEUE.Expired; message expired").build());
+                f.advanceStreamTimeTo(ofHours(30));
+                final List<NonDeliveryReport> ndrs = f.readNdrs();
+                assertEquals(1, ndrs.size());
+                final NonDeliveryReport ndr = ndrs.get(0);
+                assertEquals(NdrReason.EXPIRED, ndr.getReason());
+                assertEquals(at(ofHours(20)), ndr.getEventTime());
+                assertEquals(at(ofHours(20)), ndr.getExpiryTime());
+                assertEquals("EXEDGE01", ndr.getReportingMta());
+                assertEquals("smtp; 550 4.4.7 QUEUE.Expired; message expired", ndr.getDiagnosticCode());
+                assertEquals(at(ofMinutes(1)), ndr.getFirstDeferralTime());
+            }
+        }
+
+        @Test
+        @DisplayName("the MTA's expiry after ours is no second NDR, even a day later (MTA with a 2-day expiry)")
+        void mtaExpiresAfterUs() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.advanceStreamTimeTo(ofHours(24));
+                assertEquals(1, f.readNdrs().size());
+                f.pipe(trace(EventType.FAIL, MSG, BOB, ofHours(48)).setSmtpReply("550").setStatusCode("4.4.7")
+                    .setResponseText("550 4.4.7 QUEUE.Expired; message expired").build());
+                f.advanceStreamTimeTo(ofHours(100));
+                assertEquals(List.of(), f.readNdrs());
+            }
+        }
+
+        @Test
+        @DisplayName("an EXPIRE of a recipient we never saw queued still yields one NDR")
+        void expireWithoutState() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(trace(EventType.EXPIRE, MSG, BOB, ofHours(5)).build(), trace(EventType.EXPIRE, MSG, BOB, ofHours(5)).build());
+                final List<NonDeliveryReport> ndrs = f.readNdrs();
+                assertEquals(1, ndrs.size());
+                assertEquals("smtp; 550 4.4.7 QUEUE.Expired; message expired", ndrs.get(0).getDiagnosticCode());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("wall-clock safety net")
+    class SafetyNet {
+        @Test
+        @DisplayName("expires a recipient when no record arrives any more")
+        void firesWhenStreamTimeStandsStill() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.driver.advanceWallClockTime(ofHours(24).plusMinutes(1));
+                final List<NonDeliveryReport> ndrs = f.readNdrs();
+                assertEquals(1, ndrs.size());
+                assertEquals(at(ofHours(24)), ndrs.get(0).getEventTime(), "still stamped with the deadline");
+                assertEquals(1, f.readDelays().size(), "the 4 h notice came due too");
+            }
+        }
+
+        @Test
+        @DisplayName("waits for the max lag, then advances by the whole idle time")
+        void maxLag() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.queue.expire-after", "3m",
+                "mailflow.queue.wall-clock-safety-net.max-lag", "5m")) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.driver.advanceWallClockTime(ofMinutes(4));
+                assertEquals(List.of(), f.readNdrs(), "idle 4 min is within the max lag: stream time is trusted");
+                f.driver.advanceWallClockTime(ofMinutes(2));
+                assertEquals(1, f.readNdrs().size(), "idle 6 min: judged at stream time + 6 min");
+            }
+        }
+
+        @Test
+        @DisplayName("is inert when disabled (replays)")
+        void inertWhenDisabled() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.queue.wall-clock-safety-net", "false")) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.driver.advanceWallClockTime(ofHours(48));
+                assertEquals(List.of(), f.readNdrs());
+                assertEquals(List.of(), f.readDelays());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("connector snapshots")
+    class Snapshots {
+        @Test
+        @DisplayName("count queued recipients and those queued longer than the backlog age, per connector")
+        void counts() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(defer("<a@x>", BOB, ofMinutes(0)), defer("<b@x>", BOB, ofMinutes(10)), defer("<c@x>", BOB, ofMinutes(50)));
+                f.pipe(trace(EventType.DEFER, "<d@x>", CAROL, ofMinutes(20)).setConnectorId("Partner TLS").setSmtpReply("450")
+                    .setStatusCode("4.7.320").setResponseText("450 4.7.320 Certificate validation failed").setRemoteHost("mx.partner.example").build());
+                f.advanceStreamTimeTo(ofMinutes(75));
+                Map<String, ConnectorQueueSnapshot> latest = f.latestSnapshots();
+                final ConnectorQueueSnapshot contoso = latest.get("Outbound to Contoso");
+                assertEquals(3, contoso.getQueuedRecipients());
+                assertEquals(2, contoso.getQueuedOverAge(), "queued at 0 and 10 min are over 1 h at 75 min; 50 min is not");
+                assertEquals(at(ofMinutes(0)), contoso.getOldestQueuedTime());
+                assertEquals("4.4.316", contoso.getLastStatusCode());
+                assertEquals(List.of("mail.contoso.example"), contoso.getDestinations());
+                assertEquals(at(ofMinutes(75)), contoso.getAsOf());
+                final ConnectorQueueSnapshot partner = latest.get("Partner TLS");
+                assertEquals(1, partner.getQueuedRecipients());
+                assertEquals(0, partner.getQueuedOverAge(), "queued at 20 min: not over 1 h until 80 min");
+                assertEquals("450 4.7.320 Certificate validation failed", partner.getLastError());
+
+                f.pipe(delivered("<a@x>", BOB, ofMinutes(76)));
+                f.advanceStreamTimeTo(ofMinutes(78));
+                latest = f.latestSnapshots();
+                assertEquals(2, latest.get("Outbound to Contoso").getQueuedRecipients());
+                assertEquals(1, latest.get("Outbound to Contoso").getQueuedOverAge());
+                assertEquals(at(ofMinutes(10)), latest.get("Outbound to Contoso").getOldestQueuedTime(), "the oldest left");
+                assertTrue(!latest.containsKey("Partner TLS"), "an unchanged connector is not re-emitted");
+
+                f.advanceStreamTimeTo(ofMinutes(80));
+                assertEquals(1, f.latestSnapshots().get("Partner TLS").getQueuedOverAge(), "crossed the backlog age at 80 min");
+            }
+        }
+
+        @Test
+        @DisplayName("coalesce: many changes within one punctuation interval make one snapshot")
+        void coalesced() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.queue.punctuation-interval", "1m")) {
+                f.pipe(defer("<start@x>", BOB, ofSeconds(0)));
+                f.snapshots.readRecordsToList();
+                for (int i = 1; i <= 50; i++) {
+                    f.pipe(defer("<m" + i + "@x>", BOB, ofSeconds(i)));
+                }
+                assertEquals(0, f.snapshots.getQueueSize(), "within the interval");
+                f.advanceStreamTimeTo(ofMinutes(2));
+                final List<ConnectorQueueSnapshot> out = f.snapshots.readValuesToList();
+                assertEquals(1, out.size());
+                assertEquals(51, out.get(0).getQueuedRecipients());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("due deadlines are found through the deadline index, never by visiting queued recipients that are not due")
+    void deadlineIndexVisitsOnlyDueEntries() {
+        final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Metrics.addRegistry(meters);
+        try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+            for (int i = 0; i < 2000; i++) {
+                f.pipe(defer("<m" + i + "@x>", BOB, ofSeconds(i)));
+            }
+            final double before = meters.counter("mailflow.queue.deadline.index.visited").count();
+            f.advanceStreamTimeTo(ofHours(1).plusSeconds(99)); // backlog age 1 h: recipients 0..99 are due
+            final double visited = meters.counter("mailflow.queue.deadline.index.visited").count() - before;
+            assertEquals(100.0, visited, "only the 100 due entries are visited, not the 2000 queued");
+            assertEquals(100, f.latestSnapshots().get("Outbound to Contoso").getQueuedOverAge());
+        } finally {
+            Metrics.removeRegistry(meters);
+        }
+    }
+
+    @Test
+    @DisplayName("records it cannot use do not stop tracking and are counted")
+    void badInput() {
+        final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Metrics.addRegistry(meters);
+        try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+            f.traces.pipeInput("k", null, at(ofHours(0)));
+            f.pipe(trace(EventType.DEFER, MSG, null, ofHours(0)).build(), trace(EventType.DEFER, MSG, "  ", ofHours(0)).build());
+            f.pipe(defer(MSG, BOB, ofHours(0)));
+            f.advanceStreamTimeTo(ofHours(24));
+            assertEquals(1, f.readNdrs().size());
+            assertEquals(3.0, meters.counter("mailflow.queue.records.ignored").count());
+        } finally {
+            Metrics.removeRegistry(meters);
+        }
+    }
+}
