@@ -44,6 +44,10 @@ public final class ConnectorHealth {
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE),
             Serdes.String(), topics.avro(ConnectorStats.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE),
+            Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.PROGRESS_STORE),
+            Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.STORE),
             Serdes.String(), topics.avro(FailureEpisode.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.MESSAGES_STORE),
@@ -61,7 +65,8 @@ public final class ConnectorHealth {
             .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(StatsPartial.class))
                 .withStreamPartitioner(new HeartbeatBroadcast<>(StatsPartial::getHeartbeat)))
-            .process(() -> new StatsWindowCloser(config), Named.as("stats-window-close"), StatsWindowCloser.STORE)
+            .process(() -> new StatsWindowCloser(config), Named.as("stats-window-close"),
+                StatsWindowCloser.STORE, StatsWindowCloser.PROGRESS_STORE)
             .to(topics.connectorStats.name(), topics.connectorStats.produced("connector-stats-sink"));
 
         // backlog: latest snapshot per (connector, source partition), summed per connector
@@ -82,7 +87,7 @@ public final class ConnectorHealth {
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorFailure.class))
                 .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorFailure::getHeartbeat, ConnectorFailure::getConnectorId)))
             .process(() -> new EpisodeDetector(config, catalog), Named.as("failure-episodes"),
-                EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, BacklogMonitor.STORE)
+                EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, EpisodeDetector.PROGRESS_STORE, BacklogMonitor.STORE)
             .to(topics.alerts.name(), topics.alerts.produced("failure-alerts-sink"));
     }
 

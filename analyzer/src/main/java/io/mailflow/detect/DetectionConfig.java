@@ -11,9 +11,10 @@ import java.time.Duration;
  * @param window         length of the tumbling stats windows ({@code window}, 5 min)
  * @param grace          how late a trace may arrive within its own input partition and still count
  *                       in its stats window ({@code grace}, 1 min)
- * @param partitionSkew  how far input partitions may drift apart in event time; the stats closer waits
- *                       this long past window end + grace for partials of slower partitions
- *                       ({@code partition-skew}, 2 min)
+ * @param partitionSkew  how far an input partition may fall behind the fastest one before it is taken
+ *                       to be idle: windows close and episodes resolve on the slowest partition's
+ *                       event time, except that a partition this far behind no longer holds them back
+ *                       ({@code partition-skew}, 15 min)
  * @param idleFlush      wall-clock idleness after which a pre-aggregation task sends its open partials
  *                       early (partials are additive, so this only adds messages); 0 turns it off
  *                       ({@code idle-flush}, 30 s)
@@ -68,7 +69,7 @@ public record DetectionConfig(
     }
 
     public static DetectionConfig defaults() {
-        return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofSeconds(30),
+        return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(15), Duration.ofSeconds(30),
             Duration.ofSeconds(10), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
             Duration.ofHours(1), 10);
     }
@@ -86,13 +87,9 @@ public record DetectionConfig(
             c.getInt(PREFIX + "min-failures", d.minFailures),
             c.getDuration(PREFIX + "update-interval", d.updateInterval),
             c.getLong(PREFIX + "backlog-threshold", d.backlogThreshold),
-            c.getDuration(PREFIX + "backlog-age", d.backlogAge),
+            // the queue tracker decides what "over age" means; we only name it in texts
+            c.getDuration("mailflow.queue.backlog-age", d.backlogAge),
             c.getInt(PREFIX + "max-destinations", d.maxDestinations));
-    }
-
-    /** How long after window end the stats closer emits: late traces within a partition, then slower partitions. */
-    public Duration closeDelay() {
-        return grace.plus(partitionSkew);
     }
 
     private static void requirePositive(final String key, final Duration d) {

@@ -37,6 +37,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class EpisodeDetector implements Processor<String, ConnectorFailure, String, ConnectorAlert> {
     static final String STORE = "failure-episodes";
     static final String MESSAGES_STORE = "failure-episode-messages";
+    static final String PROGRESS_STORE = "episode-progress";
     static final String LATE_STAGE = "episodes";
 
     private final DetectionConfig config;
@@ -50,6 +51,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
     private KeyValueStore<String, FailureEpisode> episodes;
     private KeyValueStore<String, Long> messages;
     private KeyValueStore<String, ConnectorQueue> queues;
+    private PartitionWatermark progress;
     private long firingHere;
 
     EpisodeDetector(final DetectionConfig config, final ConnectorCatalog catalog) {
@@ -59,7 +61,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         this.fireAfterMs = config.fireAfter().toMillis();
         this.updateMs = config.updateInterval().toMillis();
         this.lateMs = config.grace().toMillis();
-        this.resolveDelayMs = config.closeDelay().toMillis();
+        this.resolveDelayMs = config.grace().toMillis();
     }
 
     @Override
@@ -68,6 +70,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         this.episodes = context.getStateStore(STORE);
         this.messages = context.getStateStore(MESSAGES_STORE);
         this.queues = context.getStateStore(BacklogMonitor.STORE);
+        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.partitionSkew().toMillis());
         // stores are restored before init: count the episodes this task brings back firing
         try (KeyValueIterator<String, FailureEpisode> it = episodes.all()) {
             while (it.hasNext()) {
@@ -88,12 +91,15 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
     @Override
     public void process(final Record<String, ConnectorFailure> record) {
         final ConnectorFailure failure = record.value();
-        if (failure == null || failure.getHeartbeat()) {
-            return; // a heartbeat only moves stream time; the punctuation does the rest
+        if (failure == null) {
+            return;
         }
-        final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
+        if (failure.getHeartbeat()) {
+            progress.observe(failure.getSourcePartition(), record.timestamp()); // the punctuation resolves
+            return;
+        }
         final long t = failure.getEventTime();
-        if (t < streamTime - lateMs) {
+        if (progress.current() != Long.MIN_VALUE && t < progress.current() - lateMs) {
             DetectionMetrics.late(LATE_STAGE);
         }
         final String key = record.key();
@@ -112,7 +118,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
             return;
         }
         if (!e.getOpen()) {
-            if (t <= e.getResolvedThrough()) {
+            if (t <= e.getResolvedThrough() && e.getResolvedThrough() > 0) {
                 DetectionMetrics.late(LATE_STAGE); // its episode has been resolved already
                 return;
             }
@@ -207,14 +213,15 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         markers.forEach(messages::delete);
     }
 
-    /** Stream-time punctuation: resolve every episode whose quiet period ended a close delay ago. */
+    /** Stream-time punctuation: resolve every episode whose quiet period ended a grace ago on every input partition. */
     private void resolveQuiet(final long streamTime) {
+        final long watermark = progress.current();
         final List<KeyValue<String, FailureEpisode>> ended = new ArrayList<>();
         try (KeyValueIterator<String, FailureEpisode> it = episodes.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, FailureEpisode> entry = it.next();
                 final FailureEpisode e = entry.value;
-                if (e.getOpen() && streamTime > e.getLastFailureTime() + quietMs + resolveDelayMs) {
+                if (e.getOpen() && watermark > e.getLastFailureTime() + quietMs + resolveDelayMs) {
                     ended.add(entry);
                 }
             }

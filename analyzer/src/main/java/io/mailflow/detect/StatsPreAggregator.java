@@ -83,7 +83,7 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
         closeWindows();
         if (lastHeartbeat == Long.MIN_VALUE || streamTime - lastHeartbeat >= heartbeatMs) {
             lastHeartbeat = streamTime;
-            context.forward(new Record<>("", StatsPartials.heartbeat(streamTime), streamTime));
+            context.forward(new Record<>("", StatsPartials.heartbeat(context.taskId().partition(), streamTime), streamTime));
         }
     }
 

@@ -21,7 +21,7 @@ class DetectionConfigTest {
         assertEquals(5, d.minFailures());
         assertEquals(Duration.ofMinutes(5), d.updateInterval());
         assertEquals(200, d.backlogThreshold());
-        assertEquals(Duration.ofMinutes(3), d.closeDelay(), "grace + partition skew");
+        assertEquals(Duration.ofMinutes(15), d.partitionSkew());
     }
 
     @Test
@@ -34,6 +34,7 @@ class DetectionConfigTest {
             .override("mailflow.detect.min-failures", "3")
             .override("mailflow.detect.update-interval", "2m")
             .override("mailflow.detect.backlog-threshold", "2000")
+            .override("mailflow.queue.backlog-age", "2h")
             .build();
         final DetectionConfig d = DetectionConfig.from(c);
         assertEquals(Duration.ofMinutes(1), d.window());
@@ -43,6 +44,7 @@ class DetectionConfigTest {
         assertEquals(3, d.minFailures());
         assertEquals(Duration.ofMinutes(2), d.updateInterval());
         assertEquals(2000, d.backlogThreshold());
+        assertEquals(Duration.ofHours(2), d.backlogAge(), "the queue tracker's backlog age, named in alert texts");
     }
 
     @Test

@@ -17,9 +17,9 @@ class HeartbeatBroadcastTest {
     void heartbeatsGoToEveryPartition() {
         final HeartbeatBroadcast<ConnectorFailure> partitioner = new HeartbeatBroadcast<>(ConnectorFailure::getHeartbeat);
         assertEquals(Optional.of(Set.of(0, 1, 2, 3, 4, 5)),
-            partitioner.partitions("failures-by-connector", "", TransientFailureRouter.heartbeat(0), PARTITIONS));
+            partitioner.partitions("failures-by-connector", "", TransientFailureRouter.heartbeat(0, 0), PARTITIONS));
         final HeartbeatBroadcast<StatsPartial> stats = new HeartbeatBroadcast<>(StatsPartial::getHeartbeat);
-        assertEquals(Optional.of(Set.of(0, 1, 2, 3, 4, 5)), stats.partitions("stats-partials", "", StatsPartials.heartbeat(0), PARTITIONS));
+        assertEquals(Optional.of(Set.of(0, 1, 2, 3, 4, 5)), stats.partitions("stats-partials", "", StatsPartials.heartbeat(0, 0), PARTITIONS));
     }
 
     @Test

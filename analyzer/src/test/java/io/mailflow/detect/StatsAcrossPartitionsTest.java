@@ -51,10 +51,12 @@ class StatsAcrossPartitionsTest {
 
     /** One input partition's task: a pre-aggregator with its own stores. */
     private final class Partition {
-        final MockProcessorContext<String, StatsPartial> context = new MockProcessorContext<>();
+        final MockProcessorContext<String, StatsPartial> context;
         final StatsPreAggregator processor = new StatsPreAggregator(config);
 
-        Partition() {
+        Partition(final int partition) {
+            context = new MockProcessorContext<>(new java.util.Properties(), new org.apache.kafka.streams.processor.TaskId(0, partition),
+                null);
             context.setCurrentSystemTimeMs(0);
             context.setCurrentStreamTimeMs(0);
             store(context, StatsPreAggregator.COUNTS_STORE, avro(StatsPartial.class));
@@ -92,9 +94,9 @@ class StatsAcrossPartitionsTest {
 
     @Test
     void countsOfAllPartitionsAddUpAndDistinctMessagesAreNotDoubleCounted() {
-        final Partition p0 = new Partition();
-        final Partition p1 = new Partition();
-        final Partition p2 = new Partition();
+        final Partition p0 = new Partition(0);
+        final Partition p1 = new Partition(1);
+        final Partition p2 = new Partition(2);
         // a message lives in one partition: <m1> and <m2> in p0, <m3> in p1, <m4> in p2
         p0.pipe(deferral(CONTOSO, "4.4.316", minutes(0.5), "<m1@x>"));
         p0.pipe(deferral(CONTOSO, "4.4.316", minutes(3), "<m1@x>"));
@@ -105,9 +107,11 @@ class StatsAcrossPartitionsTest {
         p2.pipe(deferral(CONTOSO, "4.4.316", minutes(3), "<m4@x>"));
         p2.pipe(deferral(CONTOSO, "4.4.316", minutes(4.9), "<m4@x>"));
 
-        // p0 and p1 move on to 10:07:30; p2 runs 1 min behind (less than the 2 min partition skew)
-        p0.pipe(delivery("other", minutes(7.5), "<z0@x>"));
-        p1.pipe(delivery("other", minutes(7.5), "<z1@x>"));
+        final List<Record<String, StatsPartial>> p2Start = p2.sent(); // includes p2's heartbeats up to 10:04:54
+
+        // p0 and p1 race ahead to 10:20 (as in a fast replay); p2 gets to 10:06:30 only later
+        p0.pipe(delivery("other", minutes(20), "<z0@x>"));
+        p1.pipe(delivery("other", minutes(20), "<z1@x>"));
         final List<Record<String, StatsPartial>> early = new ArrayList<>(p0.sent());
         early.addAll(p1.sent());
         p2.pipe(delivery("other", minutes(6.5), "<z2@x>"));
@@ -116,12 +120,13 @@ class StatsAcrossPartitionsTest {
         final MockProcessorContext<String, ConnectorStats> closerContext = new MockProcessorContext<>();
         store(closerContext, StatsWindowCloser.STORE, avro(ConnectorStats.class));
         closerContext.setCurrentStreamTimeMs(0);
+        store(closerContext, StatsWindowCloser.PROGRESS_STORE, Serdes.Long());
         final StatsWindowCloser closer = new StatsWindowCloser(config);
         closer.init(closerContext);
-        early.forEach(closer::process); // with heartbeats of 10:07:30: the window closes at 10:05 + 1 + 2 min
-        assertEquals(List.of(), closerContext.forwarded(), "the window waits for slower partitions");
-        slow.forEach(closer::process);
-        closer.process(new Record<>("", StatsPartials.heartbeat(minutes(8.1).toEpochMilli()), minutes(8.1).toEpochMilli()));
+        p2Start.forEach(closer::process);
+        early.forEach(closer::process);
+        assertEquals(List.of(), closerContext.forwarded(), "the window waits for the slowest partition (p2, at 10:04:54)");
+        slow.forEach(closer::process); // p2's partial, then its heartbeat of 10:06:30: every partition is past 10:05 + 1 min
 
         final List<ConnectorStats> emitted = closerContext.forwarded().stream().map(f -> (ConnectorStats) f.record().value())
             .filter(s -> s.getConnectorId().equals(CONTOSO)).toList();
@@ -132,14 +137,16 @@ class StatsAcrossPartitionsTest {
         final ConnectorStats delivered = emitted.stream().filter(s -> "2.0.0".equals(s.getStatusCode())).findFirst().orElseThrow();
         assertEquals(1, delivered.getDeliveries());
 
-        // a partial for the closed window coming even later is not emitted again
+        // a partial for the closed window coming even later is not emitted again, only counted as late
+        final double lateBefore = TestMetrics.late(StatsWindowCloser.LATE_STAGE);
         closerContext.resetForwards();
         final StatsPartial straggler = StatsPartials.empty(CONTOSO, "4.4.316", null, minutes(0).toEpochMilli(), minutes(5).toEpochMilli());
         StatsPartials.count(straggler, FailureClassifier.classify(deferral(CONTOSO, "4.4.316", minutes(1), "<m9@x>")), true, 10);
         closer.process(new Record<>(CONTOSO + "|4.4.316", straggler, minutes(6).toEpochMilli()));
-        closer.process(new Record<>("", StatsPartials.heartbeat(minutes(20).toEpochMilli()), minutes(20).toEpochMilli()));
+        closer.process(new Record<>("", StatsPartials.heartbeat(2, minutes(30).toEpochMilli()), minutes(30).toEpochMilli()));
         assertTrue(closerContext.forwarded().stream().noneMatch(f -> f.record().value().getConnectorId().equals(CONTOSO)
             && f.record().value().getWindowStart().equals(minutes(0))));
+        assertEquals(lateBefore + 1, TestMetrics.late(StatsWindowCloser.LATE_STAGE));
     }
 
     @Test
