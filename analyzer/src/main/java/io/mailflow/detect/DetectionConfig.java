@@ -11,10 +11,9 @@ import java.time.Duration;
  * @param window         length of the tumbling stats windows ({@code window}, 5 min)
  * @param grace          how late a trace may arrive within its own input partition and still count
  *                       in its stats window ({@code grace}, 1 min)
- * @param partitionSkew  how far an input partition may fall behind the fastest one before it is taken
- *                       to be idle: windows close and episodes resolve on the slowest partition's
- *                       event time, except that a partition this far behind no longer holds them back
- *                       ({@code partition-skew}, 15 min)
+ * @param partitionIdle  wall-clock time without a heartbeat after which an input partition counts as
+ *                       idle: windows close and episodes resolve on the slowest active partition's
+ *                       event time, and an idle one no longer holds them back ({@code partition-idle}, 60 s)
  * @param idleFlush      wall-clock idleness after which a pre-aggregation task sends its open partials
  *                       early (partials are additive, so this only adds messages); 0 turns it off
  *                       ({@code idle-flush}, 30 s)
@@ -34,7 +33,7 @@ import java.time.Duration;
 public record DetectionConfig(
     Duration window,
     Duration grace,
-    Duration partitionSkew,
+    Duration partitionIdle,
     Duration idleFlush,
     Duration heartbeat,
     Duration quietPeriod,
@@ -50,7 +49,7 @@ public record DetectionConfig(
     public DetectionConfig {
         requirePositive("window", window);
         requireNotNegative("grace", grace);
-        requireNotNegative("partition-skew", partitionSkew);
+        requirePositive("partition-idle", partitionIdle);
         requireNotNegative("idle-flush", idleFlush);
         requirePositive("heartbeat", heartbeat);
         requirePositive("quiet-period", quietPeriod);
@@ -69,7 +68,7 @@ public record DetectionConfig(
     }
 
     public static DetectionConfig defaults() {
-        return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(15), Duration.ofSeconds(30),
+        return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofSeconds(30),
             Duration.ofSeconds(10), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
             Duration.ofHours(1), 10);
     }
@@ -79,7 +78,7 @@ public record DetectionConfig(
         return new DetectionConfig(
             c.getDuration(PREFIX + "window", d.window),
             c.getDuration(PREFIX + "grace", d.grace),
-            c.getDuration(PREFIX + "partition-skew", d.partitionSkew),
+            c.getDuration(PREFIX + "partition-idle", d.partitionIdle),
             c.getDuration(PREFIX + "idle-flush", d.idleFlush),
             c.getDuration(PREFIX + "heartbeat", d.heartbeat),
             c.getDuration(PREFIX + "quiet-period", d.quietPeriod),

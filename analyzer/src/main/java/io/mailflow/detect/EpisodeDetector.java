@@ -70,7 +70,8 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         this.episodes = context.getStateStore(STORE);
         this.messages = context.getStateStore(MESSAGES_STORE);
         this.queues = context.getStateStore(BacklogMonitor.STORE);
-        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.partitionSkew().toMillis());
+        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.partitionIdle().toMillis(),
+            context.currentSystemTimeMs());
         // stores are restored before init: count the episodes this task brings back firing
         try (KeyValueIterator<String, FailureEpisode> it = episodes.all()) {
             while (it.hasNext()) {
@@ -95,7 +96,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
             return;
         }
         if (failure.getHeartbeat()) {
-            progress.observe(failure.getSourcePartition(), record.timestamp()); // the punctuation resolves
+            progress.observe(failure.getSourcePartition(), record.timestamp(), context.currentSystemTimeMs()); // the punctuation resolves
             return;
         }
         final long t = failure.getEventTime();
@@ -215,7 +216,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
 
     /** Stream-time punctuation: resolve every episode whose quiet period ended a grace ago on every input partition. */
     private void resolveQuiet(final long streamTime) {
-        final long watermark = progress.current();
+        final long watermark = progress.current(context.currentSystemTimeMs());
         final List<KeyValue<String, FailureEpisode>> ended = new ArrayList<>();
         try (KeyValueIterator<String, FailureEpisode> it = episodes.all()) {
             while (it.hasNext()) {

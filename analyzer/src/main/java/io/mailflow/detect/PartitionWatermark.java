@@ -8,38 +8,54 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * How far in event time every input partition has got, as seen by a connector-keyed task
- * through the heartbeats each traces task broadcasts. The watermark is the slowest partition's
- * time, so a window closes (or an episode resolves) only once every partition is past it, even
- * when a fast replay runs one partition's task minutes ahead of another's. A partition more
- * than {@code maxLag} behind the fastest one is taken to be idle and no longer holds the
- * watermark back. The watermark never goes backwards.
+ * through the heartbeats each traces task broadcasts. The watermark is the slowest active
+ * partition's event time, so a window closes (or an episode resolves) only once every
+ * partition is past it, even when a fast replay runs one partition's task an hour of event
+ * time ahead of another's.
+ *
+ * <p>"Active" is a wall-clock notion, as Kafka Streams' own max.task.idle.ms: a partition that
+ * has sent no heartbeat for {@code idleMs} of wall-clock time (its traffic stopped) no longer
+ * holds the watermark back. A partition that is merely behind in event time but busy sends
+ * heartbeats all the time, so it is waited for however far behind it is. Wall clock therefore
+ * only decides about partitions that went silent, never how far a busy replay may get. The
+ * watermark never goes backwards.
  */
 final class PartitionWatermark {
     private final KeyValueStore<String, Long> store;
-    private final long maxLagMs;
-    private final Map<Integer, Long> latest = new HashMap<>();
+    private final long idleMs;
+    private final Map<Integer, Long> eventTime = new HashMap<>();
+    private final Map<Integer, Long> lastSeenWallClock = new HashMap<>();
     private long watermark = Long.MIN_VALUE;
 
-    PartitionWatermark(final KeyValueStore<String, Long> store, final long maxLagMs) {
+    PartitionWatermark(final KeyValueStore<String, Long> store, final long idleMs, final long nowWallClock) {
         this.store = store;
-        this.maxLagMs = maxLagMs;
+        this.idleMs = idleMs;
         try (KeyValueIterator<String, Long> it = store.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, Long> entry = it.next();
-                latest.put(Integer.parseInt(entry.key), entry.value);
+                final int partition = Integer.parseInt(entry.key);
+                eventTime.put(partition, entry.value);
+                lastSeenWallClock.put(partition, nowWallClock); // restored partitions get a fresh chance
             }
         }
-        recompute();
+        recompute(nowWallClock);
     }
 
     /** Records that a partition has reached {@code time}; returns the watermark. */
-    long observe(final int partition, final long time) {
-        final Long previous = latest.get(partition);
+    long observe(final int partition, final long time, final long nowWallClock) {
+        lastSeenWallClock.put(partition, nowWallClock);
+        final Long previous = eventTime.get(partition);
         if (previous == null || time > previous) {
-            latest.put(partition, time);
+            eventTime.put(partition, time);
             store.put(Integer.toString(partition), time);
-            recompute();
         }
+        recompute(nowWallClock);
+        return watermark;
+    }
+
+    /** The watermark, after dropping partitions that went silent by {@code nowWallClock}. */
+    long current(final long nowWallClock) {
+        recompute(nowWallClock);
         return watermark;
     }
 
@@ -47,16 +63,18 @@ final class PartitionWatermark {
         return watermark;
     }
 
-    private void recompute() {
-        if (latest.isEmpty()) {
+    private void recompute(final long nowWallClock) {
+        long minActive = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (final Map.Entry<Integer, Long> e : eventTime.entrySet()) {
+            max = Math.max(max, e.getValue());
+            if (nowWallClock - lastSeenWallClock.getOrDefault(e.getKey(), nowWallClock) < idleMs) {
+                minActive = Math.min(minActive, e.getValue());
+            }
+        }
+        if (max == Long.MIN_VALUE) {
             return;
         }
-        long min = Long.MAX_VALUE;
-        long max = Long.MIN_VALUE;
-        for (final long t : latest.values()) {
-            min = Math.min(min, t);
-            max = Math.max(max, t);
-        }
-        watermark = Math.max(watermark, Math.max(min, max - maxLagMs));
+        watermark = Math.max(watermark, minActive == Long.MAX_VALUE ? max : minActive);
     }
 }

@@ -14,7 +14,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Sums the partials of all input partitions per (connector, code, window) and emits each
  * window's {@link ConnectorStats} exactly once, when it closes: when every input partition has
- * passed window end + grace (the {@link PartitionWatermark} of their heartbeats). Each
+ * passed window end + grace (the {@link PartitionWatermark} of their heartbeats; a partition
+ * silent for the partition-idle wall-clock time is not waited for). Each
  * partition sends its partial for a window before its heartbeat past that window's close, so
  * at that moment all partials are in. A partial of a window already emitted is late: counted
  * in the metric, not emitted a second time.
@@ -25,7 +26,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     static final String LATE_STAGE = "stats-close";
 
     private final long graceMs;
-    private final long maxLagMs;
+    private final long idleMs;
     private final int maxDestinations;
     private ProcessorContext<String, ConnectorStats> context;
     private KeyValueStore<String, ConnectorStats> windows;
@@ -33,7 +34,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
 
     StatsWindowCloser(final DetectionConfig config) {
         this.graceMs = config.grace().toMillis();
-        this.maxLagMs = config.partitionSkew().toMillis();
+        this.idleMs = config.partitionIdle().toMillis();
         this.maxDestinations = config.maxDestinations();
     }
 
@@ -41,7 +42,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     public void init(final ProcessorContext<String, ConnectorStats> context) {
         this.context = context;
         this.windows = context.getStateStore(STORE);
-        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), maxLagMs);
+        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), idleMs, context.currentSystemTimeMs());
     }
 
     @Override
@@ -51,7 +52,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
             return;
         }
         if (partial.getHeartbeat()) {
-            progress.observe(partial.getSourcePartition(), record.timestamp());
+            progress.observe(partial.getSourcePartition(), record.timestamp(), context.currentSystemTimeMs());
             closeWindows();
             return;
         }
@@ -70,7 +71,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     }
 
     private void closeWindows() {
-        final long watermark = progress.current();
+        final long watermark = progress.current(context.currentSystemTimeMs());
         final List<String> closed = new ArrayList<>();
         try (KeyValueIterator<String, ConnectorStats> it = windows.all()) {
             while (it.hasNext()) {

@@ -21,7 +21,7 @@ class DetectionConfigTest {
         assertEquals(5, d.minFailures());
         assertEquals(Duration.ofMinutes(5), d.updateInterval());
         assertEquals(200, d.backlogThreshold());
-        assertEquals(Duration.ofMinutes(15), d.partitionSkew());
+        assertEquals(Duration.ofSeconds(60), d.partitionIdle());
     }
 
     @Test

@@ -109,7 +109,7 @@ class StatsAcrossPartitionsTest {
 
         final List<Record<String, StatsPartial>> p2Start = p2.sent(); // includes p2's heartbeats up to 10:04:54
 
-        // p0 and p1 race ahead to 10:20 (as in a fast replay); p2 gets to 10:06:30 only later
+        // p0 and p1 race ahead to 10:20 (as in a fast replay); p2, busy but behind, gets to 10:06:30 only later
         p0.pipe(delivery("other", minutes(20), "<z0@x>"));
         p1.pipe(delivery("other", minutes(20), "<z1@x>"));
         final List<Record<String, StatsPartial>> early = new ArrayList<>(p0.sent());
@@ -120,6 +120,7 @@ class StatsAcrossPartitionsTest {
         final MockProcessorContext<String, ConnectorStats> closerContext = new MockProcessorContext<>();
         store(closerContext, StatsWindowCloser.STORE, avro(ConnectorStats.class));
         closerContext.setCurrentStreamTimeMs(0);
+        closerContext.setCurrentSystemTimeMs(0); // wall clock stands still: no partition goes idle
         store(closerContext, StatsWindowCloser.PROGRESS_STORE, Serdes.Long());
         final StatsWindowCloser closer = new StatsWindowCloser(config);
         closer.init(closerContext);
