@@ -82,6 +82,8 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         }
         DetectionMetrics.firingAdjust(AlertType.CONNECTOR_FAILURE, firingHere);
         context.schedule(config.heartbeat(), PunctuationType.STREAM_TIME, this::resolveQuiet);
+        // when every input partition has gone quiet, the watermark moves on to the latest event time seen
+        context.schedule(config.partitionIdle(), PunctuationType.WALL_CLOCK_TIME, this::resolveQuiet);
     }
 
     @Override

@@ -43,6 +43,9 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
         this.context = context;
         this.windows = context.getStateStore(STORE);
         this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), idleMs, context.currentSystemTimeMs());
+        // when every input partition has gone quiet, nothing else would close the last windows
+        context.schedule(java.time.Duration.ofMillis(idleMs), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+            now -> closeWindows());
     }
 
     @Override

@@ -66,6 +66,10 @@ final class DetectionDriver implements AutoCloseable {
         traces.pipeInput(MessageKeys.of(trace), trace, trace.getEventTime());
     }
 
+    void pipeTombstone(final String key, final java.time.Instant at) {
+        traces.pipeInput(key, null, at);
+    }
+
     void pipe(final ConnectorQueueSnapshot snapshot) {
         snapshots.pipeInput(snapshot.getConnectorId(), snapshot, snapshot.getAsOf());
     }

@@ -127,4 +127,12 @@ class StatsWindowTest {
             .count();
         assertEquals(1, shared);
     }
+
+    @Test
+    void aTombstoneOnTheTracesTopicIsNoAttemptAndBreaksNothing() {
+        driver.pipeTombstone("<gone@x>", minutes(1));
+        windowOfTraffic();
+        driver.pipe(delivery("other", minutes(7), "<z@x>"));
+        assertEquals(3, byCode().size());
+    }
 }
