@@ -27,8 +27,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *     (successes never reach this processor, so an intermittent pattern cannot flap);</li>
  * <li>while firing, an UPDATED at most every update interval, carried by a new failure;</li>
  * <li>it resolves after a full quiet period without such a failure: seen by a later failure of
- *     the same key (gap), or by the stream-time punctuation once stream time is a close delay
- *     (grace + partition skew) past the quiet period's end. Either way the RESOLVED carries the
+ *     the same key (gap), or by the punctuation once every active input partition (the
+ *     heartbeats' {@link PartitionWatermark}) is more than grace past the quiet period's end. Either way the RESOLVED carries the
  *     event time at which the quiet period ended, so replay and live runs agree.</li>
  * </ul>
  * Out-of-order failures extend the running episode when they fall within a quiet period of it;
