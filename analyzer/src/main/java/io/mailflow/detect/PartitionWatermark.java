@@ -19,17 +19,24 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * heartbeats all the time, so it is waited for however far behind it is. Wall clock therefore
  * only decides about partitions that went silent, never how far a busy replay may get. The
  * watermark never goes backwards.
+ *
+ * <p>Start-up: a partition is only known once its first heartbeat arrived, and the traces tasks
+ * do not all start at once (one may race through an hour of event time before another has
+ * processed its first record). So for {@code idleMs} of wall clock after start the watermark
+ * stays put, until every partition that has records has had time to report.
  */
 final class PartitionWatermark {
     private final KeyValueStore<String, Long> store;
     private final long idleMs;
     private final Map<Integer, Long> eventTime = new HashMap<>();
     private final Map<Integer, Long> lastSeenWallClock = new HashMap<>();
+    private final long startedWallClock;
     private long watermark = Long.MIN_VALUE;
 
     PartitionWatermark(final KeyValueStore<String, Long> store, final long idleMs, final long nowWallClock) {
         this.store = store;
         this.idleMs = idleMs;
+        this.startedWallClock = nowWallClock;
         try (KeyValueIterator<String, Long> it = store.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, Long> entry = it.next();
@@ -64,6 +71,9 @@ final class PartitionWatermark {
     }
 
     private void recompute(final long nowWallClock) {
+        if (nowWallClock - startedWallClock < idleMs) {
+            return; // still waiting for every partition's first heartbeat
+        }
         long minActive = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
         for (final Map.Entry<Integer, Long> e : eventTime.entrySet()) {

@@ -66,6 +66,8 @@ class ConnectorHealthIT {
                 .override("commit.interval.ms", "100")
                 .override("mailflow.topic.partitions", "3")
                 .override("mailflow.topic.replication-factor", "1")
+                // start-up wait for every partition's first heartbeat, and the idle bound (default 60 s)
+                .override("mailflow.detect.partition-idle", "20s")
                 .build();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
@@ -81,7 +83,7 @@ class ConnectorHealthIT {
                 assertEquals(KafkaStreams.State.RUNNING, streams.state());
 
                 final Traffic traffic = produce(config, topics);
-                final Outputs out = consumeUntilResolved(config, topics, Duration.ofSeconds(120));
+                final Outputs out = consumeUntilResolved(config, topics, Duration.ofSeconds(180));
 
                 // alerts: one episode, one FIRING, updates every 5 min, one RESOLVED, one alertId
                 final List<ConnectorAlert> contoso = out.alerts.stream()

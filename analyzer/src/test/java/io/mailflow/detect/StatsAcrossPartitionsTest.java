@@ -120,10 +120,11 @@ class StatsAcrossPartitionsTest {
         final MockProcessorContext<String, ConnectorStats> closerContext = new MockProcessorContext<>();
         store(closerContext, StatsWindowCloser.STORE, avro(ConnectorStats.class));
         closerContext.setCurrentStreamTimeMs(0);
-        closerContext.setCurrentSystemTimeMs(0); // wall clock stands still: no partition goes idle
+        closerContext.setCurrentSystemTimeMs(0);
         store(closerContext, StatsWindowCloser.PROGRESS_STORE, Serdes.Long());
         final StatsWindowCloser closer = new StatsWindowCloser(config);
         closer.init(closerContext);
+        closerContext.setCurrentSystemTimeMs(config.partitionIdle().toMillis()); // past the start-up wait, and no partition idle
         p2Start.forEach(closer::process);
         early.forEach(closer::process);
         assertEquals(List.of(), closerContext.forwarded(), "the window waits for the slowest partition (p2, at 10:04:54)");
