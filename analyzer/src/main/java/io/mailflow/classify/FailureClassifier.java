@@ -6,26 +6,45 @@ import io.mailflow.avro.MessageTrace;
 
 /**
  * Turns a trace record into a {@link Classification}. Pure and allocation-light: it runs for
- * every record on the hot path. (First cut: refined by the classification work of issue 4.)
+ * every record on the hot path. Fields the record carries win; what it lacks (reply, enhanced
+ * code, destination) is read out of its response text by {@link ResponseText}.
+ *
+ * <p>Category of a transient failure, most specific evidence first: a mail flow intelligence
+ * code on the record; one in any link of the text; the meaning of the text's words (Postfix's
+ * "Connection refused" under dsn=4.4.1 is the same failure as Exchange Online's 4.4.316);
+ * otherwise OTHER_TRANSIENT. Every 5.x.x is PERMANENT whatever its words.
  */
 public final class FailureClassifier {
     private FailureClassifier() {
     }
 
     public static Classification classify(final MessageTrace trace) {
-        final String code = trace.getStatusCode();
-        final EventType type = trace.getEventType();
-        final Outcome outcome = outcome(type, code);
+        final String text = trace.getResponseText();
+        final ResponseText read = text == null || text.isEmpty() ? null : ResponseText.parse(text);
+        final String code = present(trace.getStatusCode()) ? trace.getStatusCode() : read == null ? null : read.statusCode();
+        final String reply = present(trace.getSmtpReply()) ? trace.getSmtpReply() : read == null ? null : read.smtpReply();
+        final Outcome outcome = outcome(trace.getEventType(), code, reply);
         final FailureCategory category = switch (outcome) {
-            case TRANSIENT_FAILURE -> categoryOf(code);
+            case TRANSIENT_FAILURE -> transientCategory(code, read);
             case PERMANENT_FAILURE -> FailureCategory.PERMANENT;
             default -> null;
         };
-        return new Classification(outcome, trace.getSmtpReply(), code, category, trace.getRemoteHost(), trace.getRemoteIp());
+        final String host = usableHost(trace.getRemoteHost()) ? trace.getRemoteHost() : read == null ? null : read.destinationHost();
+        final String ip = usableHost(trace.getRemoteIp()) ? ResponseText.stripPort(trace.getRemoteIp()) : read == null ? null : read.destinationIp();
+        return new Classification(outcome, reply, code, category, host, ip);
     }
 
     static Outcome outcome(final EventType type, final String code) {
-        final char cls = code == null || code.isEmpty() ? ' ' : code.charAt(0);
+        return outcome(type, code, null);
+    }
+
+    static Outcome outcome(final EventType type, final String code, final String reply) {
+        // a 5xx reply is permanent even when Exchange pairs it with a 4.x.x code (550 4.4.7 QUEUE.Expired)
+        final boolean permanent = present(code) && code.charAt(0) == '5' || present(reply) && reply.charAt(0) == '5';
+        final char cls = permanent ? '5' : present(code) ? code.charAt(0) : present(reply) ? reply.charAt(0) : ' ';
+        if (type == null) {
+            return cls == '5' ? Outcome.PERMANENT_FAILURE : Outcome.NOT_AN_ATTEMPT;
+        }
         return switch (type) {
             case SEND, DELIVER -> cls == '4' ? Outcome.TRANSIENT_FAILURE : cls == '5' ? Outcome.PERMANENT_FAILURE : Outcome.DELIVERED;
             case DEFER -> cls == '5' ? Outcome.PERMANENT_FAILURE : Outcome.TRANSIENT_FAILURE;
@@ -34,18 +53,62 @@ public final class FailureClassifier {
         };
     }
 
-    static FailureCategory categoryOf(final String code) {
-        if (code == null) {
+    private static FailureCategory transientCategory(final String code, final ResponseText read) {
+        final FailureCategory byCode = code == null ? null : categoryOfCode(code, 0, code.length());
+        if (byCode != null) {
+            return byCode;
+        }
+        if (read != null && read.category() != null && read.category() != FailureCategory.PERMANENT) {
+            return read.category();
+        }
+        return FailureCategory.OTHER_TRANSIENT;
+    }
+
+    /** The category a code names on its own: one of the six mail flow intelligence codes, else OTHER_TRANSIENT / PERMANENT by class. */
+    public static FailureCategory categoryOf(final String code) {
+        if (code == null || code.isEmpty()) {
             return FailureCategory.OTHER_TRANSIENT;
         }
-        return switch (code) {
-            case "4.4.312" -> FailureCategory.DNS_QUERY_FAILED;
-            case "4.4.315" -> FailureCategory.CONNECTION_TIMED_OUT;
-            case "4.4.316" -> FailureCategory.CONNECTION_REFUSED;
-            case "4.4.317" -> FailureCategory.CANNOT_CONNECT;
-            case "4.4.318" -> FailureCategory.CONNECTION_CLOSED;
-            case "4.7.320" -> FailureCategory.CERTIFICATE_VALIDATION_FAILED;
-            default -> FailureCategory.OTHER_TRANSIENT;
-        };
+        final FailureCategory specific = categoryOfCode(code, 0, code.length());
+        if (specific != null) {
+            return specific;
+        }
+        return code.charAt(0) == '5' ? FailureCategory.PERMANENT : FailureCategory.OTHER_TRANSIENT;
+    }
+
+    /** One of the six mail flow intelligence codes in s[from, to), or null. Compares in place, no substring. */
+    static FailureCategory categoryOfCode(final String s, final int from, final int to) {
+        final int length = to - from;
+        if (length != 7 || s.charAt(from) != '4' || s.charAt(from + 1) != '.') {
+            return null;
+        }
+        if (s.startsWith("4.312", from + 2)) {
+            return FailureCategory.DNS_QUERY_FAILED;
+        }
+        if (s.startsWith("4.315", from + 2)) {
+            return FailureCategory.CONNECTION_TIMED_OUT;
+        }
+        if (s.startsWith("4.316", from + 2)) {
+            return FailureCategory.CONNECTION_REFUSED;
+        }
+        if (s.startsWith("4.317", from + 2)) {
+            return FailureCategory.CANNOT_CONNECT;
+        }
+        if (s.startsWith("4.318", from + 2)) {
+            return FailureCategory.CONNECTION_CLOSED;
+        }
+        if (s.startsWith("7.320", from + 2)) {
+            return FailureCategory.CERTIFICATE_VALIDATION_FAILED;
+        }
+        return null;
+    }
+
+    private static boolean present(final String s) {
+        return s != null && !s.isEmpty();
+    }
+
+    /** Postfix logs relay=none when no connection was made; that names no destination. */
+    private static boolean usableHost(final String s) {
+        return s != null && !s.isBlank() && !"none".equalsIgnoreCase(s);
     }
 }

@@ -1,0 +1,113 @@
+package io.mailflow.app;
+
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running mailflow Streams application: topology, KafkaStreams client, its metrics, and the
+ * policy for errors nobody anticipated. Records that fail are dead-lettered by the exception
+ * handlers; what reaches the uncaught handler is a bug or an infrastructure failure, so a stream
+ * thread is replaced a few times (state is restored from the changelog) before the client shuts
+ * down rather than spinning.
+ */
+public final class Analyzer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Analyzer.class);
+    static final int MAX_THREAD_REPLACEMENTS = 3;
+    static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(10);
+
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics metrics;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Deque<Long> recentFailures = new ArrayDeque<>();
+
+    public Analyzer(final MailflowConfig config) {
+        this(MailflowTopology.build(config), StreamsSettings.streamsProperties(config));
+    }
+
+    public Analyzer(final Topology topology, final Properties props) {
+        this.streams = new KafkaStreams(topology, props);
+        this.streams.setUncaughtExceptionHandler(this::onUncaught);
+        this.streams.setStateListener((newState, oldState) -> {
+            LOG.info("Streams state {} -> {}", oldState, newState);
+            if (newState == KafkaStreams.State.NOT_RUNNING || newState == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        this.metrics = new KafkaStreamsMetrics(streams);
+        this.metrics.bindTo(Metrics.globalRegistry);
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    /** Waits until the app is RUNNING; false on timeout or when it failed. */
+    public boolean awaitRunning(final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            final KafkaStreams.State state = streams.state();
+            if (state == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Blocks until the app stops (shutdown or fatal error). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitStopped(final Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    private synchronized StreamThreadExceptionResponse onUncaught(final Throwable error) {
+        final long now = System.currentTimeMillis();
+        recentFailures.addLast(now);
+        while (!recentFailures.isEmpty() && recentFailures.peekFirst() < now - REPLACEMENT_WINDOW.toMillis()) {
+            recentFailures.removeFirst();
+        }
+        if (recentFailures.size() <= MAX_THREAD_REPLACEMENTS) {
+            LOG.error("Stream thread failed ({} of {} replacements in {}); replacing it", recentFailures.size(),
+                MAX_THREAD_REPLACEMENTS, Durations.humanize(REPLACEMENT_WINDOW), error);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        LOG.error("Stream threads keep failing; shutting this instance down", error);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    public void close(final Duration timeout) {
+        streams.close(timeout);
+        metrics.close();
+        stopped.countDown();
+    }
+}

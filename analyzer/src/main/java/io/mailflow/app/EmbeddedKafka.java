@@ -1,0 +1,200 @@
+package io.mailflow.app;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker and controller) inside this JVM, from
+ * the same jars a standalone broker runs. It backs {@code mailflow demo}, {@code replay
+ * --embedded}, the integration tests and the benchmark: a real log, real transactions, real
+ * consumer groups, so exactly-once and rebalances behave as in production.
+ *
+ * <p>Why our own instead of Kafka's {@code KafkaClusterTestKit}: that kit needs a kafka-clients
+ * test jar that 4.4.0 does not publish, and defaults to a testing metadata version.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path dataDir;
+    private final boolean deleteOnClose;
+    private final int brokerPort;
+    private final KafkaRaftServer server;
+    private final Duration startupTime;
+
+    private EmbeddedKafka(final Path dataDir, final boolean deleteOnClose, final int brokerPort,
+                          final KafkaRaftServer server, final Duration startupTime) {
+        this.dataDir = dataDir;
+        this.deleteOnClose = deleteOnClose;
+        this.brokerPort = brokerPort;
+        this.server = server;
+        this.startupTime = startupTime;
+    }
+
+    /** Starts a broker on free loopback ports with a temporary data directory, deleted on close. */
+    public static EmbeddedKafka start() {
+        return start(0, null, Map.of());
+    }
+
+    /**
+     * Starts a broker.
+     *
+     * @param port      broker port on 127.0.0.1, or 0 for a free one
+     * @param dataDir   log directory (kept on close), or null for a temporary one (deleted on close)
+     * @param overrides extra broker properties
+     */
+    public static EmbeddedKafka start(final int port, final Path dataDir, final Map<String, String> overrides) {
+        final long t0 = System.nanoTime();
+        final boolean temporary = dataDir == null;
+        try {
+            final Path dir = temporary ? Files.createTempDirectory("mailflow-kafka-") : Files.createDirectories(dataDir);
+            final int brokerPort = port == 0 ? freePort() : port;
+            final int controllerPort = freePort();
+            final Properties props = brokerProperties(dir, brokerPort, controllerPort);
+            overrides.forEach(props::setProperty);
+            format(dir, props);
+            final KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            server.startup();
+            final EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, brokerPort, server, Duration.ofNanos(System.nanoTime() - t0));
+            kafka.awaitReady();
+            LOG.info("Embedded Kafka broker ready on {} in {} ms", kafka.bootstrapServers(),
+                Duration.ofNanos(System.nanoTime() - t0).toMillis());
+            return kafka;
+        } catch (final IOException e) {
+            throw new UncheckedIOException("Cannot start the embedded Kafka broker", e);
+        }
+    }
+
+    static Properties brokerProperties(final Path dir, final int brokerPort, final int controllerPort) {
+        final Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("log.dirs", dir.resolve("log").toString());
+        // One node: every internal topic must live with replication factor 1.
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "4");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.num.partitions", "4");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // mailflow creates its topics itself; auto-creation would hide a missing topic.
+        p.setProperty("auto.create.topics.enable", "false");
+        p.setProperty("num.partitions", "1");
+        p.setProperty("log.retention.hours", "-1");
+        return p;
+    }
+
+    private static void format(final Path dir, final Properties props) throws IOException {
+        final Path config = dir.resolve("server.properties");
+        try (OutputStream out = Files.newOutputStream(config)) {
+            props.store(out, "mailflow embedded broker");
+        }
+        final ByteArrayOutputStream output = new ByteArrayOutputStream();
+        final int rc;
+        try (PrintStream ps = new PrintStream(output, true, StandardCharsets.UTF_8)) {
+            rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(),
+                "--ignore-formatted"}, ps);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("Formatting the embedded broker's storage failed: " + output.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void awaitReady() {
+        final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (final Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("Embedded Kafka broker not ready after " + READY_TIMEOUT, e);
+                    }
+                }
+                sleep(50);
+            }
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    /** Wall-clock time from the start call until the broker was formatted and answered describeCluster. */
+    public Duration startupTime() {
+        return startupTime;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+        if (deleteOnClose) {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for the embedded broker", e);
+        }
+    }
+
+    static void deleteRecursively(final Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (final IOException e) {
+            LOG.warn("Could not delete {}: {}", dir, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package io.mailflow.app;
+
+import io.mailflow.emit.AvroJson;
+import io.mailflow.emit.Topic;
+import io.mailflow.emit.TopicAdmin;
+import io.mailflow.emit.Topics;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * mailflow on a laptop: a real embedded broker, the {@code mock://} registry, the topics and the
+ * analyzer in this process. Used by {@code demo} and {@code replay --embedded}.
+ *
+ * <p><b>Complete</b> means: every trace record produced has been consumed and committed by the
+ * analyzer (its committed offsets on the traces topic equal the end offsets), and after that
+ * nothing moves for a quiet period: no committed offset of the analyzer's group (traces and its
+ * repartition topics) and no end offset of an output topic changes. Stream time then stands at
+ * the last input event, every punctuation due by then has fired, and the outputs are final.
+ */
+public final class EmbeddedRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRuntime.class);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+
+    private final EmbeddedKafka kafka;
+    private final MailflowConfig config;
+    private final Topics topics;
+    private final Analyzer analyzer;
+    private final Admin admin;
+
+    private EmbeddedRuntime(final EmbeddedKafka kafka, final MailflowConfig config, final Analyzer analyzer, final Admin admin) {
+        this.kafka = kafka;
+        this.config = config;
+        this.topics = new Topics(config);
+        this.analyzer = analyzer;
+        this.admin = admin;
+    }
+
+    /** Starts broker, topics and analyzer; the given config's bootstrap servers and registry are replaced. */
+    public static EmbeddedRuntime start(final MailflowConfig base) throws InterruptedException {
+        final EmbeddedKafka kafka = EmbeddedKafka.start();
+        try {
+            final Path stateDir = Files.createTempDirectory("mailflow-state-");
+            MailflowConfig config = base
+                .with("bootstrap.servers", kafka.bootstrapServers())
+                .with("state.dir", stateDir.toString());
+            if (!base.get("schema.registry.url", "").startsWith("mock://")) {
+                config = config.with("schema.registry.url", "mock://embedded");
+            }
+            final Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()));
+            TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
+            final Analyzer analyzer = new Analyzer(config);
+            analyzer.start();
+            if (!analyzer.awaitRunning(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("The analyzer did not reach RUNNING (state " + analyzer.state() + ")");
+            }
+            LOG.info("Embedded mailflow running on {}", kafka.bootstrapServers());
+            return new EmbeddedRuntime(kafka, config, analyzer, admin);
+        } catch (final IOException e) {
+            kafka.close();
+            throw new IllegalStateException("Cannot create the state directory", e);
+        } catch (final RuntimeException | InterruptedException e) {
+            kafka.close();
+            throw e;
+        }
+    }
+
+    public MailflowConfig config() {
+        return config;
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public org.apache.kafka.streams.KafkaStreams.State analyzerState() {
+        return analyzer.state();
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    /** Waits until the analyzer's output is complete (see class doc). */
+    public void awaitComplete(final Duration quietPeriod, final Duration timeout) throws Exception {
+        final String group = config.get("application.id");
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, Long> last = Map.of();
+        long stableSince = -1;
+        while (System.nanoTime() < deadline) {
+            if (analyzer.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+                throw new IllegalStateException("The analyzer failed; see the log above");
+            }
+            final Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            final Map<TopicPartition, Long> tracesEnd = endOffsets(partitions(topics.traces.name()));
+            final boolean tracesDone = tracesEnd.entrySet().stream().allMatch(e -> e.getValue() == 0
+                || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue()));
+            final Map<TopicPartition, Long> snapshot = new HashMap<>();
+            committed.forEach((tp, om) -> snapshot.put(tp, om == null ? -1 : om.offset()));
+            for (final Topic<String, ? extends SpecificRecord> t : topics.all()) {
+                endOffsets(partitions(t.name())).forEach((tp, end) -> snapshot.put(new TopicPartition("end:" + tp.topic(), tp.partition()), end));
+            }
+            final long now = System.nanoTime();
+            if (tracesDone && snapshot.equals(last)) {
+                if (stableSince < 0) {
+                    stableSince = now;
+                } else if (now - stableSince >= quietPeriod.toNanos()) {
+                    return;
+                }
+            } else {
+                stableSince = -1;
+            }
+            last = snapshot;
+            Thread.sleep(POLL_INTERVAL.toMillis());
+        }
+        throw new IllegalStateException("The analyzer's output did not settle within " + Durations.humanize(timeout));
+    }
+
+    /**
+     * Writes each topic to {@code DIR/<topic>.jsonl}: one JSON object per line, field names as in
+     * the Avro schemas, timestamps ISO-8601 UTC. Lines are ordered by record timestamp, then key,
+     * then content, so the same input always gives byte-identical files.
+     */
+    public Map<String, Path> writeTopics(final Path dir, final List<Topic<String, ? extends SpecificRecord>> which) throws IOException {
+        Files.createDirectories(dir);
+        final Map<String, Path> written = new LinkedHashMap<>();
+        for (final Topic<String, ? extends SpecificRecord> topic : which) {
+            final List<Line> lines = readAll(topic);
+            lines.sort(Comparator.comparingLong(Line::timestamp).thenComparing(Line::key).thenComparing(Line::json));
+            final Path file = dir.resolve(topic.name() + ".jsonl");
+            try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                for (final Line line : lines) {
+                    out.write(line.json());
+                    out.write('\n');
+                }
+            }
+            written.put(topic.name(), file);
+        }
+        return written;
+    }
+
+    /** Every record of the topic, read committed, decoded with the topic's serde. */
+    public <V extends SpecificRecord> List<ConsumerRecord<String, V>> read(final Topic<String, V> topic) {
+        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        final List<ConsumerRecord<String, V>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> tps = consumer.partitionsFor(topic.name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    records.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
+                        r.serializedKeySize(), r.serializedValueSize(),
+                        topic.keySerde().deserializer().deserialize(r.topic(), r.key()),
+                        topic.valueSerde().deserializer().deserialize(r.topic(), r.value()),
+                        r.headers(), r.leaderEpoch()));
+                }
+            }
+        }
+        return records;
+    }
+
+    private List<Line> readAll(final Topic<String, ? extends SpecificRecord> topic) {
+        return read(topic).stream()
+            .map(r -> new Line(r.timestamp(), r.key() == null ? "" : r.key(),
+                AvroJson.toJson((org.apache.avro.generic.IndexedRecord) r.value())))
+            .collect(Collectors.toCollection(ArrayList::new));
+    }
+
+    private Set<TopicPartition> partitions(final String topic) throws Exception {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions().stream()
+            .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
+    }
+
+    private Map<TopicPartition, Long> endOffsets(final Set<TopicPartition> tps) throws Exception {
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        tps.forEach(tp -> request.put(tp, OffsetSpec.latest()));
+        final Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result = admin.listOffsets(request,
+            new org.apache.kafka.clients.admin.ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS);
+        final Map<TopicPartition, Long> out = new HashMap<>();
+        result.forEach((tp, info) -> out.put(tp, info.offset()));
+        return out;
+    }
+
+    private record Line(long timestamp, String key, String json) {
+    }
+
+    @Override
+    public void close() {
+        analyzer.close(Duration.ofSeconds(30));
+        admin.close();
+        kafka.close();
+        final String stateDir = config.get("state.dir");
+        if (stateDir != null) {
+            EmbeddedKafka.deleteRecursively(Path.of(stateDir));
+        }
+    }
+}

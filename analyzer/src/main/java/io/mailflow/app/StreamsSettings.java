@@ -1,0 +1,34 @@
+package io.mailflow.app;
+
+import io.mailflow.emit.DeadLetterExceptionHandler;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The Kafka Streams properties mailflow runs with: safe defaults (exactly-once v2, explicit
+ * internal resource naming, dead-letter exception handlers), overridden by anything the user set.
+ */
+public final class StreamsSettings {
+    private StreamsSettings() {
+    }
+
+    public static Properties streamsProperties(final MailflowConfig config) {
+        final Properties props = new Properties();
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // KIP-1111: every changelog and repartition topic must carry a name we chose, so renaming
+        // an operator can never silently orphan state.
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
+        props.put("processing.exception.handler.global.enabled", "true");
+        props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, org.apache.kafka.common.serialization.Serdes.StringSerde.class.getName());
+        props.put(StreamsConfig.producerPrefix("acks"), "all");
+        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // Pass everything through (Kafka, Streams, serde and mailflow.* keys: the exception handlers read some of them).
+        for (final Map.Entry<String, String> e : config.asMap().entrySet()) {
+            props.put(e.getKey(), e.getValue());
+        }
+        return props;
+    }
+}

@@ -1,0 +1,131 @@
+package io.mailflow.bench;
+
+import io.mailflow.app.EmbeddedKafka;
+import io.mailflow.app.MailflowConfig;
+import io.mailflow.emit.TopicAdmin;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The Kafka cluster a benchmark runs on: an embedded single-node broker in this JVM, or the one
+ * {@code --bootstrap-servers} names. Every topic and application id of a run starts with the
+ * run's prefix, so runs never see each other's data and cleanup can find everything.
+ */
+final class BenchCluster implements AutoCloseable {
+    private final EmbeddedKafka embedded;
+    private final String bootstrapServers;
+    private final String prefix;
+    private final int partitions;
+    private final Admin admin;
+
+    private BenchCluster(final EmbeddedKafka embedded, final String bootstrapServers, final String prefix, final int partitions) {
+        this.embedded = embedded;
+        this.bootstrapServers = bootstrapServers;
+        this.prefix = prefix;
+        this.partitions = partitions;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    /** Starts an embedded broker when {@code bootstrapServers} is null. */
+    static BenchCluster open(final String bootstrapServers, final int partitions) {
+        final String prefix = "bench-" + Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
+        if (bootstrapServers != null) {
+            return new BenchCluster(null, bootstrapServers, prefix, partitions);
+        }
+        final EmbeddedKafka kafka = EmbeddedKafka.start();
+        return new BenchCluster(kafka, kafka.bootstrapServers(), prefix, partitions);
+    }
+
+    boolean embedded() {
+        return embedded != null;
+    }
+
+    String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    Admin admin() {
+        return admin;
+    }
+
+    /** A fresh, prefixed name for an application id or a state directory. */
+    String name(final String what) {
+        return prefix + "-" + what;
+    }
+
+    /**
+     * mailflow's configuration for one scope of the run: its own topics
+     * ({@code PREFIX-SCOPE-traces}, {@code -alerts}, ...), the in-memory schema registry, the
+     * run's partition count.
+     */
+    MailflowConfig config(final String scope) {
+        MailflowConfig config = MailflowConfig.builder().defaults().build()
+            .with("bootstrap.servers", bootstrapServers)
+            .with("schema.registry.url", "mock://" + prefix)
+            .with("mailflow.topic.partitions", Integer.toString(partitions))
+            .with("mailflow.topic.retention", "P30D");
+        for (final String key : List.of("traces", "alerts", "ndr", "delays", "connector-stats", "dead-letters")) {
+            config = config.with("mailflow.topic." + key, prefix + "-" + scope + "-" + key);
+        }
+        return config;
+    }
+
+    void createTopics(final MailflowConfig config) {
+        TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
+    }
+
+    Map<TopicPartition, Long> endOffsets(final String topic) throws Exception {
+        final Set<TopicPartition> tps = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+            .get(topic).partitions().stream().map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
+        final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        tps.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        final Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+    }
+
+    /** Records of {@code ends} the group has not committed yet (its lag on those partitions). */
+    long lag(final String groupId, final Map<TopicPartition, Long> ends) throws Exception {
+        final Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        long lag = 0;
+        for (final Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            final OffsetAndMetadata c = committed.get(e.getKey());
+            lag += Math.max(0, e.getValue() - (c == null ? 0 : c.offset()));
+        }
+        return lag;
+    }
+
+    /** Deletes the run's topics (the traces, outputs and the Streams apps' internal topics). */
+    void deleteRunTopics() {
+        try {
+            final Set<String> mine = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(t -> t.startsWith(prefix)).collect(Collectors.toSet());
+            if (!mine.isEmpty()) {
+                admin.deleteTopics(mine).all().get(60, TimeUnit.SECONDS);
+            }
+        } catch (final Exception e) {
+            // leftovers are named by the run's prefix; not worth failing the benchmark over
+        }
+    }
+
+    @Override
+    public void close() {
+        if (embedded == null) {
+            deleteRunTopics();
+        }
+        admin.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.mailflow.detect;
+
+import io.mailflow.app.MailflowConfig;
+import io.mailflow.app.MailflowConfig.ConfigException;
+import java.time.Duration;
+
+/**
+ * The rules of connector health detection, all in event time. Keys live under
+ * {@code mailflow.detect.*}; every default is stated here and in docs/detection.md.
+ *
+ * @param window         length of the tumbling stats windows ({@code window}, 5 min)
+ * @param grace          how late a trace may arrive within its own input partition and still count
+ *                       in its stats window ({@code grace}, 1 min)
+ * @param partitionSkew  how far input partitions may drift apart in event time; the stats closer waits
+ *                       this long past window end + grace for partials of slower partitions
+ *                       ({@code partition-skew}, 2 min)
+ * @param idleFlush      wall-clock idleness after which a pre-aggregation task sends its open partials
+ *                       early (partials are additive, so this only adds messages); 0 turns it off
+ *                       ({@code idle-flush}, 30 s)
+ * @param heartbeat      stream-time interval of the heartbeats that keep connector-keyed tasks' stream
+ *                       time moving ({@code heartbeat}, 1 min)
+ * @param quietPeriod    a gap without failures longer than this ends an episode ({@code quiet-period}, 30 min)
+ * @param fireAfter      an episode fires once it has lasted this long, first to latest failure
+ *                       ({@code fire-after}, 15 min)
+ * @param minFailures    ... and counted at least this many failures ({@code min-failures}, 5)
+ * @param updateInterval at most one UPDATED per this much event time while firing ({@code update-interval}, 5 min)
+ * @param backlogThreshold recipients queued longer than the backlog age that fire QUEUE_BACKLOG
+ *                       ({@code backlog-threshold}, 200)
+ * @param backlogAge     the age the queue tracker counts as "over age" ({@code backlog-age}, 1 h; used in text)
+ * @param maxDestinations bound of destination lists in stats and alerts ({@code max-destinations}, 10)
+ */
+public record DetectionConfig(
+    Duration window,
+    Duration grace,
+    Duration partitionSkew,
+    Duration idleFlush,
+    Duration heartbeat,
+    Duration quietPeriod,
+    Duration fireAfter,
+    int minFailures,
+    Duration updateInterval,
+    long backlogThreshold,
+    Duration backlogAge,
+    int maxDestinations) {
+
+    public static final String PREFIX = "mailflow.detect.";
+
+    public DetectionConfig {
+        requirePositive("window", window);
+        requireNotNegative("grace", grace);
+        requireNotNegative("partition-skew", partitionSkew);
+        requireNotNegative("idle-flush", idleFlush);
+        requirePositive("heartbeat", heartbeat);
+        requirePositive("quiet-period", quietPeriod);
+        requireNotNegative("fire-after", fireAfter);
+        requireNotNegative("update-interval", updateInterval);
+        requirePositive("backlog-age", backlogAge);
+        if (minFailures < 1) {
+            throw new ConfigException("Setting '" + PREFIX + "min-failures' must be at least 1, got " + minFailures);
+        }
+        if (backlogThreshold < 1) {
+            throw new ConfigException("Setting '" + PREFIX + "backlog-threshold' must be at least 1, got " + backlogThreshold);
+        }
+        if (maxDestinations < 1) {
+            throw new ConfigException("Setting '" + PREFIX + "max-destinations' must be at least 1, got " + maxDestinations);
+        }
+    }
+
+    public static DetectionConfig defaults() {
+        return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofSeconds(30),
+            Duration.ofMinutes(1), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
+            Duration.ofHours(1), 10);
+    }
+
+    public static DetectionConfig from(final MailflowConfig c) {
+        final DetectionConfig d = defaults();
+        return new DetectionConfig(
+            c.getDuration(PREFIX + "window", d.window),
+            c.getDuration(PREFIX + "grace", d.grace),
+            c.getDuration(PREFIX + "partition-skew", d.partitionSkew),
+            c.getDuration(PREFIX + "idle-flush", d.idleFlush),
+            c.getDuration(PREFIX + "heartbeat", d.heartbeat),
+            c.getDuration(PREFIX + "quiet-period", d.quietPeriod),
+            c.getDuration(PREFIX + "fire-after", d.fireAfter),
+            c.getInt(PREFIX + "min-failures", d.minFailures),
+            c.getDuration(PREFIX + "update-interval", d.updateInterval),
+            c.getLong(PREFIX + "backlog-threshold", d.backlogThreshold),
+            c.getDuration(PREFIX + "backlog-age", d.backlogAge),
+            c.getInt(PREFIX + "max-destinations", d.maxDestinations));
+    }
+
+    /** How long after window end the stats closer emits: late traces within a partition, then slower partitions. */
+    public Duration closeDelay() {
+        return grace.plus(partitionSkew);
+    }
+
+    private static void requirePositive(final String key, final Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new ConfigException("Setting '" + PREFIX + key + "' must be a positive duration, got " + d);
+        }
+    }
+
+    private static void requireNotNegative(final String key, final Duration d) {
+        if (d == null || d.isNegative()) {
+            throw new ConfigException("Setting '" + PREFIX + key + "' must not be negative, got " + d);
+        }
+    }
+}

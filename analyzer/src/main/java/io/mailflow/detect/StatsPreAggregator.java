@@ -1,0 +1,196 @@
+package io.mailflow.detect;
+
+import io.mailflow.avro.internal.StatsPartial;
+import io.mailflow.classify.Classification;
+import io.mailflow.classify.Outcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Counts delivery attempts per (connector, code, window) in the task of each input partition,
+ * where traces already are (keyed by message), so the full trace stream never crosses the
+ * network by connector. A partial is sent on, keyed "connector|code", once this task's stream
+ * time passes window end + grace; only partials are repartitioned.
+ *
+ * <p>Distinct messages: a marker per (window, connector, code, message) in a second store. The
+ * markers live until the window closes, even when the idle flush sends counts early, so a
+ * message is never counted twice in one window.
+ *
+ * <p>Heartbeats: every heartbeat interval of stream time the task sends a heartbeat partial that
+ * is broadcast to all partitions of the partials topic, so a closer whose own connectors went
+ * quiet still sees time pass and closes their last windows.
+ */
+final class StatsPreAggregator implements Processor<String, ClassifiedTrace, String, StatsPartial> {
+    static final String COUNTS_STORE = "stats-partial-counts";
+    static final String MESSAGES_STORE = "stats-partial-messages";
+    static final String LATE_STAGE = "stats";
+
+    private final long windowMs;
+    private final long graceMs;
+    private final long heartbeatMs;
+    private final Duration idleFlush;
+    private final int maxDestinations;
+
+    private ProcessorContext<String, StatsPartial> context;
+    private KeyValueStore<String, StatsPartial> counts;
+    private KeyValueStore<String, Long> messages;
+    private long streamTime = Long.MIN_VALUE;
+    private static final long UNKNOWN = Long.MIN_VALUE;
+    private static final long NOTHING_STORED = Long.MAX_VALUE;
+    /** Earliest window end among stored windows, so most records need no store scan; UNKNOWN after a restart. */
+    private long earliestWindowEnd = UNKNOWN;
+    private long lastHeartbeat = Long.MIN_VALUE;
+    private long lastRecordWallClock;
+
+    StatsPreAggregator(final DetectionConfig config) {
+        this.windowMs = config.window().toMillis();
+        this.graceMs = config.grace().toMillis();
+        this.heartbeatMs = config.heartbeat().toMillis();
+        this.idleFlush = config.idleFlush();
+        this.maxDestinations = config.maxDestinations();
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, StatsPartial> context) {
+        this.context = context;
+        this.counts = context.getStateStore(COUNTS_STORE);
+        this.messages = context.getStateStore(MESSAGES_STORE);
+        this.lastRecordWallClock = context.currentSystemTimeMs();
+        if (!idleFlush.isZero()) {
+            // wall clock only decides *when* open partials are sent early, never what they count
+            context.schedule(idleFlush.dividedBy(2).isZero() ? idleFlush : idleFlush.dividedBy(2),
+                PunctuationType.WALL_CLOCK_TIME, this::flushIfIdle);
+        }
+    }
+
+    @Override
+    public void process(final Record<String, ClassifiedTrace> record) {
+        final ClassifiedTrace attempt = record.value();
+        streamTime = Math.max(streamTime, Math.max(context.currentStreamTimeMs(), record.timestamp()));
+        lastRecordWallClock = context.currentSystemTimeMs();
+        final Classification c = attempt == null ? null : attempt.classification();
+        if (c != null && c.outcome() != Outcome.NOT_AN_ATTEMPT) {
+            count(record.key(), attempt, c);
+        }
+        closeWindows();
+        if (lastHeartbeat == Long.MIN_VALUE || streamTime - lastHeartbeat >= heartbeatMs) {
+            lastHeartbeat = streamTime;
+            context.forward(new Record<>("", StatsPartials.heartbeat(streamTime), streamTime));
+        }
+    }
+
+    private void count(final String messageKey, final ClassifiedTrace attempt, final Classification c) {
+        final long eventTime = attempt.eventTime();
+        final long start = StatsPartials.windowStart(eventTime, windowMs);
+        final long end = start + windowMs;
+        if (end + graceMs <= streamTime) {
+            // its window was flushed already; the stats stay as emitted, the metric shows how often
+            DetectionMetrics.late(LATE_STAGE);
+            return;
+        }
+        final String connectorCode = ConnectorKeys.connectorCode(attempt.connectorId(), c.statusCode());
+        final String windowKey = ConnectorKeys.windowKey(start, connectorCode);
+        final String messageMarker = windowKey + '|' + (messageKey == null ? ClassifiedTrace.UNKNOWN_CONNECTOR : messageKey);
+        final boolean newMessage = messages.get(messageMarker) == null;
+        if (newMessage) {
+            messages.put(messageMarker, start);
+        }
+        StatsPartial partial = counts.get(windowKey);
+        if (partial == null) {
+            partial = StatsPartials.empty(attempt.connectorId(), c.statusCode(), c.category(), start, end);
+        }
+        StatsPartials.count(partial, c, newMessage, maxDestinations);
+        counts.put(windowKey, partial);
+        if (earliestWindowEnd != UNKNOWN && end < earliestWindowEnd) {
+            earliestWindowEnd = end;
+        }
+    }
+
+    /** Sends and forgets the partials of every window whose end + grace this task's stream time has passed. */
+    private void closeWindows() {
+        if (earliestWindowEnd != UNKNOWN && earliestWindowEnd > streamTime - graceMs) {
+            return;
+        }
+        final long firstOpenStart = firstOpenWindowStart();
+        final String bound = ConnectorKeys.windowPrefix(firstOpenStart);
+        final List<String> closed = new ArrayList<>();
+        try (KeyValueIterator<String, StatsPartial> it = counts.range(null, bound)) {
+            while (it.hasNext()) {
+                final KeyValue<String, StatsPartial> entry = it.next();
+                if (entry.key.compareTo(bound) >= 0) {
+                    break;
+                }
+                closed.add(entry.key);
+                forward(entry.value);
+            }
+        }
+        closed.forEach(counts::delete);
+        deleteMarkersBefore(bound);
+        earliestWindowEnd = earliestStoredWindowEnd();
+    }
+
+    /** Start of the earliest window that is still open at the current stream time. */
+    private long firstOpenWindowStart() {
+        // closed: start + window + grace <= streamTime  <=>  start <= streamTime - grace - window
+        final long lastClosedStart = StatsPartials.windowStart(streamTime - graceMs - windowMs, windowMs);
+        return lastClosedStart + windowMs;
+    }
+
+    private long earliestStoredWindowEnd() {
+        long earliest = NOTHING_STORED;
+        try (KeyValueIterator<String, StatsPartial> it = counts.all()) {
+            if (it.hasNext()) {
+                earliest = ConnectorKeys.windowStartOf(it.next().key) + windowMs;
+            }
+        }
+        try (KeyValueIterator<String, Long> it = messages.all()) {
+            if (it.hasNext()) {
+                earliest = Math.min(earliest, ConnectorKeys.windowStartOf(it.next().key) + windowMs);
+            }
+        }
+        return earliest;
+    }
+
+    private void deleteMarkersBefore(final String bound) {
+        final List<String> done = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = messages.range(null, bound)) {
+            while (it.hasNext()) {
+                final String key = it.next().key;
+                if (key.compareTo(bound) >= 0) {
+                    break;
+                }
+                done.add(key);
+            }
+        }
+        done.forEach(messages::delete);
+    }
+
+    /** After a spell without input (wall clock), send open partials early; they are deltas, so the closer's sum stays right. */
+    private void flushIfIdle(final long now) {
+        if (now - lastRecordWallClock < idleFlush.toMillis()) {
+            return;
+        }
+        final List<String> sent = new ArrayList<>();
+        try (KeyValueIterator<String, StatsPartial> it = counts.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, StatsPartial> entry = it.next();
+                sent.add(entry.key);
+                forward(entry.value);
+            }
+        }
+        sent.forEach(counts::delete);
+    }
+
+    private void forward(final StatsPartial partial) {
+        final long timestamp = streamTime == Long.MIN_VALUE ? partial.getWindowEnd() : streamTime;
+        context.forward(new Record<>(ConnectorKeys.connectorCode(partial.getConnectorId(), partial.getStatusCode()), partial, timestamp));
+    }
+}

@@ -1,0 +1,107 @@
+package io.mailflow.emit;
+
+import io.mailflow.app.MailflowConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates mailflow's topics when they are missing, with explicit partitions and configs, and
+ * verifies the ones that exist. The application never relies on broker auto-creation: a topic
+ * created by accident with one partition would silently cap the app's parallelism.
+ */
+public final class TopicAdmin {
+    private static final long TIMEOUT_SECONDS = 30;
+
+    /** What a topic should look like. Replication factor -1 means "the broker's default". */
+    public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+    }
+
+    /** What {@link #ensure} found or did for one topic. */
+    public record TopicStatus(String name, String action, int partitions, String note) {
+    }
+
+    private TopicAdmin() {
+    }
+
+    public static List<TopicSpec> specs(final MailflowConfig config) {
+        final int partitions = config.getInt("mailflow.topic.partitions", 6);
+        final short rf = (short) config.getInt("mailflow.topic.replication-factor", -1);
+        final String retention = String.valueOf(config.getDuration("mailflow.topic.retention", Duration.ofDays(7)).toMillis());
+        final Map<String, String> common = Map.of("cleanup.policy", "delete", "retention.ms", retention,
+            "message.timestamp.type", "CreateTime");
+        final List<TopicSpec> specs = new ArrayList<>();
+        for (final String key : List.of("traces", "alerts", "ndr", "delays", "connector-stats")) {
+            specs.add(new TopicSpec(config.require("mailflow.topic." + key), partitions, rf, common));
+        }
+        // Dead letters are kept longer: someone has to look at them.
+        final Map<String, String> deadLetterConfigs = new LinkedHashMap<>(common);
+        deadLetterConfigs.put("retention.ms", String.valueOf(Duration.ofDays(30).toMillis()));
+        specs.add(new TopicSpec(config.require("mailflow.topic.dead-letters"), Math.min(partitions, 3), rf, deadLetterConfigs));
+        return specs;
+    }
+
+    /** Creates the missing topics (unless verifyOnly) and reports on every topic. */
+    public static List<TopicStatus> ensure(final Admin admin, final List<TopicSpec> specs, final boolean verifyOnly) {
+        try {
+            final Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            final List<TopicStatus> report = new ArrayList<>();
+            final List<NewTopic> toCreate = new ArrayList<>();
+            for (final TopicSpec spec : specs) {
+                if (existing.contains(spec.name())) {
+                    continue;
+                }
+                if (verifyOnly) {
+                    report.add(new TopicStatus(spec.name(), "missing", 0, "create it with `mailflow topics --create`"));
+                } else {
+                    toCreate.add(new NewTopic(spec.name(), Optional.of(spec.partitions()),
+                        spec.replicationFactor() < 0 ? Optional.empty() : Optional.of(spec.replicationFactor()))
+                        .configs(spec.configs()));
+                }
+            }
+            for (final NewTopic topic : toCreate) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    report.add(new TopicStatus(topic.name(), "created", topic.numPartitions(), ""));
+                } catch (final ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            final List<String> present = specs.stream().map(TopicSpec::name).filter(existing::contains).toList();
+            if (!present.isEmpty()) {
+                final Map<String, TopicDescription> descriptions =
+                    admin.describeTopics(present).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                for (final TopicSpec spec : specs) {
+                    final TopicDescription d = descriptions.get(spec.name());
+                    if (d != null) {
+                        final int actual = d.partitions().size();
+                        final String note = actual == spec.partitions() ? ""
+                            : "has " + actual + " partitions, configured " + spec.partitions() + " (kept as is)";
+                        report.add(new TopicStatus(spec.name(), "exists", actual, note));
+                    }
+                }
+            }
+            return report;
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException("Cannot create or verify topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (final TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer within " + TIMEOUT_SECONDS + " s while creating topics", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        }
+    }
+}

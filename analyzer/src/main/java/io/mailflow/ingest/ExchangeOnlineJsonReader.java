@@ -1,0 +1,180 @@
+package io.mailflow.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mailflow.avro.Direction;
+import io.mailflow.avro.EventType;
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.Provenance;
+import java.io.IOException;
+import java.io.Reader;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Exchange Online MessageTrace results as JSON: the Reporting Web Service OData document
+ * ({@code {"odata.metadata":..,"value":[{..}]}}, also the verbose {@code {"d":{"results":[..]}}})
+ * or {@code Get-MessageTrace | ConvertTo-Json} (an array or a single object). Read as a stream,
+ * one message object at a time; each becomes one record for its recipient.
+ * Status maps Delivered→DELIVER, Failed→FAIL, Pending→DEFER, Expanded→EXPAND, Resolved→RESOLVE;
+ * FilteredAsSpam, Quarantined, GettingStatus and None are skipped and counted (no delivery outcome).
+ */
+final class ExchangeOnlineJsonReader implements UnitReader {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern MS_DATE = Pattern.compile("^/Date\\((-?\\d+)(?:[+-]\\d{4})?\\)/$");
+    private static final Map<String, EventType> STATUS = Map.of(
+            "delivered", EventType.DELIVER,
+            "failed", EventType.FAIL,
+            "pending", EventType.DEFER,
+            "expanded", EventType.EXPAND,
+            "resolved", EventType.RESOLVE);
+
+    private final JsonParser parser;
+    private final String file;
+    private boolean inArray;
+    private boolean done;
+
+    ExchangeOnlineJsonReader(final Reader reader, final String file) throws IOException {
+        this.parser = new JsonFactory(MAPPER).createParser(reader);
+        this.file = file;
+    }
+
+    @Override
+    public boolean next(final TraceSource.Unit unit) throws IOException {
+        if (done) {
+            return false;
+        }
+        try {
+            JsonToken token = parser.nextToken();
+            if (!inArray) {
+                if (token == null) {
+                    done = true;
+                    return false;
+                }
+                if (token == JsonToken.START_OBJECT) {
+                    // the OData wrapper, or one message object (ConvertTo-Json of a single result)
+                    final long line = parser.currentTokenLocation().getLineNr();
+                    final ObjectNode top = MAPPER.createObjectNode();
+                    if (!seekArray(top)) {
+                        unit.begin(line, top.toString());
+                        map(top, line, unit);
+                        done = true;
+                        return true;
+                    }
+                } else if (token != JsonToken.START_ARRAY) {
+                    unit.begin(parser.currentTokenLocation().getLineNr(), token.asString());
+                    unit.reject("expected a JSON array or object of message traces");
+                    done = true;
+                    return true;
+                }
+                inArray = true;
+                token = parser.nextToken();
+            }
+            if (token == JsonToken.END_ARRAY || token == null) {
+                done = true;
+                return false;
+            }
+            final long line = parser.currentTokenLocation().getLineNr();
+            final JsonNode node = MAPPER.readTree(parser);
+            unit.begin(line, node.toString());
+            map(node, line, unit);
+            return true;
+        } catch (final JsonProcessingException e) {
+            unit.begin(e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "");
+            unit.reject("malformed JSON, rest of file not read: " + e.getOriginalMessage());
+            done = true;
+            return true;
+        }
+    }
+
+    /**
+     * Inside the top-level object: stops at the START_ARRAY of "value" (or "d"."results") and
+     * returns true; otherwise collects the object's fields into {@code top} and returns false.
+     */
+    private boolean seekArray(final ObjectNode top) throws IOException {
+        JsonToken token;
+        while ((token = parser.nextToken()) != null) {
+            if (token == JsonToken.END_OBJECT) {
+                if (parser.getParsingContext().inRoot()) {
+                    return false;
+                }
+                continue;
+            }
+            final String name = parser.currentName();
+            token = parser.nextToken();
+            if (("value".equals(name) || "results".equals(name)) && token == JsonToken.START_ARRAY) {
+                return true;
+            }
+            if ("d".equals(name) && token == JsonToken.START_OBJECT) {
+                continue;
+            }
+            top.set(name, MAPPER.readTree(parser));
+        }
+        return false;
+    }
+
+    void map(final JsonNode o, final long line, final ParseOutput out) {
+        if (!o.isObject()) {
+            out.reject("message trace entry is not a JSON object");
+            return;
+        }
+        final String status = text(o, "Status");
+        if (status == null) {
+            out.reject("message trace without Status");
+            return;
+        }
+        final EventType type = STATUS.get(status.toLowerCase(Locale.ROOT));
+        if (type == null) {
+            out.skip("exchange online status " + status + " (not a delivery outcome)");
+            return;
+        }
+        final Instant time = time(text(o, "Received"));
+        if (time == null) {
+            out.reject("unreadable Received '" + text(o, "Received") + "'");
+            return;
+        }
+        final JsonNode size = o.get("Size");
+        final String toIp = text(o, "ToIP");
+        out.record(MessageTrace.newBuilder()
+                .setEventTime(time)
+                .setEventType(type)
+                .setMessageId(text(o, "MessageId"))
+                .setNetworkMessageId(text(o, "MessageTraceId"))
+                .setSender(text(o, "SenderAddress"))
+                .setReturnPath(text(o, "SenderAddress"))
+                .setRecipient(text(o, "RecipientAddress"))
+                .setRemoteIp(toIp != null ? toIp : text(o, "FromIP"))
+                .setResponseText("Status: " + status)
+                .setSubject(text(o, "Subject"))
+                .setSizeBytes(size == null || !size.canConvertToLong() ? null : size.asLong())
+                .setDirection(Direction.UNKNOWN)
+                .setProvenance(new Provenance(TraceFormat.EXCHANGE_ONLINE_JSON.id(), file, line))
+                .build());
+    }
+
+    private static Instant time(final String text) {
+        if (text == null) {
+            return null;
+        }
+        final Matcher ms = MS_DATE.matcher(text);
+        return ms.matches() ? Instant.ofEpochMilli(Long.parseLong(ms.group(1))) : Timestamps.parseUtc(text);
+    }
+
+    private static String text(final JsonNode o, final String name) {
+        final JsonNode v = o.get(name);
+        return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
+    }
+
+    @Override
+    public void close() throws IOException {
+        parser.close();
+    }
+}

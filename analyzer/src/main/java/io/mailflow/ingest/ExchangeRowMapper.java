@@ -1,0 +1,155 @@
+package io.mailflow.ingest;
+
+import io.mailflow.avro.EventType;
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.Provenance;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * One row of a tracking log or extended report into one {@link MessageTrace} per recipient.
+ * {@code recipient-address} and {@code recipient-status} are parallel ';'-lists.
+ */
+final class ExchangeRowMapper {
+    /** Where a new recipient status starts inside a ';'-list: an SMTP code, a bracket list or nothing. */
+    private static final Pattern STATUS_START = Pattern.compile("^\\s*(?:[245]\\d\\d\\b|\\[|\\{|$)");
+
+    private final String format;
+    private final String file;
+
+    ExchangeRowMapper(final String format, final String file) {
+        this.format = format;
+        this.file = file;
+    }
+
+    void map(final ExchangeColumns cols, final List<String> row, final long line, final ParseOutput out) {
+        final String eventId = get(row, cols.eventId);
+        if (eventId == null) {
+            out.reject("missing event-id");
+            return;
+        }
+        final EventType mapped = ExchangeEvents.map(eventId);
+        if (mapped == null) {
+            out.skip(ExchangeEvents.skipReason(eventId));
+            return;
+        }
+        final String timeText = get(row, cols.time);
+        final Instant time = Timestamps.parseUtc(timeText);
+        if (time == null) {
+            out.reject("unreadable date-time '" + (timeText == null ? "" : timeText) + "'");
+            return;
+        }
+        Long size = null;
+        final String bytes = get(row, cols.totalBytes);
+        if (bytes != null) {
+            try {
+                size = Long.parseLong(bytes.trim());
+            } catch (final NumberFormatException e) {
+                out.reject("total-bytes is not a number: '" + bytes + "'");
+                return;
+            }
+        }
+        // On SEND and DEFER the server-* columns describe the remote host we were sending to and
+        // client-* the logging server; on every other event the server-* side is the logging server.
+        final boolean outbound = mapped == EventType.SEND || mapped == EventType.DEFER
+                || (mapped == EventType.FAIL && "SMTP".equalsIgnoreCase(get(row, cols.source)));
+        final String localHost = outbound ? get(row, cols.clientHostname) : get(row, cols.serverHostname);
+        final String remoteHost = outbound ? get(row, cols.serverHostname) : get(row, cols.clientHostname);
+        final String remoteIp = outbound ? get(row, cols.serverIp) : get(row, cols.clientIp);
+
+        final List<String> recipients = splitRecipients(get(row, cols.recipientAddress));
+        final List<String> statuses = splitStatuses(get(row, cols.recipientStatus), recipients.size());
+        for (int i = 0; i < recipients.size(); i++) {
+            final String status = statuses.size() == recipients.size() ? statuses.get(i)
+                    : statuses.size() == 1 ? statuses.get(0)
+                    : i < statuses.size() ? statuses.get(i) : null;
+            final SmtpStatus parsed = SmtpStatus.parse(status);
+            final EventType type = ExchangeEvents.refineFailure(mapped, parsed.enhanced(), status);
+            out.record(MessageTrace.newBuilder()
+                    .setEventTime(time)
+                    .setEventType(type)
+                    .setMessageId(get(row, cols.messageId))
+                    .setNetworkMessageId(get(row, cols.networkMessageId))
+                    .setInternalMessageId(get(row, cols.internalMessageId))
+                    .setSender(get(row, cols.senderAddress))
+                    .setReturnPath(get(row, cols.returnPath))
+                    .setRecipient(recipients.get(i))
+                    .setConnectorId(get(row, cols.connectorId))
+                    .setSourceServer(localHost)
+                    .setRemoteHost(remoteHost != null ? remoteHost : parsed.host())
+                    .setRemoteIp(remoteIp != null ? remoteIp : parsed.ip())
+                    .setSmtpReply(parsed.reply())
+                    .setStatusCode(parsed.enhanced())
+                    .setResponseText(SmtpStatus.blankToNull(status))
+                    .setSubject(get(row, cols.messageSubject))
+                    .setSizeBytes(size)
+                    .setDirection(ExchangeEvents.direction(get(row, cols.directionality)))
+                    .setProvenance(new Provenance(format, file, line))
+                    .build());
+        }
+    }
+
+    /** The field, or null when the column is absent or empty. */
+    static String get(final List<String> row, final int index) {
+        if (index < 0 || index >= row.size()) {
+            return null;
+        }
+        final String v = row.get(index);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    /** Recipients of the row; a row without recipients still yields one message-level record. */
+    static List<String> splitRecipients(final String field) {
+        final List<String> out = new ArrayList<>();
+        if (field != null) {
+            for (final String r : field.split(";")) {
+                final String t = r.trim();
+                if (!t.isEmpty()) {
+                    out.add(t);
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            out.add(null);
+        }
+        return out;
+    }
+
+    /**
+     * Splits recipient-status into one status per recipient. The text itself may contain ';'
+     * ("550 4.4.7 QUEUE.Expired; message expired", "[{LRT=..};{LED=..}]"), so with one recipient
+     * we never split, and otherwise we split only at top-level ';' that start a new status.
+     */
+    static List<String> splitStatuses(final String field, final int recipients) {
+        final List<String> out = new ArrayList<>();
+        if (field == null) {
+            return out;
+        }
+        if (recipients <= 1) {
+            out.add(field.trim());
+            return out;
+        }
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < field.length(); i++) {
+            final char c = field.charAt(i);
+            if (c == '[' || c == '{') {
+                depth++;
+            } else if ((c == ']' || c == '}') && depth > 0) {
+                depth--;
+            } else if (c == ';' && depth == 0 && STATUS_START.matcher(field.substring(i + 1)).find()) {
+                out.add(field.substring(start, i).trim());
+                start = i + 1;
+            }
+        }
+        out.add(field.substring(start).trim());
+        return out;
+    }
+
+    static String lower(final String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+}

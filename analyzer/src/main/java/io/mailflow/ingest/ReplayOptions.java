@@ -1,0 +1,93 @@
+package io.mailflow.ingest;
+
+import java.time.Clock;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/**
+ * How to replay.
+ *
+ * @param format          force this format for every file; null = detect per file from its content
+ * @param speed           0 = as fast as possible ("max"); N = N times real time, pacing by event-time gaps
+ * @param referenceYear   year of the first line of a classic-syslog file; null = infer from {@code clock}
+ * @param syslogZone      zone of syslog timestamps without offset (classic Postfix lines)
+ * @param clock           "now" for year inference (and the pacing clock)
+ * @param reorderWindow   records buffered per file to put slightly out-of-order lines back in order
+ * @param maxQueueIds     Postfix queue ids remembered per file (least recently used leave first)
+ * @param progress        progress listener
+ */
+public record ReplayOptions(
+        TraceFormat format,
+        double speed,
+        Integer referenceYear,
+        ZoneId syslogZone,
+        Clock clock,
+        int reorderWindow,
+        int maxQueueIds,
+        ReplayProgress progress) {
+
+    public static final int DEFAULT_REORDER_WINDOW = 1024;
+    public static final int DEFAULT_MAX_QUEUE_IDS = 200_000;
+
+    public ReplayOptions {
+        if (speed < 0 || Double.isNaN(speed)) {
+            throw new IllegalArgumentException("speed must be 0 (max) or a positive factor, not " + speed);
+        }
+        syslogZone = syslogZone == null ? ZoneOffset.UTC : syslogZone;
+        clock = clock == null ? Clock.systemUTC() : clock;
+        reorderWindow = reorderWindow <= 0 ? DEFAULT_REORDER_WINDOW : reorderWindow;
+        maxQueueIds = maxQueueIds <= 0 ? DEFAULT_MAX_QUEUE_IDS : maxQueueIds;
+        progress = progress == null ? ReplayProgress.NONE : progress;
+    }
+
+    /** Detect formats, full speed, UTC syslog times, year from the current date, no progress output. */
+    public static ReplayOptions defaults() {
+        return new ReplayOptions(null, 0, null, ZoneOffset.UTC, Clock.systemUTC(),
+                DEFAULT_REORDER_WINDOW, DEFAULT_MAX_QUEUE_IDS, ReplayProgress.NONE);
+    }
+
+    /** Parses "max" or a factor such as "10", "10x", "0.5x". */
+    public static double parseSpeed(final String text) {
+        final String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("max")) {
+            return 0;
+        }
+        final double v = Double.parseDouble(t.endsWith("x") ? t.substring(0, t.length() - 1) : t);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("speed must be 'max' or a positive factor like 10x, not '" + text + "'");
+        }
+        return v;
+    }
+
+    public ReplayOptions withFormat(final TraceFormat value) {
+        return new ReplayOptions(value, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+    }
+
+    public ReplayOptions withSpeed(final double value) {
+        return new ReplayOptions(format, value, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+    }
+
+    public ReplayOptions withReferenceYear(final Integer value) {
+        return new ReplayOptions(format, speed, value, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+    }
+
+    public ReplayOptions withSyslogZone(final ZoneId value) {
+        return new ReplayOptions(format, speed, referenceYear, value, clock, reorderWindow, maxQueueIds, progress);
+    }
+
+    public ReplayOptions withClock(final Clock value) {
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, value, reorderWindow, maxQueueIds, progress);
+    }
+
+    public ReplayOptions withReorderWindow(final int value) {
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, value, maxQueueIds, progress);
+    }
+
+    public ReplayOptions withMaxQueueIds(final int value) {
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, value, progress);
+    }
+
+    public ReplayOptions withProgress(final ReplayProgress value) {
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, value);
+    }
+}

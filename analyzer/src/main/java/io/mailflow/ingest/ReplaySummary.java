@@ -1,0 +1,84 @@
+package io.mailflow.ingest;
+
+import io.mailflow.avro.EventType;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a replay did: records per format and per event type, skipped lines per reason, rejected
+ * lines per reason (each also sent as a dead letter), and the files read.
+ *
+ * @param files           each file read, with its format
+ * @param filesNotRead    files found in a directory that are not trace logs (or empty), with why
+ * @param outOfOrder      records that left their file's reorder buffer later than a successor
+ * @param sinkFailures    records the sink could not deliver (e.g. Kafka send errors)
+ */
+public record ReplaySummary(
+        Map<String, TraceFormat> files,
+        Map<String, String> filesNotRead,
+        long records,
+        Map<TraceFormat, Long> recordsByFormat,
+        Map<EventType, Long> recordsByEventType,
+        Map<String, Long> skippedByReason,
+        Map<String, Long> rejectedByReason,
+        long outOfOrder,
+        long bytesRead,
+        Duration elapsed,
+        long sinkFailures) {
+
+    public long skipped() {
+        return skippedByReason.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public long rejected() {
+        return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public long recordsOf(final EventType type) {
+        return recordsByEventType.getOrDefault(type, 0L);
+    }
+
+    /** Readable multi-line text for the end of a replay. */
+    public String render() {
+        final StringBuilder sb = new StringBuilder();
+        final double seconds = Math.max(elapsed.toMillis(), 1) / 1000.0;
+        sb.append(String.format(Locale.ROOT, "Replayed %,d records from %d file(s) in %.1f s (%,.0f records/s, %,d bytes read)%n",
+                records, files.size(), seconds, records / seconds, bytesRead));
+        section(sb, "Records per format", recordsByFormat);
+        section(sb, "Records per event type", recordsByEventType);
+        sb.append(String.format(Locale.ROOT, "Skipped lines (not trace events): %,d%n", skipped()));
+        rows(sb, skippedByReason);
+        sb.append(String.format(Locale.ROOT, "Rejected lines (sent as dead letters): %,d%n", rejected()));
+        rows(sb, rejectedByReason);
+        if (outOfOrder > 0) {
+            sb.append(String.format(Locale.ROOT, "Records out of event-time order beyond the reorder window: %,d%n", outOfOrder));
+        }
+        if (!filesNotRead.isEmpty()) {
+            sb.append("Files not read:\n");
+            filesNotRead.forEach((f, why) -> sb.append("  ").append(f).append(": ").append(why).append('\n'));
+        }
+        if (sinkFailures > 0) {
+            sb.append(String.format(Locale.ROOT, "Records the sink failed to deliver: %,d%n", sinkFailures));
+        }
+        return sb.toString();
+    }
+
+    private static void section(final StringBuilder sb, final String title, final Map<?, Long> counts) {
+        sb.append(title).append(":\n");
+        if (counts.isEmpty()) {
+            sb.append("  (none)\n");
+        }
+        rows(sb, counts);
+    }
+
+    private static void rows(final StringBuilder sb, final Map<?, Long> counts) {
+        counts.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .forEach(e -> sb.append(String.format(Locale.ROOT, "  %,10d  %s%n", e.getValue(), label(e.getKey()))));
+    }
+
+    private static String label(final Object key) {
+        return key instanceof TraceFormat f ? f.id() : String.valueOf(key);
+    }
+}

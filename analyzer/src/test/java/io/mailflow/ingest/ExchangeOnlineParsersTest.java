@@ -1,0 +1,108 @@
+package io.mailflow.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.mailflow.avro.Direction;
+import io.mailflow.avro.EventType;
+import io.mailflow.avro.MessageTrace;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Exchange Online exports")
+class ExchangeOnlineParsersTest {
+
+    @Test
+    @DisplayName("extended report CSV: underscored quoted columns, BOM, ';'-lists, SENDEXTERNAL, 5.4.300 expiry")
+    void extendedReport() {
+        final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_extended_report.csv"));
+        assertEquals(TraceFormat.EXCHANGE_ONLINE_CSV, r.summary().files().values().iterator().next());
+        assertEquals(7, r.summary().records());
+        assertEquals(List.of(7L), r.sink().rejectedLines());
+        assertEquals(1L, r.summary().skippedByReason().get("exchange event AGENTINFO (not a delivery event)"));
+
+        final List<MessageTrace> receive = r.sink().atLines(2);
+        assertEquals(List.of("buyer@fabrikam.com", "ops@fabrikam.com"), receive.stream().map(MessageTrace::getRecipient).toList());
+        assertEquals("Order 1001, rush", receive.get(0).getSubject());
+        assertEquals(Instant.parse("2024-03-02T10:00:01Z"), receive.get(0).getEventTime());
+
+        final List<MessageTrace> defer = r.sink().atLines(3);
+        assertEquals(2, defer.size());
+        for (final MessageTrace t : defer) {
+            assertEquals(EventType.DEFER, t.getEventType());
+            assertEquals("4.4.316", t.getStatusCode());
+            assertEquals("Outbound to Fabrikam", t.getConnectorId());
+            assertEquals("450 4.4.316 Connection refused [Message=Socket error code 10061]", t.getResponseText());
+            assertEquals("exchange-online-csv", t.getProvenance().getFormat());
+        }
+        assertEquals(EventType.SEND, r.sink().atLines(5).get(0).getEventType(), "SENDEXTERNAL is a SEND");
+
+        final MessageTrace expired = r.sink().atLine(6);
+        assertEquals(EventType.EXPIRE, expired.getEventType(), "5.4.300 Message expired -> last error is an expiry");
+        assertEquals("550", expired.getSmtpReply());
+        assertEquals("5.4.300", expired.getStatusCode());
+        assertEquals("Weekly \"status\" report", expired.getSubject());
+    }
+
+    @Test
+    @DisplayName("extended report variant: UTF-16 with BOM, other column order, origin_timestamp only")
+    void utf16Variant() {
+        final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_extended_report_utf16.csv"));
+        assertEquals(2, r.summary().records());
+        assertEquals(0, r.summary().rejected());
+        final MessageTrace defer = r.sink().atLine(2);
+        assertEquals(EventType.DEFER, defer.getEventType());
+        assertEquals("4.7.320", defer.getStatusCode());
+        assertEquals("Outbound to Northwind (TLS)", defer.getConnectorId());
+        assertEquals("Contract; please sign, today", defer.getSubject());
+        assertEquals(Instant.parse("2024-03-04T08:00:00Z"), defer.getEventTime());
+        assertEquals(Direction.ORIGINATING, defer.getDirection());
+        final MessageTrace deliver = r.sink().atLine(3);
+        assertEquals(EventType.DELIVER, deliver.getEventType());
+        assertEquals(Direction.INCOMING, deliver.getDirection());
+        assertEquals(2500L, deliver.getSizeBytes());
+    }
+
+    @Test
+    @DisplayName("Get-MessageTraceDetail CSV: events mapped, codes from Detail, connector from Data")
+    void messageTraceDetail() {
+        final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_message_trace_detail.csv"));
+        assertEquals(TraceFormat.EXCHANGE_ONLINE_DETAIL, r.summary().files().values().iterator().next());
+        assertEquals(6, r.summary().records());
+        assertEquals(List.of(7L), r.sink().rejectedLines());
+        assertEquals(1L, r.summary().skippedByReason().get("message trace detail event 'Spam Diagnostics' (not a delivery event)"));
+
+        final MessageTrace receive = r.sink().atLine(3);
+        assertEquals(EventType.RECEIVE, receive.getEventType());
+        assertEquals(Instant.parse("2024-03-02T10:00:01Z"), receive.getEventTime(), "3/2/2024 10:00:01 AM, UTC");
+        assertEquals("lee@northwind.example", receive.getRecipient());
+        assertEquals("kim@contoso.com", receive.getSender());
+        assertEquals("4c9a1b7e-5f60-4192-cd34-08dc3d000005", receive.getNetworkMessageId());
+        assertEquals(8192L, receive.getSizeBytes());
+        assertEquals(Direction.ORIGINATING, receive.getDirection());
+
+        final MessageTrace defer = r.sink().atLine(5);
+        assertEquals(EventType.DEFER, defer.getEventType());
+        assertEquals("450", defer.getSmtpReply());
+        assertEquals("4.4.316", defer.getStatusCode());
+        assertEquals("Outbound to Northwind", defer.getConnectorId());
+
+        final MessageTrace deferred = r.sink().atLine(6);
+        assertEquals(EventType.DEFER, deferred.getEventType(), "\"Deferred\" is a deferral too");
+        assertEquals("4.4.317", deferred.getStatusCode());
+        assertEquals("mx.northwind.example", deferred.getRemoteHost());
+        assertEquals("203.0.113.40", deferred.getRemoteIp());
+
+        final MessageTrace expired = r.sink().atLine(8);
+        assertEquals(EventType.EXPIRE, expired.getEventType());
+        assertEquals("4.4.7", expired.getStatusCode());
+
+        final MessageTrace send = r.sink().atLine(9);
+        assertEquals(EventType.SEND, send.getEventType(), "\"Send external\"");
+        assertEquals("Outbound to Fabrikam", send.getConnectorId());
+        assertNull(send.getSmtpReply());
+        assertEquals(EventType.DELIVER, r.sink().atLine(10).getEventType());
+    }
+}

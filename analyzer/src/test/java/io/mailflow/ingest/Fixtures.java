@@ -1,0 +1,55 @@
+package io.mailflow.ingest;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/** Test resources and a one-call replay. */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    static Path resource(final String name) {
+        try {
+            return Path.of(Fixtures.class.getResource("/ingest/" + name).toURI());
+        } catch (final URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("missing test resource ingest/" + name, e);
+        }
+    }
+
+    static Path samplesDir() {
+        final String dir = System.getProperty("mailflow.samples.dir");
+        if (dir == null) {
+            throw new IllegalStateException("system property mailflow.samples.dir is not set (surefire passes it)");
+        }
+        return Path.of(dir);
+    }
+
+    /** Options for deterministic tests: syslog year 2024 unless given, UTC, a fixed "now". */
+    static ReplayOptions options() {
+        return ReplayOptions.defaults()
+                .withReferenceYear(2024)
+                .withClock(Clock.fixed(Instant.parse("2024-06-01T00:00:00Z"), ZoneOffset.UTC));
+    }
+
+    static Replayed replay(final ReplayOptions options, final Path... inputs) {
+        final CollectingSink sink = new CollectingSink();
+        try {
+            final ReplaySummary summary = new Replayer().replay(List.of(inputs), options, sink);
+            return new Replayed(sink, summary);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Replayed replay(final Path... inputs) {
+        return replay(options(), inputs);
+    }
+
+    record Replayed(CollectingSink sink, ReplaySummary summary) {
+    }
+}
