@@ -104,7 +104,9 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             metrics.ignoredRecord();
             return;
         }
-        advanceStreamTime(record.timestamp());
+        // the task's stream time survives a restart (it is committed with the offsets), our own
+        // maximum does not: take the larger, so a restarted task judges deadlines as before
+        advanceStreamTime(Math.max(record.timestamp(), context.currentStreamTimeMs()));
         checkDeadlines();
         final String messageKey = record.key() != null ? record.key() : MessageKeys.of(trace);
         final long time = record.timestamp();
