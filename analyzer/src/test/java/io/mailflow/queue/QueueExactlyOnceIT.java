@@ -1,0 +1,217 @@
+package io.mailflow.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mailflow.app.EmbeddedKafka;
+import io.mailflow.avro.DelayNotice;
+import io.mailflow.avro.EventType;
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.NonDeliveryReport;
+import io.mailflow.emit.Topics;
+import io.mailflow.ingest.MessageKeys;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly once on a real broker: the same traces through an uninterrupted run and through a run
+ * that is killed with SIGKILL mid-stream and restarted must give the same NDRs and delay notices,
+ * read with isolation.level=read_committed: none lost, none twice.
+ */
+class QueueExactlyOnceIT {
+    private static final int PARTITIONS = 3;
+    private static final int MESSAGES = 600;
+    private static final Duration DONE_TIMEOUT = Duration.ofMinutes(4);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @DisplayName("a run killed mid-stream and restarted emits exactly the NDRs and delay notices of an uninterrupted run")
+    void killAndRestartLosesNothingAndDuplicatesNothing() throws Exception {
+        QueueEosApp.seedRegistry();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            final String bootstrap = kafka.bootstrapServers();
+            final List<NewTopic> topics = new ArrayList<>();
+            topics.add(new NewTopic(QueueEosApp.TRACES, PARTITIONS, (short) 1));
+            for (final String run : List.of("a", "b")) {
+                topics.add(new NewTopic(run + ".ndr", 1, (short) 1));
+                topics.add(new NewTopic(run + ".delays", 1, (short) 1));
+                topics.add(new NewTopic("queue-eos-" + run + ".snapshots", 1, (short) 1));
+            }
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+            final int input = produceScenario(bootstrap);
+
+            // run A: uninterrupted
+            final Process a = startApp(bootstrap, "queue-eos-a", "a");
+            awaitCommitted(admin, "queue-eos-a", input, a);
+            a.destroyForcibly().waitFor();
+
+            // run B: killed with SIGKILL once about a third of the input is committed, then restarted
+            final Process b1 = startApp(bootstrap, "queue-eos-b", "b");
+            final long atKill = awaitCommitted(admin, "queue-eos-b", input / 3, b1);
+            b1.destroyForcibly().waitFor();
+            assertTrue(atKill < input, "killed mid-stream (" + atKill + " of " + input + " committed)");
+            final Process b2 = startApp(bootstrap, "queue-eos-b", "b");
+            awaitCommitted(admin, "queue-eos-b", input, b2);
+            b2.destroyForcibly().waitFor();
+
+            final Topics serdes = new Topics(QueueEosApp.config(bootstrap, "reader", "a.ndr", "a.delays"));
+            final List<NonDeliveryReport> ndrA = readCommitted(bootstrap, "a.ndr", serdes, NonDeliveryReport.class);
+            final List<NonDeliveryReport> ndrB = readCommitted(bootstrap, "b.ndr", serdes, NonDeliveryReport.class);
+            final List<DelayNotice> delayA = readCommitted(bootstrap, "a.delays", serdes, DelayNotice.class);
+            final List<DelayNotice> delayB = readCommitted(bootstrap, "b.delays", serdes, DelayNotice.class);
+
+            // the scenario's own arithmetic (see produceScenario), per 5 messages:
+            // NDRs 2 expired + 1 FAIL + 2 rejected SEND; delay notices 2 delivered-after-6h + 2 expiring
+            assertEquals(MESSAGES, ndrA.size(), "uninterrupted run: NDRs");
+            assertEquals(MESSAGES * 4 / 5, delayA.size(), "uninterrupted run: delay notices");
+            assertNoDuplicates(ndrB.stream().map(n -> n.getNetworkMessageId() + "/" + n.getFinalRecipient()).toList(), "NDR");
+            assertNoDuplicates(delayB.stream().map(n -> n.getNetworkMessageId() + "/" + n.getFinalRecipient()).toList(), "delay notice");
+            assertEquals(sorted(ndrA), sorted(ndrB), "killed and restarted run: the same NDRs");
+            assertEquals(sorted(delayA), sorted(delayB), "killed and restarted run: the same delay notices");
+        }
+    }
+
+    /**
+     * Every fifth message, two recipients each, RECEIVE every 2 minutes over 20 hours:
+     * 0 delivered at once; 1 deferred every 30 min, delivered at 6 h; 2 deferred every 30 min
+     * until expiry; 3 deferred twice, then FAIL for one recipient and delivery for the other;
+     * 4 rejected with 550 5.7.1 and a FAIL twin. A last record per partition at 60 h lets every
+     * deadline come due. Produced in event-time order. Returns the number of records.
+     */
+    private static int produceScenario(final String bootstrap) throws Exception {
+        final List<MessageTrace> events = new ArrayList<>();
+        for (int i = 0; i < MESSAGES; i++) {
+            final String msg = "<eos" + i + "@fabrikam.example>";
+            final Duration received = Duration.ofMinutes(2L * i);
+            for (final String rcpt : List.of("x" + i + "@contoso.example", "y" + i + "@contoso.example")) {
+                events.add(QueueTrackingFixture.receive(msg, rcpt, received));
+                switch (i % 5) {
+                    case 0 -> events.add(QueueTrackingFixture.delivered(msg, rcpt, received.plusSeconds(5)));
+                    case 1 -> {
+                        for (int m = 1; m < 360; m += 30) {
+                            events.add(QueueTrackingFixture.defer(msg, rcpt, received.plusMinutes(m)));
+                        }
+                        events.add(QueueTrackingFixture.delivered(msg, rcpt, received.plusHours(6)));
+                    }
+                    case 2 -> {
+                        for (int m = 1; m < 24 * 60; m += 30) {
+                            events.add(QueueTrackingFixture.defer(msg, rcpt, received.plusMinutes(m)));
+                        }
+                    }
+                    case 3 -> {
+                        events.add(QueueTrackingFixture.defer(msg, rcpt, received.plusMinutes(1)));
+                        events.add(QueueTrackingFixture.defer(msg, rcpt, received.plusMinutes(31)));
+                        events.add(rcpt.startsWith("x")
+                            ? QueueTrackingFixture.failed(msg, rcpt, received.plusMinutes(61))
+                            : QueueTrackingFixture.delivered(msg, rcpt, received.plusMinutes(61)));
+                    }
+                    default -> {
+                        events.add(QueueTrackingFixture.trace(EventType.SEND, msg, rcpt, received.plusSeconds(3))
+                            .setSmtpReply("550").setStatusCode("5.7.1").setResponseText("550 5.7.1 Relaying denied").build());
+                        events.add(QueueTrackingFixture.failed(msg, rcpt, received.plusSeconds(4)));
+                    }
+                }
+            }
+        }
+        events.sort(Comparator.comparing(MessageTrace::getEventTime));
+        final Topics topics = new Topics(QueueEosApp.config(bootstrap, "producer", "a.ndr", "a.delays"));
+        try (KafkaProducer<String, MessageTrace> producer = new KafkaProducer<>(
+            Map.of("bootstrap.servers", bootstrap, "acks", "all"), Serdes.String().serializer(), topics.traces.valueSerde().serializer())) {
+            for (final MessageTrace t : events) {
+                producer.send(new ProducerRecord<>(QueueEosApp.TRACES, null, t.getEventTime().toEpochMilli(), MessageKeys.of(t), t));
+            }
+            for (int p = 0; p < PARTITIONS; p++) {
+                final MessageTrace clock = QueueTrackingFixture.receive("<clock" + p + "@test>", "c@test", Duration.ofHours(60));
+                producer.send(new ProducerRecord<>(QueueEosApp.TRACES, p, clock.getEventTime().toEpochMilli(), MessageKeys.of(clock), clock));
+            }
+            producer.flush();
+        }
+        return events.size() + PARTITIONS;
+    }
+
+    private Process startApp(final String bootstrap, final String appId, final String run) throws Exception {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+            QueueEosApp.class.getName(), bootstrap, appId, dir.resolve("state-" + appId).toString(), run + ".ndr", run + ".delays");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(appId + ".log").toFile()));
+        return pb.start();
+    }
+
+    /** Waits until the group has committed at least {@code atLeast} input offsets; returns how many. */
+    private long awaitCommitted(final Admin admin, final String group, final long atLeast, final Process app) throws Exception {
+        final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            assertTrue(app.isAlive(), "the app died on its own; see " + dir.resolve(group + ".log"));
+            final Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            final long sum = committed.entrySet().stream()
+                .filter(e -> e.getKey().topic().equals(QueueEosApp.TRACES) && e.getValue() != null)
+                .mapToLong(e -> e.getValue().offset()).sum();
+            if (sum >= atLeast) {
+                return sum;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("group " + group + " did not commit " + atLeast + " offsets in " + DONE_TIMEOUT);
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> List<T> readCommitted(
+        final String bootstrap, final String topic, final Topics serdes, final Class<T> type) {
+        final org.apache.kafka.common.serialization.Deserializer<T> values = serdes.avro(type).deserializer();
+        final List<T> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            final long end = consumer.endOffsets(List.of(tp)).get(tp); // the last stable offset under read_committed
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+                for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    out.add(values.deserialize(topic, r.value()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void assertNoDuplicates(final List<String> keys, final String what) {
+        final Set<String> seen = new HashSet<>();
+        final List<String> twice = keys.stream().filter(k -> !seen.add(k)).toList();
+        assertEquals(List.of(), twice, what + "s emitted twice");
+    }
+
+    private static List<String> sorted(final List<?> records) {
+        return records.stream().map(Object::toString).sorted().collect(Collectors.toList());
+    }
+}
