@@ -114,6 +114,11 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             rememberArrival(messageKey, trace, time);
             return;
         }
+        if (trace.getEventType() == EventType.DSN) {
+            // the MTA's record of a notification it generated itself: the FAIL before it is the
+            // failure, and whose address its recipient field holds differs between MTAs
+            return;
+        }
         final Classification c = FailureClassifier.classify(trace);
         final String recipient = FailureText.trimToNull(trace.getRecipient());
         if (recipient == null) {
@@ -186,7 +191,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private void onWallClock(final long wallNow) {
         if (config.wallClockSafetyNet()) {
             final long taskStreamTime = context.currentStreamTimeMs();
-            if (taskStreamTime > streamTime) {
+            if (taskStreamTime >= 0 && taskStreamTime > streamTime) {
                 // after a restart the task knows its stream time from the committed offsets before we see a record
                 streamTime = taskStreamTime;
                 wallAtLastAdvance = wallNow;

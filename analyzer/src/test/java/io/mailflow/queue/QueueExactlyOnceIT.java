@@ -12,12 +12,14 @@ import io.mailflow.emit.Topics;
 import io.mailflow.ingest.MessageKeys;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -29,6 +31,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -48,6 +51,15 @@ class QueueExactlyOnceIT {
 
     @TempDir
     Path dir;
+
+    private final List<Process> started = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void stopApps() throws InterruptedException {
+        for (final Process p : started) {
+            p.destroyForcibly().waitFor();
+        }
+    }
 
     @Test
     @DisplayName("a run killed mid-stream and restarted emits exactly the NDRs and delay notices of an uninterrupted run")
@@ -86,6 +98,8 @@ class QueueExactlyOnceIT {
             final List<DelayNotice> delayA = readCommitted(bootstrap, "a.delays", serdes, DelayNotice.class);
             final List<DelayNotice> delayB = readCommitted(bootstrap, "b.delays", serdes, DelayNotice.class);
 
+            System.out.printf("input %d records; run B killed with %d committed; NDRs %d/%d, delay notices %d/%d (A/B)%n",
+                input, atKill, ndrA.size(), ndrB.size(), delayA.size(), delayB.size());
             // the scenario's own arithmetic (see produceScenario), per 5 messages:
             // NDRs 2 expired + 1 FAIL + 2 rejected SEND; delay notices 2 delivered-after-6h + 2 expiring
             assertEquals(MESSAGES, ndrA.size(), "uninterrupted run: NDRs");
@@ -140,17 +154,30 @@ class QueueExactlyOnceIT {
             }
         }
         events.sort(Comparator.comparing(MessageTrace::getEventTime));
+        // the broker refuses timestamps more than an hour ahead of its clock: replay the scenario
+        // as if it had happened in the last few days
+        final Duration back = Duration.between(Instant.now().minus(Duration.ofDays(4)), QueueTrackingFixture.T0);
+        final List<MessageTrace> shifted = new ArrayList<>(events.size());
+        for (final MessageTrace t : events) {
+            shifted.add(MessageTrace.newBuilder(t).setEventTime(t.getEventTime().minus(back)).build());
+        }
         final Topics topics = new Topics(QueueEosApp.config(bootstrap, "producer", "a.ndr", "a.delays"));
         try (KafkaProducer<String, MessageTrace> producer = new KafkaProducer<>(
             Map.of("bootstrap.servers", bootstrap, "acks", "all"), Serdes.String().serializer(), topics.traces.valueSerde().serializer())) {
-            for (final MessageTrace t : events) {
-                producer.send(new ProducerRecord<>(QueueEosApp.TRACES, null, t.getEventTime().toEpochMilli(), MessageKeys.of(t), t));
+            final List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (final MessageTrace t : shifted) {
+                sent.add(producer.send(new ProducerRecord<>(QueueEosApp.TRACES, null, t.getEventTime().toEpochMilli(), MessageKeys.of(t), t)));
             }
             for (int p = 0; p < PARTITIONS; p++) {
-                final MessageTrace clock = QueueTrackingFixture.receive("<clock" + p + "@test>", "c@test", Duration.ofHours(60));
-                producer.send(new ProducerRecord<>(QueueEosApp.TRACES, p, clock.getEventTime().toEpochMilli(), MessageKeys.of(clock), clock));
+                final MessageTrace clock = MessageTrace.newBuilder(
+                    QueueTrackingFixture.receive("<clock" + p + "@test>", "c@test", Duration.ofHours(60)))
+                    .setEventTime(QueueTrackingFixture.at(Duration.ofHours(60)).minus(back)).build();
+                sent.add(producer.send(new ProducerRecord<>(QueueEosApp.TRACES, p, clock.getEventTime().toEpochMilli(), MessageKeys.of(clock), clock)));
             }
             producer.flush();
+            for (final Future<RecordMetadata> f : sent) {
+                f.get(); // a refused record must fail the test here, not as a timeout later
+            }
         }
         return events.size() + PARTITIONS;
     }
@@ -161,7 +188,9 @@ class QueueExactlyOnceIT {
             QueueEosApp.class.getName(), bootstrap, appId, dir.resolve("state-" + appId).toString(), run + ".ndr", run + ".delays");
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(appId + ".log").toFile()));
-        return pb.start();
+        final Process process = pb.start();
+        started.add(process);
+        return process;
     }
 
     /** Waits until the group has committed at least {@code atLeast} input offsets; returns how many. */
