@@ -162,11 +162,6 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         }
     }
 
-    /** Entries visited by deadline-index scans since this processor started (for tests and diagnostics). */
-    long deadlineEntriesVisited() {
-        return deadlines.visited();
-    }
-
     // ---- time ----------------------------------------------------------------------------------
 
     private void advanceStreamTime(final long time) {
@@ -365,7 +360,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             final String oldConnector = ConnectorQueues.idOf(s.getConnectorId());
             if (!oldConnector.equals(connector)) {
                 connectors.dequeue(oldConnector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
-                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
+                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE), null, null, null);
             }
             s.setConnectorId(trace.getConnectorId());
             s.setLastAttemptTime(time);
@@ -410,8 +405,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             .setNextDeadline(0L)
             .build();
         final String connector = ConnectorQueues.idOf(trace.getConnectorId());
-        connectors.enqueue(connector, key, since, false);
-        connectors.noteAttempt(connector, error, c.statusCode(), remote);
+        connectors.enqueue(connector, key, since, false, error, c.statusCode(), remote);
         s.setNextDeadline(nextDeadline(s));
         recipients.put(key, s);
         deadlines.add(s.getNextDeadline(), key);
