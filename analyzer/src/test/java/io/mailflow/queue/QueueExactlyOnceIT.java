@@ -98,8 +98,11 @@ class QueueExactlyOnceIT {
             final List<DelayNotice> delayA = readCommitted(bootstrap, "a.delays", serdes, DelayNotice.class);
             final List<DelayNotice> delayB = readCommitted(bootstrap, "b.delays", serdes, DelayNotice.class);
 
-            System.out.printf("input %d records; run B killed with %d committed; NDRs %d/%d, delay notices %d/%d (A/B)%n",
-                input, atKill, ndrA.size(), ndrB.size(), delayA.size(), delayB.size());
+            // what the killed run wrote and never committed is still in the log, marked aborted
+            final int ndrBUncommitted = read(bootstrap, "b.ndr", serdes, NonDeliveryReport.class, "read_uncommitted").size();
+            System.out.printf("input %d records; run B killed with %d committed; NDRs %d/%d (%d in B's log incl. aborted),"
+                    + " delay notices %d/%d (A/B)%n",
+                input, atKill, ndrA.size(), ndrB.size(), ndrBUncommitted, delayA.size(), delayB.size());
             // the scenario's own arithmetic (see produceScenario), per 5 messages:
             // NDRs 2 expired + 1 FAIL + 2 rejected SEND; delay notices 2 delivered-after-6h + 2 expiring
             assertEquals(MESSAGES, ndrA.size(), "uninterrupted run: NDRs");
@@ -213,11 +216,16 @@ class QueueExactlyOnceIT {
 
     private static <T extends org.apache.avro.specific.SpecificRecord> List<T> readCommitted(
         final String bootstrap, final String topic, final Topics serdes, final Class<T> type) {
+        return read(bootstrap, topic, serdes, type, "read_committed");
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> List<T> read(
+        final String bootstrap, final String topic, final Topics serdes, final Class<T> type, final String isolation) {
         final org.apache.kafka.common.serialization.Deserializer<T> values = serdes.avro(type).deserializer();
         final List<T> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             final TopicPartition tp = new TopicPartition(topic, 0);
