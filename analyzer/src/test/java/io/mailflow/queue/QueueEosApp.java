@@ -19,7 +19,8 @@ import org.apache.kafka.streams.kstream.KStream;
  * Queue tracking alone as an exactly-once Kafka Streams application, in its own JVM so that
  * {@link QueueExactlyOnceIT} can kill it hard (SIGKILL: no close, no flush, no commit).
  *
- * <p>Arguments: bootstrap servers, application id, state directory, NDR topic, delay topic.
+ * <p>Arguments: bootstrap servers, application id, state directory, NDR topic, delay topic, and
+ * optionally the commit interval in ms.
  * The registry is an in-memory mock:// one, seeded with the contract schemas in a fixed order
  * ({@link #seedRegistry}) so every JVM of the test agrees on schema ids.
  */
@@ -71,6 +72,10 @@ public final class QueueEosApp {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        if (args.length > 5) {
+            // long transactions, so the test can kill the app while one holds NDRs
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, args[5]);
+        }
         // a killed member must leave the group quickly for the restarted one to take over
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), "6000");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), "1000");

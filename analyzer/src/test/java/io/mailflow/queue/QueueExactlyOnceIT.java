@@ -83,9 +83,11 @@ class QueueExactlyOnceIT {
             awaitCommitted(admin, "queue-eos-a", input, a);
             a.destroyForcibly().waitFor();
 
-            // run B: killed with SIGKILL once about a third of the input is committed, then restarted
-            final Process b1 = startApp(bootstrap, "queue-eos-b", "b");
+            // run B: killed with SIGKILL after a third of the input is committed, at a moment when an
+            // open transaction holds NDRs (commits every 5 s), then restarted
+            final Process b1 = startApp(bootstrap, "queue-eos-b", "b", "5000");
             final long atKill = awaitCommitted(admin, "queue-eos-b", input / 3, b1);
+            awaitOpenTransactionWithRecords(bootstrap, "b.ndr", b1);
             b1.destroyForcibly().waitFor();
             assertTrue(atKill < input, "killed mid-stream (" + atKill + " of " + input + " committed)");
             final Process b2 = startApp(bootstrap, "queue-eos-b", "b");
@@ -109,6 +111,7 @@ class QueueExactlyOnceIT {
             assertEquals(MESSAGES * 4 / 5, delayA.size(), "uninterrupted run: delay notices");
             assertNoDuplicates(ndrB.stream().map(n -> n.getNetworkMessageId() + "/" + n.getFinalRecipient()).toList(), "NDR");
             assertNoDuplicates(delayB.stream().map(n -> n.getNetworkMessageId() + "/" + n.getFinalRecipient()).toList(), "delay notice");
+            assertTrue(ndrBUncommitted > ndrB.size(), "the kill aborted a transaction that held NDRs");
             assertEquals(sorted(ndrA), sorted(ndrB), "killed and restarted run: the same NDRs");
             assertEquals(sorted(delayA), sorted(delayB), "killed and restarted run: the same delay notices");
         }
@@ -185,15 +188,43 @@ class QueueExactlyOnceIT {
         return events.size() + PARTITIONS;
     }
 
-    private Process startApp(final String bootstrap, final String appId, final String run) throws Exception {
+    private Process startApp(final String bootstrap, final String appId, final String run, final String... more) throws Exception {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
-            QueueEosApp.class.getName(), bootstrap, appId, dir.resolve("state-" + appId).toString(), run + ".ndr", run + ".delays");
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+            QueueEosApp.class.getName(), bootstrap, appId, dir.resolve("state-" + appId).toString(), run + ".ndr", run + ".delays"));
+        command.addAll(List.of(more));
+        final ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(appId + ".log").toFile()));
         final Process process = pb.start();
         started.add(process);
         return process;
+    }
+
+    /** Waits until the topic has records past its last stable offset: an open transaction wrote to it. */
+    private void awaitOpenTransactionWithRecords(final String bootstrap, final String topic, final Process app) {
+        final TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> committed = consumer(bootstrap, "read_committed");
+             KafkaConsumer<byte[], byte[]> uncommitted = consumer(bootstrap, "read_uncommitted")) {
+            final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                assertTrue(app.isAlive(), "the app died on its own");
+                final long stable = committed.endOffsets(List.of(tp)).get(tp);
+                final long high = uncommitted.endOffsets(List.of(tp)).get(tp);
+                if (high > stable) {
+                    return;
+                }
+            }
+        }
+        throw new AssertionError("no open transaction with records on " + topic + " within " + DONE_TIMEOUT);
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(final String bootstrap, final String isolation) {
+        return new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** Waits until the group has committed at least {@code atLeast} input offsets; returns how many. */
@@ -223,11 +254,7 @@ class QueueExactlyOnceIT {
         final String bootstrap, final String topic, final Topics serdes, final Class<T> type, final String isolation) {
         final org.apache.kafka.common.serialization.Deserializer<T> values = serdes.avro(type).deserializer();
         final List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, isolation)) {
             final TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
