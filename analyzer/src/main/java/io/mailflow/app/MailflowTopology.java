@@ -1,6 +1,11 @@
 package io.mailflow.app;
 
 import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.detect.ConnectorHealth;
+import io.mailflow.detect.DetectionConfig;
+import io.mailflow.queue.QueueConfig;
+import io.mailflow.queue.QueueTracking;
 import io.mailflow.emit.Topics;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -23,9 +28,17 @@ public final class MailflowTopology {
         final Properties props = StreamsSettings.streamsProperties(config);
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
 
-        // Traces arrive keyed by message: every event of a message is in one partition.
+        // Traces arrive keyed by message: every event of a message is in one partition, so the
+        // queue tracker needs no repartition; connector-keyed work repartitions small records only.
         final KStream<String, MessageTrace> traces = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"));
-        traces.peek((key, trace) -> { }, org.apache.kafka.streams.kstream.Named.as("traces-seen"));
+
+        // track: every queued recipient to delivery, delay notice or expiry NDR; every bounce to an NDR
+        final KStream<String, ConnectorQueueSnapshot> queueSnapshots =
+            QueueTracking.addTo(builder, traces, topics, QueueConfig.from(config));
+
+        // detect: stats windows, failure episodes and backlog alerts per connector
+        ConnectorHealth.addTo(builder, traces, queueSnapshots, topics, DetectionConfig.from(config),
+            ConnectorHealth.catalogFrom(config));
 
         return builder.build(props);
     }
