@@ -57,8 +57,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--include-traces", description = "With --out: also write the traces topic (every parsed record).")
     boolean includeTraces;
 
-    @Option(names = "--format", paramLabel = "FORMAT", description = "Force the input format instead of detecting it: ${COMPLETION-CANDIDATES}.")
-    TraceFormat format;
+    @Option(names = "--format", paramLabel = "FORMAT",
+        description = "Force the input format instead of detecting it per file (exchange-msgtrk, exchange-online-csv, "
+            + "exchange-online-detail, exchange-online-json, postfix, jsonl).")
+    String format;
 
     @Option(names = "--speed", paramLabel = "max|N", defaultValue = "max",
         description = "max (default) or N times real time, pacing by event-time gaps (demos).")
@@ -91,7 +93,7 @@ public final class ReplayCommand implements Callable<Integer> {
         // recipients by the time the replay takes, not by the time in the logs.
         final MailflowConfig config = configOptions.resolve().with("mailflow.queue.wall-clock-safety-net", "false");
         final ReplayOptions options = ReplayOptions.defaults()
-            .withFormat(format)
+            .withFormat(format == null ? null : TraceFormat.fromId(format))
             .withSpeed(ReplayOptions.parseSpeed(speed))
             .withReferenceYear(year)
             .withSyslogZone(zone)
