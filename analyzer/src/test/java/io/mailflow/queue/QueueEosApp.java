@@ -7,10 +7,8 @@ import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.emit.Topics;
 import io.mailflow.serde.MockSchemaRegistry;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import org.apache.avro.specific.SpecificData;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.KStream;
@@ -79,16 +77,11 @@ public final class QueueEosApp {
         // a killed member must leave the group quickly for the restarted one to take over
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), "6000");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), "1000");
-        final KafkaStreams streams = new KafkaStreams(builder.build(props), props);
-        final CountDownLatch stopped = new CountDownLatch(1);
-        streams.setStateListener((now, before) -> {
-            System.out.println("state " + before + " -> " + now);
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                stopped.countDown();
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
-        streams.start();
-        stopped.await();
+        // the production runtime, with its policy for unexpected errors (replace the thread a few times)
+        final io.mailflow.app.Analyzer analyzer = new io.mailflow.app.Analyzer(builder.build(props), props);
+        analyzer.streams().setStateListener((now, before) -> System.out.println("state " + before + " -> " + now));
+        Runtime.getRuntime().addShutdownHook(new Thread(analyzer::close));
+        analyzer.start();
+        analyzer.awaitStopped();
     }
 }

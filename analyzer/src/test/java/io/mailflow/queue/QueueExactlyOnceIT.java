@@ -219,6 +219,15 @@ class QueueExactlyOnceIT {
         throw new AssertionError("no open transaction with records on " + topic + " within " + DONE_TIMEOUT);
     }
 
+    private static String tail(final Path log) {
+        try {
+            final List<String> lines = java.nio.file.Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (final java.io.IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
     private static KafkaConsumer<byte[], byte[]> consumer(final String bootstrap, final String isolation) {
         return new KafkaConsumer<>(Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -231,7 +240,7 @@ class QueueExactlyOnceIT {
     private long awaitCommitted(final Admin admin, final String group, final long atLeast, final Process app) throws Exception {
         final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            assertTrue(app.isAlive(), "the app died on its own; see " + dir.resolve(group + ".log"));
+            assertTrue(app.isAlive(), () -> "the app died on its own; its log ends:\n" + tail(dir.resolve(group + ".log")));
             final Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
             final long sum = committed.entrySet().stream()
