@@ -66,7 +66,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
         final EmbeddedKafka kafka = EmbeddedKafka.start();
         try {
             final Path stateDir = Files.createTempDirectory("mailflow-state-");
-            MailflowConfig config = base
+            MailflowConfig config = embeddedDefaults(base)
                 .with("bootstrap.servers", kafka.bootstrapServers())
                 .with("state.dir", stateDir.toString());
             if (!base.get("schema.registry.url", "").startsWith("mock://")) {
@@ -90,6 +90,32 @@ public final class EmbeddedRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Settings that make a laptop investigation deterministic and quick to finish, unless the user
+     * set them: one partition per topic (one task per stage processes the whole timeline in order,
+     * so two replays of the same input give byte-identical output; a laptop has one stream thread
+     * anyway), and a short partition-idle time, so connector-keyed stages close their last windows
+     * and resolve their last episodes a few seconds after the input ends instead of a minute.
+     */
+    static MailflowConfig embeddedDefaults(final MailflowConfig base) {
+        MailflowConfig config = base;
+        if (base.sourceOf("mailflow.topic.partitions") == null || base.sourceOf("mailflow.topic.partitions") == MailflowConfig.Source.DEFAULT) {
+            config = config.with("mailflow.topic.partitions", "1");
+        }
+        // Retention runs on record timestamps, i.e. on the event times of the replayed logs: with a
+        // time limit the broker would delete last month's traces minutes after the replay wrote them.
+        if (base.sourceOf("mailflow.topic.retention") == null || base.sourceOf("mailflow.topic.retention") == MailflowConfig.Source.DEFAULT) {
+            config = config.with("mailflow.topic.retention", "infinite");
+        }
+        if (base.get(PARTITION_IDLE) == null) {
+            config = config.with(PARTITION_IDLE, EMBEDDED_PARTITION_IDLE.toSeconds() + "s");
+        }
+        return config;
+    }
+
+    static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
+    static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
+
     public MailflowConfig config() {
         return config;
     }
@@ -107,7 +133,11 @@ public final class EmbeddedRuntime implements AutoCloseable {
     }
 
     /** Waits until the analyzer's output is complete (see class doc). */
-    public void awaitComplete(final Duration quietPeriod, final Duration timeout) throws Exception {
+    public void awaitComplete(final Duration requestedQuiet, final Duration timeout) throws Exception {
+        // Connector-keyed stages close their last windows only once the input partitions have been
+        // silent for partition-idle: the quiet period must outlast it, or we would stop too early.
+        final Duration idle = config.getDuration(PARTITION_IDLE, EMBEDDED_PARTITION_IDLE);
+        final Duration quietPeriod = requestedQuiet.compareTo(idle.plusSeconds(2)) > 0 ? requestedQuiet : idle.plusSeconds(2);
         final String group = config.get("application.id");
         final long deadline = System.nanoTime() + timeout.toNanos();
         Map<TopicPartition, Long> last = Map.of();

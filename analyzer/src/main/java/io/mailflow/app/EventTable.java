@@ -25,13 +25,23 @@ public final class EventTable {
         this.out = out;
     }
 
+    /** FIRING and RESOLVED rows; UPDATED ones are counted per alert rather than listed (one every 5 min). */
     public void alerts(final List<ConnectorAlert> alerts) {
-        heading("Alerts", alerts.size());
+        final Map<String, Long> updates = new LinkedHashMap<>();
+        alerts.stream().filter(a -> a.getState() == io.mailflow.avro.AlertState.UPDATED)
+            .forEach(a -> updates.merge(a.getAlertId(), 1L, Long::sum));
+        final List<ConnectorAlert> transitions = alerts.stream()
+            .filter(a -> a.getState() != io.mailflow.avro.AlertState.UPDATED)
+            .sorted(Comparator.comparing(ConnectorAlert::getEventTime)).toList();
+        heading("Alerts (" + transitions.size() + " fired or resolved, " + (alerts.size() - transitions.size())
+            + " updates not listed)", alerts.size());
         row("%-11s  %-8s  %-17s  %-24s  %-7s  %s", "TIME (UTC)", "STATE", "TYPE", "CONNECTOR", "CODE", "SUMMARY");
-        alerts.stream().sorted(Comparator.comparing(ConnectorAlert::getEventTime)).limit(MAX_ROWS * 2L)
+        transitions.stream().limit(MAX_ROWS * 2L)
             .forEach(a -> row("%-11s  %-8s  %-17s  %-24s  %-7s  %s", time(a.getEventTime()), a.getState(), a.getType(),
-                cut(a.getConnectorId(), 24), a.getStatusCode() == null ? "-" : a.getStatusCode(), a.getSummary()));
-        more(alerts.size(), MAX_ROWS * 2);
+                cut(a.getConnectorId(), 24), a.getStatusCode() == null ? "-" : a.getStatusCode(),
+                a.getSummary() + (a.getState() == io.mailflow.avro.AlertState.RESOLVED
+                    ? " [" + updates.getOrDefault(a.getAlertId(), 0L) + " updates while firing]" : "")));
+        more(transitions.size(), MAX_ROWS * 2);
     }
 
     public void ndrs(final List<NonDeliveryReport> ndrs) {

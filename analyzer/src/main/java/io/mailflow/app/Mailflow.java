@@ -1,6 +1,6 @@
 package io.mailflow.app;
 
-import io.mailflow.ingest.TraceFormatException;
+import io.mailflow.ingest.UnsupportedTraceFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,8 +13,14 @@ import picocli.CommandLine.Command;
             + "from Exchange, Exchange Online and Postfix message traces."},
     subcommands = {
         RunCommand.class,
+        DemoCommand.class,
+        ReplayCommand.class,
+        ConsumeCommand.class,
         TopicsCommand.class,
         TopologyCommand.class,
+        io.mailflow.generate.GenerateCommand.class,
+        io.mailflow.queue.NdrCommand.class,
+        io.mailflow.bench.BenchCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 unreadable input, 130 interrupted."})
 public final class Mailflow implements Runnable {
@@ -38,7 +44,7 @@ public final class Mailflow implements Runnable {
                 commandLine.getErr().println("mailflow: " + root.getMessage());
                 return ExitCodes.USAGE;
             }
-            if (root instanceof TraceFormatException) {
+            if (root instanceof UnsupportedTraceFileException) {
                 commandLine.getErr().println("mailflow: " + root.getMessage());
                 return ExitCodes.BAD_INPUT;
             }

@@ -18,19 +18,27 @@ public final class FailureClassifier {
     private FailureClassifier() {
     }
 
+    /** Real replies and Exchange's chains stay far below this; beyond it a text is read only this far, so no record can cost much. */
+    static final int MAX_TEXT_READ = 8192;
+
     public static Classification classify(final MessageTrace trace) {
-        final String text = trace.getResponseText();
-        final ResponseText read = text == null || text.isEmpty() ? null : ResponseText.parse(text);
-        final String code = present(trace.getStatusCode()) ? trace.getStatusCode() : read == null ? null : read.statusCode();
-        final String reply = present(trace.getSmtpReply()) ? trace.getSmtpReply() : read == null ? null : read.smtpReply();
+        final String logged = trace.getResponseText();
+        final String text = logged != null && logged.length() > MAX_TEXT_READ ? logged.substring(0, MAX_TEXT_READ) : logged;
+        final boolean hasText = text != null && !text.isEmpty();
+        // the text is only read for what the record lacks, and only as far as needed
+        final String code = present(trace.getStatusCode()) ? trace.getStatusCode() : hasText ? ResponseText.headCode(text) : null;
+        final String reply = present(trace.getSmtpReply()) ? trace.getSmtpReply() : hasText ? ResponseText.headReply(text) : null;
         final Outcome outcome = outcome(trace.getEventType(), code, reply);
         final FailureCategory category = switch (outcome) {
-            case TRANSIENT_FAILURE -> transientCategory(code, read);
+            case TRANSIENT_FAILURE -> transientCategory(code, hasText ? text : null);
             case PERMANENT_FAILURE -> FailureCategory.PERMANENT;
             default -> null;
         };
-        final String host = usableHost(trace.getRemoteHost()) ? trace.getRemoteHost() : read == null ? null : read.destinationHost();
-        final String ip = usableHost(trace.getRemoteIp()) ? ResponseText.stripPort(trace.getRemoteIp()) : read == null ? null : read.destinationIp();
+        final boolean failure = category != null;
+        final String host = usableHost(trace.getRemoteHost()) ? trace.getRemoteHost()
+            : failure && hasText ? ResponseText.destinationHost(text) : null;
+        final String ip = usableHost(trace.getRemoteIp()) ? ResponseText.stripPort(trace.getRemoteIp())
+            : failure && hasText ? ResponseText.destinationIp(text) : null;
         return new Classification(outcome, reply, code, category, host, ip);
     }
 
@@ -53,15 +61,13 @@ public final class FailureClassifier {
         };
     }
 
-    private static FailureCategory transientCategory(final String code, final ResponseText read) {
+    private static FailureCategory transientCategory(final String code, final String text) {
         final FailureCategory byCode = code == null ? null : categoryOfCode(code, 0, code.length());
         if (byCode != null) {
             return byCode;
         }
-        if (read != null && read.category() != null && read.category() != FailureCategory.PERMANENT) {
-            return read.category();
-        }
-        return FailureCategory.OTHER_TRANSIENT;
+        final FailureCategory byText = text == null ? null : ResponseText.category(text);
+        return byText != null && byText != FailureCategory.PERMANENT ? byText : FailureCategory.OTHER_TRANSIENT;
     }
 
     /** The category a code names on its own: one of the six mail flow intelligence codes, else OTHER_TRANSIENT / PERMANENT by class. */

@@ -33,45 +33,73 @@ public final class ResponseText {
         this.destinationIp = destinationIp;
     }
 
-    /** Reads a response text; never throws, and returns an empty reading for null or blank text. */
+    /** Reads everything out of a response text; never throws, and returns an empty reading for null or blank text. */
     public static ResponseText parse(final String text) {
         if (text == null || text.isEmpty()) {
             return new ResponseText(null, null, null, null, null);
         }
-        String reply = null;
-        String code = null;
+        final int headEnd = headEnd(text);
+        final int codeAt = findEnhancedCode(text, 0, headEnd);
+        final String code = codeAt < 0 ? null : text.substring(codeAt, codeEnd(text, codeAt));
+        final String reply = replyBefore(text, 0, codeAt < 0 ? headEnd : codeAt);
+        return new ResponseText(reply, code, category(text), destinationHost(text), destinationIp(text));
+    }
+
+    /** End of the head link: where the first "->" starts, or the text's length. */
+    static int headEnd(final String text) {
+        final int arrow = text.indexOf(CHAIN);
+        return arrow < 0 ? text.length() : arrow;
+    }
+
+    /** Enhanced code of the head link (the verdict), or null. */
+    public static String headCode(final String text) {
+        final int codeAt = findEnhancedCode(text, 0, headEnd(text));
+        return codeAt < 0 ? null : text.substring(codeAt, codeEnd(text, codeAt));
+    }
+
+    /** SMTP reply of the head link ("450"), or null. */
+    public static String headReply(final String text) {
+        final int headEnd = headEnd(text);
+        final int codeAt = findEnhancedCode(text, 0, headEnd);
+        return replyBefore(text, 0, codeAt < 0 ? headEnd : codeAt);
+    }
+
+    /**
+     * The category the text names: a mail flow intelligence code in any link (the last one
+     * wins), else the words of the last link that has recognisable words; null when neither.
+     */
+    public static FailureCategory category(final String text) {
         FailureCategory byCode = null;
         FailureCategory byWords = null;
         int start = 0;
-        while (start <= text.length()) {
+        while (true) {
             final int arrow = text.indexOf(CHAIN, start);
             final int end = arrow < 0 ? text.length() : arrow;
-            final int codeAt = findEnhancedCode(text, start, end);
-            if (codeAt >= 0) {
-                final int codeEnd = codeEnd(text, codeAt);
-                if (code == null) {
-                    code = text.substring(codeAt, codeEnd);
-                    reply = replyBefore(text, start, codeAt);
+            int from = start;
+            while (from < end) {
+                final int codeAt = findEnhancedCode(text, from, end);
+                if (codeAt < 0) {
+                    break;
                 }
-                // later links overwrite: the last link with a specific code or words wins
+                final int codeEnd = codeEnd(text, codeAt);
                 final FailureCategory linkCode = FailureClassifier.categoryOfCode(text, codeAt, codeEnd);
                 if (linkCode != null) {
                     byCode = linkCode;
                 }
-            } else if (reply == null && code == null) {
-                reply = replyBefore(text, start, end);
+                from = codeEnd;
             }
-            final FailureCategory linkWords = categoryOfWords(text, start, end);
-            if (linkWords != null) {
-                byWords = linkWords;
+            if (byCode == null) {
+                final FailureCategory linkWords = categoryOfWords(text, start, end);
+                if (linkWords != null) {
+                    byWords = linkWords;
+                }
             }
             if (arrow < 0) {
                 break;
             }
             start = arrow + CHAIN.length();
         }
-        final FailureCategory category = byCode != null ? byCode : byWords;
-        return new ResponseText(reply, code, category, destinationHost(text), destinationIp(text));
+        return byCode != null ? byCode : byWords;
     }
 
     public String smtpReply() {
@@ -227,7 +255,7 @@ public final class ResponseText {
     }
 
     /** {@code [LastAttemptedServerName=host]} (Exchange Online), else the host of the first {@code host[ip]} (Postfix). */
-    static String destinationHost(final String s) {
+    public static String destinationHost(final String s) {
         final String named = bracketValue(s, "LastAttemptedServerName=");
         if (named != null) {
             return named;
@@ -244,7 +272,7 @@ public final class ResponseText {
     }
 
     /** {@code [LastAttemptedIP=ip:port]}, Exchange's "last endpoint attempted was ip:port", else the ip of {@code host[ip]}. */
-    static String destinationIp(final String s) {
+    public static String destinationIp(final String s) {
         final String named = bracketValue(s, "LastAttemptedIP=");
         if (named != null) {
             return stripPort(named);
@@ -295,15 +323,23 @@ public final class ResponseText {
     /** Index of '[' in the first {@code host[address]} whose host is non-empty and whose address looks like an IP. */
     private static int hostBracket(final String s) {
         int open = s.indexOf('[');
+        int close = -1;
         while (open >= 0) {
-            final int close = s.indexOf(']', open);
-            if (close < 0) {
-                return -1;
+            if (close < open) {
+                // one search per closing bracket, not per opening one: "a[a[a[..." stays linear
+                close = s.indexOf(']', open);
+                if (close < 0) {
+                    return -1;
+                }
             }
-            if (open > 0 && isHostChar(s.charAt(open - 1)) && close > open + 1 && looksLikeIp(s, open + 1, close)) {
-                return open;
+            final int nextOpen = s.indexOf('[', open + 1);
+            if (nextOpen < 0 || nextOpen > close) {
+                // only the last '[' before a ']' encloses a bracket without nested '['
+                if (open > 0 && isHostChar(s.charAt(open - 1)) && close > open + 1 && looksLikeIp(s, open + 1, close)) {
+                    return open;
+                }
             }
-            open = s.indexOf('[', open + 1);
+            open = nextOpen;
         }
         return -1;
     }

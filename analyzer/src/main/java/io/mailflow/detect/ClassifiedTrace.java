@@ -12,7 +12,11 @@ record ClassifiedTrace(String messageKey, MessageTrace trace, Classification cla
 
     static final String UNKNOWN_CONNECTOR = "unknown";
 
+    /** Null for a null value (a tombstone is no attempt); the processors downstream skip it. */
     static ClassifiedTrace of(final String messageKey, final MessageTrace trace) {
+        if (trace == null) {
+            return null;
+        }
         return new ClassifiedTrace(messageKey, trace, FailureClassifier.classify(trace));
     }
 

@@ -44,6 +44,10 @@ public final class ConnectorHealth {
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE),
             Serdes.String(), topics.avro(ConnectorStats.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE),
+            Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.PROGRESS_STORE),
+            Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.STORE),
             Serdes.String(), topics.avro(FailureEpisode.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.MESSAGES_STORE),
@@ -61,7 +65,8 @@ public final class ConnectorHealth {
             .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(StatsPartial.class))
                 .withStreamPartitioner(new HeartbeatBroadcast<>(StatsPartial::getHeartbeat)))
-            .process(() -> new StatsWindowCloser(config), Named.as("stats-window-close"), StatsWindowCloser.STORE)
+            .process(() -> new StatsWindowCloser(config), Named.as("stats-window-close"),
+                StatsWindowCloser.STORE, StatsWindowCloser.PROGRESS_STORE)
             .to(topics.connectorStats.name(), topics.connectorStats.produced("connector-stats-sink"));
 
         // backlog: latest snapshot per (connector, source partition), summed per connector
@@ -71,16 +76,18 @@ public final class ConnectorHealth {
             .process(() -> new BacklogMonitor(config, catalog), Named.as("backlog-monitor"), BacklogMonitor.STORE)
             .to(topics.alerts.name(), topics.alerts.produced("backlog-alerts-sink"));
 
-        // episodes: only transient failures (a small share of traffic) cross the network by connector|code;
-        // the detector shares connector-queue with the backlog monitor, which puts both in one
-        // sub-topology: both repartition topics derive their partition count from the traces topic
+        // episodes: only transient failures (a small share of traffic) cross the network, keyed
+        // connector|code but partitioned by connector. The detector shares connector-queue with the
+        // backlog monitor, which puts both in one sub-topology; their repartition topics take their
+        // partition count from the traces topic, and a connector's failures and snapshots land on
+        // the same partition, so each task's store holds the queues of its own connectors
         attempts
             .process(() -> new TransientFailureRouter(config), Named.as("transient-failures"))
             .repartition(Repartitioned.<String, ConnectorFailure>as("failures-by-connector")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorFailure.class))
-                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorFailure::getHeartbeat)))
+                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorFailure::getHeartbeat, ConnectorFailure::getConnectorId)))
             .process(() -> new EpisodeDetector(config, catalog), Named.as("failure-episodes"),
-                EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, BacklogMonitor.STORE)
+                EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, EpisodeDetector.PROGRESS_STORE, BacklogMonitor.STORE)
             .to(topics.alerts.name(), topics.alerts.produced("failure-alerts-sink"));
     }
 

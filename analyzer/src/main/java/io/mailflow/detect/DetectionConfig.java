@@ -11,14 +11,15 @@ import java.time.Duration;
  * @param window         length of the tumbling stats windows ({@code window}, 5 min)
  * @param grace          how late a trace may arrive within its own input partition and still count
  *                       in its stats window ({@code grace}, 1 min)
- * @param partitionSkew  how far input partitions may drift apart in event time; the stats closer waits
- *                       this long past window end + grace for partials of slower partitions
- *                       ({@code partition-skew}, 2 min)
+ * @param partitionIdle  wall-clock time without a heartbeat after which an input partition counts as
+ *                       idle: windows close and episodes resolve on the slowest active partition's
+ *                       event time, and an idle one no longer holds them back ({@code partition-idle}, 60 s)
  * @param idleFlush      wall-clock idleness after which a pre-aggregation task sends its open partials
  *                       early (partials are additive, so this only adds messages); 0 turns it off
  *                       ({@code idle-flush}, 30 s)
  * @param heartbeat      stream-time interval of the heartbeats that keep connector-keyed tasks' stream
- *                       time moving ({@code heartbeat}, 1 min)
+ *                       time moving; windows close and quiet episodes resolve at most this much
+ *                       stream time late ({@code heartbeat}, 10 s)
  * @param quietPeriod    a gap without failures longer than this ends an episode ({@code quiet-period}, 30 min)
  * @param fireAfter      an episode fires once it has lasted this long, first to latest failure
  *                       ({@code fire-after}, 15 min)
@@ -32,7 +33,7 @@ import java.time.Duration;
 public record DetectionConfig(
     Duration window,
     Duration grace,
-    Duration partitionSkew,
+    Duration partitionIdle,
     Duration idleFlush,
     Duration heartbeat,
     Duration quietPeriod,
@@ -48,7 +49,7 @@ public record DetectionConfig(
     public DetectionConfig {
         requirePositive("window", window);
         requireNotNegative("grace", grace);
-        requireNotNegative("partition-skew", partitionSkew);
+        requirePositive("partition-idle", partitionIdle);
         requireNotNegative("idle-flush", idleFlush);
         requirePositive("heartbeat", heartbeat);
         requirePositive("quiet-period", quietPeriod);
@@ -67,8 +68,8 @@ public record DetectionConfig(
     }
 
     public static DetectionConfig defaults() {
-        return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofSeconds(30),
-            Duration.ofMinutes(1), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
+        return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofSeconds(30),
+            Duration.ofSeconds(10), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
             Duration.ofHours(1), 10);
     }
 
@@ -77,7 +78,7 @@ public record DetectionConfig(
         return new DetectionConfig(
             c.getDuration(PREFIX + "window", d.window),
             c.getDuration(PREFIX + "grace", d.grace),
-            c.getDuration(PREFIX + "partition-skew", d.partitionSkew),
+            c.getDuration(PREFIX + "partition-idle", d.partitionIdle),
             c.getDuration(PREFIX + "idle-flush", d.idleFlush),
             c.getDuration(PREFIX + "heartbeat", d.heartbeat),
             c.getDuration(PREFIX + "quiet-period", d.quietPeriod),
@@ -85,13 +86,9 @@ public record DetectionConfig(
             c.getInt(PREFIX + "min-failures", d.minFailures),
             c.getDuration(PREFIX + "update-interval", d.updateInterval),
             c.getLong(PREFIX + "backlog-threshold", d.backlogThreshold),
-            c.getDuration(PREFIX + "backlog-age", d.backlogAge),
+            // the queue tracker decides what "over age" means; we only name it in texts
+            c.getDuration("mailflow.queue.backlog-age", d.backlogAge),
             c.getInt(PREFIX + "max-destinations", d.maxDestinations));
-    }
-
-    /** How long after window end the stats closer emits: late traces within a partition, then slower partitions. */
-    public Duration closeDelay() {
-        return grace.plus(partitionSkew);
     }
 
     private static void requirePositive(final String key, final Duration d) {

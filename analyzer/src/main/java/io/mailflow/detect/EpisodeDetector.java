@@ -27,8 +27,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *     (successes never reach this processor, so an intermittent pattern cannot flap);</li>
  * <li>while firing, an UPDATED at most every update interval, carried by a new failure;</li>
  * <li>it resolves after a full quiet period without such a failure: seen by a later failure of
- *     the same key (gap), or by the stream-time punctuation once stream time is a close delay
- *     (grace + partition skew) past the quiet period's end. Either way the RESOLVED carries the
+ *     the same key (gap), or by the punctuation once every active input partition (the
+ *     heartbeats' {@link PartitionWatermark}) is more than grace past the quiet period's end. Either way the RESOLVED carries the
  *     event time at which the quiet period ended, so replay and live runs agree.</li>
  * </ul>
  * Out-of-order failures extend the running episode when they fall within a quiet period of it;
@@ -37,6 +37,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class EpisodeDetector implements Processor<String, ConnectorFailure, String, ConnectorAlert> {
     static final String STORE = "failure-episodes";
     static final String MESSAGES_STORE = "failure-episode-messages";
+    static final String PROGRESS_STORE = "episode-progress";
     static final String LATE_STAGE = "episodes";
 
     private final DetectionConfig config;
@@ -50,6 +51,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
     private KeyValueStore<String, FailureEpisode> episodes;
     private KeyValueStore<String, Long> messages;
     private KeyValueStore<String, ConnectorQueue> queues;
+    private PartitionWatermark progress;
     private long firingHere;
 
     EpisodeDetector(final DetectionConfig config, final ConnectorCatalog catalog) {
@@ -59,7 +61,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         this.fireAfterMs = config.fireAfter().toMillis();
         this.updateMs = config.updateInterval().toMillis();
         this.lateMs = config.grace().toMillis();
-        this.resolveDelayMs = config.closeDelay().toMillis();
+        this.resolveDelayMs = config.grace().toMillis();
     }
 
     @Override
@@ -68,6 +70,8 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         this.episodes = context.getStateStore(STORE);
         this.messages = context.getStateStore(MESSAGES_STORE);
         this.queues = context.getStateStore(BacklogMonitor.STORE);
+        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.partitionIdle().toMillis(),
+            context.currentSystemTimeMs());
         // stores are restored before init: count the episodes this task brings back firing
         try (KeyValueIterator<String, FailureEpisode> it = episodes.all()) {
             while (it.hasNext()) {
@@ -78,6 +82,8 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         }
         DetectionMetrics.firingAdjust(AlertType.CONNECTOR_FAILURE, firingHere);
         context.schedule(config.heartbeat(), PunctuationType.STREAM_TIME, this::resolveQuiet);
+        // when every input partition has gone quiet, the watermark moves on to the latest event time seen
+        context.schedule(config.partitionIdle(), PunctuationType.WALL_CLOCK_TIME, this::resolveQuiet);
     }
 
     @Override
@@ -88,12 +94,15 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
     @Override
     public void process(final Record<String, ConnectorFailure> record) {
         final ConnectorFailure failure = record.value();
-        if (failure == null || failure.getHeartbeat()) {
-            return; // a heartbeat only moves stream time; the punctuation does the rest
+        if (failure == null) {
+            return;
         }
-        final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
+        if (failure.getHeartbeat()) {
+            progress.observe(failure.getSourcePartition(), record.timestamp(), context.currentSystemTimeMs()); // the punctuation resolves
+            return;
+        }
         final long t = failure.getEventTime();
-        if (t < streamTime - lateMs) {
+        if (progress.current() != Long.MIN_VALUE && t < progress.current() - lateMs) {
             DetectionMetrics.late(LATE_STAGE);
         }
         final String key = record.key();
@@ -112,7 +121,7 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
             return;
         }
         if (!e.getOpen()) {
-            if (t <= e.getResolvedThrough()) {
+            if (t <= e.getResolvedThrough() && e.getResolvedThrough() > 0) {
                 DetectionMetrics.late(LATE_STAGE); // its episode has been resolved already
                 return;
             }
@@ -207,14 +216,15 @@ final class EpisodeDetector implements Processor<String, ConnectorFailure, Strin
         markers.forEach(messages::delete);
     }
 
-    /** Stream-time punctuation: resolve every episode whose quiet period ended a close delay ago. */
+    /** Stream-time punctuation: resolve every episode whose quiet period ended a grace ago on every input partition. */
     private void resolveQuiet(final long streamTime) {
+        final long watermark = progress.current(context.currentSystemTimeMs());
         final List<KeyValue<String, FailureEpisode>> ended = new ArrayList<>();
         try (KeyValueIterator<String, FailureEpisode> it = episodes.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, FailureEpisode> entry = it.next();
                 final FailureEpisode e = entry.value;
-                if (e.getOpen() && streamTime > e.getLastFailureTime() + quietMs + resolveDelayMs) {
+                if (e.getOpen() && watermark > e.getLastFailureTime() + quietMs + resolveDelayMs) {
                     ended.add(entry);
                 }
             }

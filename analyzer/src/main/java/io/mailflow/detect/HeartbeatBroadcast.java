@@ -1,23 +1,38 @@
 package io.mailflow.detect;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
  * Sends heartbeats to every partition of a repartition topic (KIP-837 multicast) and every other
- * record by the default key hash. Connector-keyed tasks only see their own connectors' records;
- * the broadcast heartbeat carries the input's stream time to all of them, so windows close and
+ * record to one partition. Connector-keyed tasks only see their own connectors' records; the
+ * broadcast heartbeat carries the input's stream time to all of them, so windows close and
  * quiet episodes resolve even on partitions whose connectors went silent.
+ *
+ * <p>With a partition key, a record goes where a record keyed by that string would go under
+ * the default partitioner: failures keyed "connector|code" land on the partition of
+ * "connector", where queue-by-connector puts that connector's snapshots, so the episode
+ * detector finds the connector's queue in its own task's connector-queue store.
  */
 final class HeartbeatBroadcast<V> implements StreamPartitioner<String, V> {
     private final Predicate<V> isHeartbeat;
+    private final Function<V, String> partitionKey;
 
+    /** Heartbeats to all partitions, everything else by its record key. */
     HeartbeatBroadcast(final Predicate<V> isHeartbeat) {
+        this(isHeartbeat, null);
+    }
+
+    HeartbeatBroadcast(final Predicate<V> isHeartbeat, final Function<V, String> partitionKey) {
         this.isHeartbeat = isHeartbeat;
+        this.partitionKey = partitionKey;
     }
 
     @Override
@@ -25,6 +40,13 @@ final class HeartbeatBroadcast<V> implements StreamPartitioner<String, V> {
         if (value != null && isHeartbeat.test(value)) {
             return Optional.of(IntStream.range(0, numPartitions).boxed().collect(Collectors.toSet()));
         }
-        return Optional.empty(); // default partitioning by key
+        if (value != null && partitionKey != null) {
+            final String by = partitionKey.apply(value);
+            if (by != null) {
+                // the producer's default for a keyed record: murmur2 of the serialized key
+                return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(by.getBytes(StandardCharsets.UTF_8))) % numPartitions));
+            }
+        }
+        return Optional.empty(); // default partitioning by record key
     }
 }

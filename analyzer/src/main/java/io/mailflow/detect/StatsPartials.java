@@ -29,8 +29,8 @@ final class StatsPartials {
             .setDistinctMessages(0).setDestinations(new ArrayList<>()).build();
     }
 
-    static StatsPartial heartbeat(final long streamTime) {
-        return StatsPartial.newBuilder().setHeartbeat(true).setConnectorId("").setWindowStart(streamTime)
+    static StatsPartial heartbeat(final int sourcePartition, final long streamTime) {
+        return StatsPartial.newBuilder().setHeartbeat(true).setSourcePartition(sourcePartition).setConnectorId("").setWindowStart(streamTime)
             .setWindowEnd(streamTime).setDestinations(new ArrayList<>()).build();
     }
 

@@ -83,7 +83,7 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
         closeWindows();
         if (lastHeartbeat == Long.MIN_VALUE || streamTime - lastHeartbeat >= heartbeatMs) {
             lastHeartbeat = streamTime;
-            context.forward(new Record<>("", StatsPartials.heartbeat(streamTime), streamTime));
+            context.forward(new Record<>("", StatsPartials.heartbeat(context.taskId().partition(), streamTime), streamTime));
         }
     }
 
@@ -189,8 +189,14 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
         sent.forEach(counts::delete);
     }
 
+    /**
+     * A partial is stamped with the moment its window closed in this partition (end + grace), or
+     * the stream time if it goes out early: never later, so a task whose stream time jumped ahead
+     * does not make its own partial look late to the closer.
+     */
     private void forward(final StatsPartial partial) {
-        final long timestamp = streamTime == Long.MIN_VALUE ? partial.getWindowEnd() : streamTime;
+        final long closedAt = partial.getWindowEnd() + graceMs;
+        final long timestamp = streamTime == Long.MIN_VALUE ? closedAt : Math.min(streamTime, closedAt);
         context.forward(new Record<>(ConnectorKeys.connectorCode(partial.getConnectorId(), partial.getStatusCode()), partial, timestamp));
     }
 }

@@ -13,25 +13,28 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Sums the partials of all input partitions per (connector, code, window) and emits each
- * window's {@link ConnectorStats} exactly once, when it closes: at window end + grace +
- * partition skew of this task's stream time. A partition flushes a window at its own end +
- * grace; the extra partition skew waits for partitions whose event time runs behind the
- * fastest one. Partials of a window that is already closed are late: counted in the metric,
- * not emitted a second time.
+ * window's {@link ConnectorStats} exactly once, when it closes: when every input partition has
+ * passed window end + grace (the {@link PartitionWatermark} of their heartbeats; a partition
+ * silent for the partition-idle wall-clock time is not waited for). Each
+ * partition sends its partial for a window before its heartbeat past that window's close, so
+ * at that moment all partials are in. A partial of a window already emitted is late: counted
+ * in the metric, not emitted a second time.
  */
 final class StatsWindowCloser implements Processor<String, StatsPartial, String, ConnectorStats> {
     static final String STORE = "stats-windows";
+    static final String PROGRESS_STORE = "stats-progress";
     static final String LATE_STAGE = "stats-close";
 
-    private final long windowMs;
-    private final long closeDelayMs;
+    private final long graceMs;
+    private final long idleMs;
     private final int maxDestinations;
     private ProcessorContext<String, ConnectorStats> context;
     private KeyValueStore<String, ConnectorStats> windows;
+    private PartitionWatermark progress;
 
     StatsWindowCloser(final DetectionConfig config) {
-        this.windowMs = config.window().toMillis();
-        this.closeDelayMs = config.closeDelay().toMillis();
+        this.graceMs = config.grace().toMillis();
+        this.idleMs = config.partitionIdle().toMillis();
         this.maxDestinations = config.maxDestinations();
     }
 
@@ -39,42 +42,49 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     public void init(final ProcessorContext<String, ConnectorStats> context) {
         this.context = context;
         this.windows = context.getStateStore(STORE);
+        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), idleMs, context.currentSystemTimeMs());
+        // when every input partition has gone quiet, nothing else would close the last windows
+        context.schedule(java.time.Duration.ofMillis(idleMs), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+            now -> closeWindows());
     }
 
     @Override
     public void process(final Record<String, StatsPartial> record) {
-        final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
         final StatsPartial partial = record.value();
-        if (partial != null && !partial.getHeartbeat()) {
-            if (partial.getWindowEnd() + closeDelayMs <= streamTime) {
-                DetectionMetrics.late(LATE_STAGE);
-            } else {
-                final String key = ConnectorKeys.windowKey(partial.getWindowStart(),
-                    ConnectorKeys.connectorCode(partial.getConnectorId(), partial.getStatusCode()));
-                ConnectorStats sum = windows.get(key);
-                if (sum == null) {
-                    sum = StatsPartials.start(partial);
-                }
-                StatsPartials.add(sum, partial, maxDestinations);
-                windows.put(key, sum);
-            }
+        if (partial == null) {
+            return;
         }
-        close(streamTime);
+        if (partial.getHeartbeat()) {
+            progress.observe(partial.getSourcePartition(), record.timestamp(), context.currentSystemTimeMs());
+            closeWindows();
+            return;
+        }
+        if (partial.getWindowEnd() + graceMs <= progress.current()) {
+            DetectionMetrics.late(LATE_STAGE);
+            return;
+        }
+        final String key = ConnectorKeys.windowKey(partial.getWindowStart(),
+            ConnectorKeys.connectorCode(partial.getConnectorId(), partial.getStatusCode()));
+        ConnectorStats sum = windows.get(key);
+        if (sum == null) {
+            sum = StatsPartials.start(partial);
+        }
+        StatsPartials.add(sum, partial, maxDestinations);
+        windows.put(key, sum);
     }
 
-    private void close(final long streamTime) {
-        // window [s, s + w) closes when s + w + delay <= streamTime
-        final long lastClosedStart = StatsPartials.windowStart(streamTime - closeDelayMs - windowMs, windowMs);
-        final String bound = ConnectorKeys.windowPrefix(lastClosedStart + windowMs);
+    private void closeWindows() {
+        final long watermark = progress.current(context.currentSystemTimeMs());
         final List<String> closed = new ArrayList<>();
-        try (KeyValueIterator<String, ConnectorStats> it = windows.range(null, bound)) {
+        try (KeyValueIterator<String, ConnectorStats> it = windows.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, ConnectorStats> entry = it.next();
-                if (entry.key.compareTo(bound) >= 0) {
+                final ConnectorStats stats = entry.value;
+                // keys are in window-start order: the first open window ends the scan
+                if (stats.getWindowEnd().toEpochMilli() + graceMs > watermark) {
                     break;
                 }
                 closed.add(entry.key);
-                final ConnectorStats stats = entry.value;
                 context.forward(new Record<>(ConnectorKeys.connectorCode(stats.getConnectorId(), stats.getStatusCode()),
                     stats, stats.getWindowEnd().toEpochMilli() - 1));
             }

@@ -42,12 +42,12 @@ final class TransientFailureRouter implements Processor<String, ClassifiedTrace,
         final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
         if (lastHeartbeat == Long.MIN_VALUE || streamTime - lastHeartbeat >= heartbeatMs) {
             lastHeartbeat = streamTime;
-            context.forward(new Record<>("", heartbeat(streamTime), streamTime));
+            context.forward(new Record<>("", heartbeat(context.taskId().partition(), streamTime), streamTime));
         }
     }
 
-    static ConnectorFailure heartbeat(final long streamTime) {
-        return ConnectorFailure.newBuilder().setHeartbeat(true).setConnectorId("").setEventTime(streamTime).build();
+    static ConnectorFailure heartbeat(final int sourcePartition, final long streamTime) {
+        return ConnectorFailure.newBuilder().setHeartbeat(true).setSourcePartition(sourcePartition).setConnectorId("").setEventTime(streamTime).build();
     }
 
     private static ConnectorFailure slim(final String messageKey, final ClassifiedTrace attempt, final Classification c) {

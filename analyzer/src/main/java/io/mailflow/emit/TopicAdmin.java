@@ -38,7 +38,7 @@ public final class TopicAdmin {
     public static List<TopicSpec> specs(final MailflowConfig config) {
         final int partitions = config.getInt("mailflow.topic.partitions", 6);
         final short rf = (short) config.getInt("mailflow.topic.replication-factor", -1);
-        final String retention = String.valueOf(config.getDuration("mailflow.topic.retention", Duration.ofDays(7)).toMillis());
+        final String retention = retentionMs(config.get("mailflow.topic.retention", "P7D"), config);
         final Map<String, String> common = Map.of("cleanup.policy", "delete", "retention.ms", retention,
             "message.timestamp.type", "CreateTime");
         final List<TopicSpec> specs = new ArrayList<>();
@@ -47,9 +47,24 @@ public final class TopicAdmin {
         }
         // Dead letters are kept longer: someone has to look at them.
         final Map<String, String> deadLetterConfigs = new LinkedHashMap<>(common);
-        deadLetterConfigs.put("retention.ms", String.valueOf(Duration.ofDays(30).toMillis()));
+        if (!"-1".equals(retention)) {
+            deadLetterConfigs.put("retention.ms", String.valueOf(Math.max(Long.parseLong(retention), Duration.ofDays(30).toMillis())));
+        }
         specs.add(new TopicSpec(config.require("mailflow.topic.dead-letters"), Math.min(partitions, 3), rf, deadLetterConfigs));
         return specs;
+    }
+
+    /**
+     * Retention in ms, or -1 for "keep forever". Retention runs on record timestamps, which are
+     * event times: traces replayed from logs older than the retention are deleted by the broker
+     * soon after they are written. Replays of old logs need "infinite" (the embedded runtime sets it).
+     */
+    static String retentionMs(final String value, final MailflowConfig config) {
+        final String v = value.trim();
+        if (v.equals("-1") || v.equalsIgnoreCase("infinite") || v.equalsIgnoreCase("forever")) {
+            return "-1";
+        }
+        return String.valueOf(config.getDuration("mailflow.topic.retention", Duration.ofDays(7)).toMillis());
     }
 
     /** Creates the missing topics (unless verifyOnly) and reports on every topic. */

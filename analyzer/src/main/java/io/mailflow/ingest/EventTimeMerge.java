@@ -1,42 +1,96 @@
 package io.mailflow.ingest;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * k-way merge of the inputs by event time: logs of several servers interleave into one stream.
  * Ties go to the earlier input in the (sorted) input list, then the earlier line, so a replay of
- * the same inputs always yields the same sequence.
+ * the same inputs always yields the same sequence. Inputs are opened when the merge reaches their
+ * first event time and closed when exhausted (see {@link PendingSource}).
  */
-final class EventTimeMerge {
-    private record Head(SourcedTrace trace, TraceSource source) implements Comparable<Head> {
+final class EventTimeMerge implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventTimeMerge.class);
+
+    /** Either the next record of an open source, or a source still to open. */
+    private record Head(long time, int index, long seq, SourcedTrace trace, TraceSource source, PendingSource pending)
+            implements Comparable<Head> {
         @Override
         public int compareTo(final Head o) {
-            return trace.compareTo(o.trace);
+            int c = Long.compare(time, o.time);
+            if (c == 0) {
+                c = Integer.compare(index, o.index);
+            }
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+
+        static Head of(final SourcedTrace t, final TraceSource s) {
+            return new Head(t.eventTime(), t.sourceIndex(), t.seq(), t, s, null);
+        }
+
+        static Head of(final PendingSource p) {
+            return new Head(p.firstEventTime(), p.index(), -1, null, null, p);
         }
     }
 
     private final PriorityQueue<Head> heads = new PriorityQueue<>();
+    private final List<TraceSource> open = new ArrayList<>();
+    private int maxOpen;
 
-    EventTimeMerge(final List<TraceSource> sources) {
-        for (final TraceSource s : sources) {
-            final SourcedTrace first = s.next();
-            if (first != null) {
-                heads.add(new Head(first, s));
-            }
-        }
+    EventTimeMerge(final List<PendingSource> sources) {
+        sources.forEach(p -> heads.add(Head.of(p)));
     }
 
     /** The earliest record across all inputs, or null when all are exhausted. */
     SourcedTrace next() {
-        final Head head = heads.poll();
-        if (head == null) {
-            return null;
+        while (true) {
+            final Head head = heads.poll();
+            if (head == null) {
+                return null;
+            }
+            if (head.pending() != null) {
+                final TraceSource source = head.pending().opener().open();
+                open.add(source);
+                maxOpen = Math.max(maxOpen, open.size());
+                advance(source);
+                continue;
+            }
+            advance(head.source());
+            return head.trace();
         }
-        final SourcedTrace following = head.source().next();
+    }
+
+    /** Files open at once at the peak. */
+    int maxOpen() {
+        return maxOpen;
+    }
+
+    private void advance(final TraceSource source) {
+        final SourcedTrace following = source.next();
         if (following != null) {
-            heads.add(new Head(following, head.source()));
+            heads.add(Head.of(following, source));
+        } else {
+            close(source);
         }
-        return head.trace();
+    }
+
+    private void close(final TraceSource source) {
+        open.remove(source);
+        try {
+            source.close();
+        } catch (final IOException e) {
+            LOG.warn("closing {} failed", source.file(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (final TraceSource s : List.copyOf(open)) {
+            close(s);
+        }
     }
 }

@@ -65,7 +65,7 @@ final class ExchangeOnlineJsonReader implements UnitReader {
                     final ObjectNode top = MAPPER.createObjectNode();
                     if (!seekArray(top)) {
                         unit.begin(line, top.toString());
-                        map(top, line, unit);
+                        mapGuarded(top, line, unit);
                         done = true;
                         return true;
                     }
@@ -85,7 +85,7 @@ final class ExchangeOnlineJsonReader implements UnitReader {
             final long line = parser.currentTokenLocation().getLineNr();
             final JsonNode node = MAPPER.readTree(parser);
             unit.begin(line, node.toString());
-            map(node, line, unit);
+            mapGuarded(node, line, unit);
             return true;
         } catch (final JsonProcessingException e) {
             unit.begin(e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "");
@@ -119,6 +119,14 @@ final class ExchangeOnlineJsonReader implements UnitReader {
             top.set(name, MAPPER.readTree(parser));
         }
         return false;
+    }
+
+    private void mapGuarded(final JsonNode o, final long line, final ParseOutput out) {
+        try {
+            map(o, line, out);
+        } catch (final RuntimeException e) {
+            out.reject("parser failed: " + e);
+        }
     }
 
     void map(final JsonNode o, final long line, final ParseOutput out) {

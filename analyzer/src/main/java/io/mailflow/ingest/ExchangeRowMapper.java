@@ -6,7 +6,6 @@ import io.mailflow.avro.Provenance;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -60,8 +59,17 @@ final class ExchangeRowMapper {
         final String remoteHost = outbound ? get(row, cols.serverHostname) : get(row, cols.clientHostname);
         final String remoteIp = outbound ? get(row, cols.serverIp) : get(row, cols.clientIp);
 
-        final List<String> recipients = splitRecipients(get(row, cols.recipientAddress));
-        final List<String> statuses = splitStatuses(get(row, cols.recipientStatus), recipients.size());
+        List<String> recipients = splitRecipients(get(row, cols.recipientAddress));
+        List<String> statuses = splitStatuses(get(row, cols.recipientStatus), recipients.size());
+        // Exchange Online summary-style reports write "address##status" per recipient
+        final String statusField = get(row, cols.recipientStatus);
+        if (statusField != null && statusField.contains("##")) {
+            final List<String> addressed = splitAddressedStatuses(statusField);
+            if (recipients.size() == 1 && recipients.get(0) == null) {
+                recipients = addressed.stream().map(a -> a.substring(0, a.indexOf("##"))).toList();
+            }
+            statuses = addressed.stream().map(a -> a.substring(a.indexOf("##") + 2).trim()).toList();
+        }
         for (int i = 0; i < recipients.size(); i++) {
             final String status = statuses.size() == recipients.size() ? statuses.get(i)
                     : statuses.size() == 1 ? statuses.get(0)
@@ -149,7 +157,20 @@ final class ExchangeRowMapper {
         return out;
     }
 
-    static String lower(final String s) {
-        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    /** "a@x##250 2.1.5 OK;b@y##Receive, Deliver" into its "address##status" items. */
+    static List<String> splitAddressedStatuses(final String field) {
+        final List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = field.indexOf(';'); i >= 0; i = field.indexOf(';', i + 1)) {
+            final int nextHash = field.indexOf("##", i + 1);
+            final int nextSemi = field.indexOf(';', i + 1);
+            // a ';' starts a new item only if the next "##" comes before the next ';' and after an address
+            if (nextHash > 0 && (nextSemi < 0 || nextHash < nextSemi) && field.substring(i + 1, nextHash).trim().contains("@")) {
+                out.add(field.substring(start, i).trim());
+                start = i + 1;
+            }
+        }
+        out.add(field.substring(start).trim());
+        return out.stream().filter(a -> a.contains("##")).toList();
     }
 }

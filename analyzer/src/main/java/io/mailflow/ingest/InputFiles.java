@@ -23,7 +23,11 @@ final class InputFiles {
     }
 
     /** An opened input: a reader over its (decompressed) text and the head the detector looks at. */
-    record Opened(Reader reader, String head) {
+    record Opened(Reader reader, String head) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            reader.close();
+        }
     }
 
     private InputFiles() {
@@ -73,8 +77,11 @@ final class InputFiles {
         }
     }
 
-    /** Opens the file; bytesRead counts raw (compressed) bytes, for progress against file sizes. */
-    static Opened open(final Path path, final AtomicLong bytesRead) throws IOException {
+    /**
+     * Opens the file; bytesRead counts raw (compressed) bytes, for progress against file sizes.
+     * With {@code headBytes} > 0 the returned head holds the first bytes of text for detection.
+     */
+    static Opened open(final Path path, final AtomicLong bytesRead, final int headBytes) throws IOException {
         final InputStream counting = new FilterInputStream(Files.newInputStream(path)) {
             @Override
             public int read() throws IOException {
@@ -94,20 +101,22 @@ final class InputFiles {
                 return n;
             }
         };
-        BufferedInputStream in = new BufferedInputStream(counting, 64 * 1024);
+        BufferedInputStream in = new BufferedInputStream(counting, 16 * 1024);
         try {
             in.mark(2);
             final int b1 = in.read();
             final int b2 = in.read();
             in.reset();
             if (b1 == 0x1f && b2 == 0x8b) {
-                in = new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024);
+                in = new BufferedInputStream(new GZIPInputStream(in, 16 * 1024), 16 * 1024);
             }
-            in.mark(FormatDetector.HEAD_BYTES + 1);
-            final byte[] head = in.readNBytes(FormatDetector.HEAD_BYTES);
+            // the charset needs the BOM even when no head is wanted
+            final int want = Math.max(headBytes, 4);
+            in.mark(want + 1);
+            final byte[] head = in.readNBytes(want);
             in.reset();
             final Charset charset = charset(head);
-            return new Opened(new InputStreamReader(in, charset), new String(head, charset));
+            return new Opened(new InputStreamReader(in, charset), headBytes > 0 ? new String(head, charset) : "");
         } catch (final IOException | RuntimeException e) {
             in.close();
             throw e;

@@ -13,7 +13,7 @@ final class LineReader implements AutoCloseable {
 
     private final Reader in;
     private final int maxLineChars;
-    private final char[] buf = new char[64 * 1024];
+    private final char[] buf = new char[16 * 1024];
     private int pos;
     private int end;
     private boolean eof;

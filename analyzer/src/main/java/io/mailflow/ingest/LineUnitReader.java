@@ -22,7 +22,12 @@ final class LineUnitReader implements UnitReader {
         if (lines.lastLineTruncated()) {
             unit.reject("line longer than " + LineReader.DEFAULT_MAX_LINE_CHARS + " characters");
         } else {
-            parser.parse(line, lines.lineNumber(), unit);
+            try {
+                parser.parse(line, lines.lineNumber(), unit);
+            } catch (final RuntimeException e) {
+                // a parser bug on one odd line must not end the replay: the line becomes a dead letter
+                unit.reject("parser failed: " + e);
+            }
         }
         return true;
     }

@@ -1,9 +1,7 @@
 package io.mailflow.ingest;
 
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What earlier lines told us about each queued message (Message-ID, sender, size, client), keyed
@@ -68,9 +66,5 @@ final class PostfixQueue {
         if (e.pending.size() < MAX_PENDING_RECIPIENTS || e.pending.containsKey(recipient)) {
             e.pending.put(recipient, connector);
         }
-    }
-
-    static Set<String> recipients(final Entry e) {
-        return new LinkedHashSet<>(e.pending.keySet());
     }
 }

@@ -21,6 +21,7 @@ final class ReplayStats {
     final Map<String, String> filesNotRead = new LinkedHashMap<>();
     long records;
     long outOfOrder;
+    int maxOpenFiles;
 
     void record(final SourcedTrace t) {
         records++;

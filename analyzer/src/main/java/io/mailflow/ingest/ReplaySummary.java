@@ -13,6 +13,7 @@ import java.util.Map;
  * @param filesNotRead    files found in a directory that are not trace logs (or empty), with why
  * @param outOfOrder      records that left their file's reorder buffer later than a successor
  * @param sinkFailures    records the sink could not deliver (e.g. Kafka send errors)
+ * @param maxOpenFiles    files open at once at the peak (files open when the replay reaches them)
  */
 public record ReplaySummary(
         Map<String, TraceFormat> files,
@@ -25,7 +26,8 @@ public record ReplaySummary(
         long outOfOrder,
         long bytesRead,
         Duration elapsed,
-        long sinkFailures) {
+        long sinkFailures,
+        int maxOpenFiles) {
 
     public long skipped() {
         return skippedByReason.values().stream().mapToLong(Long::longValue).sum();

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * input that is not a trace log at all ({@link UnsupportedTraceFileException}), which is
  * reported before anything is sent.
  *
- * <p>All inputs are open at once during the merge (one reader, one reorder buffer each).
+ * <p>Each input is opened when the merge reaches its first event time and closed when exhausted,
+ * so a directory of rotated logs keeps only the files that overlap in time open.
  */
 public final class Replayer {
     private static final Logger LOG = LoggerFactory.getLogger(Replayer.class);
@@ -31,9 +32,9 @@ public final class Replayer {
         final AtomicLong bytesRead = new AtomicLong();
         final List<InputFiles.Input> files = InputFiles.expand(inputs);
         final long totalBytes = files.stream().mapToLong(InputFiles.Input::size).sum();
-        final List<TraceSource> sources = open(files, options, stats, bytesRead, sink);
-        try {
-            final EventTimeMerge merge = new EventTimeMerge(sources);
+        final List<PendingSource> pending = recognise(files, options, stats, bytesRead, sink);
+        final boolean paced = options.speed() > 0;
+        try (EventTimeMerge merge = new EventTimeMerge(pending)) {
             final Pacer pacer = Pacer.realTime(options.speed());
             long lastProgress = System.nanoTime();
             SourcedTrace next;
@@ -41,91 +42,88 @@ public final class Replayer {
                 pacer.await(next.eventTime());
                 sink.accept(MessageKeys.of(next.trace()), next.trace());
                 stats.record(next);
-                if ((stats.records & 0x3ff) == 0) {
+                if (paced || (stats.records & 0x3ff) == 0) {
                     final long now = System.nanoTime();
                     if (now - lastProgress >= PROGRESS_INTERVAL_NANOS) {
                         lastProgress = now;
                         options.progress().update(new ReplayProgress.Snapshot(stats.records, bytesRead.get(), totalBytes,
-                                Duration.ofNanos(now - started), sources.get(next.sourceIndex()).file()));
+                                Duration.ofNanos(now - started), next.trace().getProvenance().getFile()));
                     }
                 }
             }
+            stats.maxOpenFiles = merge.maxOpen();
         } finally {
-            for (final TraceSource s : sources) {
-                try {
-                    s.close();
-                } catch (final IOException e) {
-                    LOG.warn("closing {} failed", s.file(), e);
-                }
-            }
             sink.flush();
         }
         final ReplaySummary summary = new ReplaySummary(stats.files, stats.filesNotRead, stats.records,
                 stats.recordsByFormat, stats.recordsByEventType, stats.skippedByReason, stats.rejectedByReason,
-                stats.outOfOrder, bytesRead.get(), Duration.ofNanos(System.nanoTime() - started), sink.failures());
+                stats.outOfOrder, bytesRead.get(), Duration.ofNanos(System.nanoTime() - started), sink.failures(),
+                stats.maxOpenFiles);
+        LOG.debug("replay kept at most {} files open at once", stats.maxOpenFiles);
         options.progress().finished(summary);
         return summary;
     }
 
     /**
-     * Opens and recognises every input before anything is sent, so a wrong file fails the replay
-     * up front. Files found inside a directory that are not trace logs are listed in the summary
-     * instead (a log directory often holds a README or a checksum file).
+     * Recognises every input before anything is sent, so a wrong file fails the replay up front,
+     * and notes the event time of its first records so the merge can open it when due. Files found
+     * inside a directory that are not trace logs are listed in the summary instead (a log
+     * directory often holds a README or a checksum file).
      */
-    private static List<TraceSource> open(final List<InputFiles.Input> files, final ReplayOptions options,
+    private static List<PendingSource> recognise(final List<InputFiles.Input> files, final ReplayOptions options,
             final ReplayStats stats, final AtomicLong bytesRead, final TraceSink sink) {
-        final List<TraceSource> sources = new ArrayList<>();
-        try {
-            for (final InputFiles.Input input : files) {
-                final TraceSource source = openOne(input, sources.size(), options, stats, bytesRead, sink);
-                if (source != null) {
-                    sources.add(source);
-                }
+        final List<PendingSource> out = new ArrayList<>();
+        for (final InputFiles.Input input : files) {
+            final Path path = input.path();
+            final String name = path.toString();
+            final String head;
+            try (InputFiles.Opened opened = InputFiles.open(path, new AtomicLong(), FormatDetector.HEAD_BYTES)) {
+                head = opened.head();
+            } catch (final IOException e) {
+                throw new UnsupportedTraceFileException(path, "cannot be read: " + e.getMessage(), e);
             }
-            return sources;
-        } catch (final RuntimeException e) {
-            for (final TraceSource s : sources) {
-                try {
-                    s.close();
-                } catch (final IOException closing) {
-                    e.addSuppressed(closing);
-                }
-            }
-            throw e;
-        }
-    }
-
-    private static TraceSource openOne(final InputFiles.Input input, final int index, final ReplayOptions options,
-            final ReplayStats stats, final AtomicLong bytesRead, final TraceSink sink) {
-        final Path path = input.path();
-        final String name = path.toString();
-        final InputFiles.Opened opened;
-        try {
-            opened = InputFiles.open(path, bytesRead);
-        } catch (final IOException e) {
-            throw new UnsupportedTraceFileException(path, "cannot be read: " + e.getMessage(), e);
-        }
-        try {
-            if (opened.head().isBlank()) {
+            if (head.isBlank()) {
                 stats.filesNotRead.put(name, "empty");
-                opened.reader().close();
-                return null;
+                continue;
             }
-            final TraceFormat format = options.format() != null ? options.format() : FormatDetector.detect(opened.head());
+            final TraceFormat format = options.format() != null ? options.format() : FormatDetector.detect(head);
             if (format == null) {
-                opened.reader().close();
                 if (input.explicit()) {
                     throw new UnsupportedTraceFileException(path, "not a trace log in any supported format");
                 }
                 stats.filesNotRead.put(name, "not a trace log");
                 LOG.warn("{}: not a trace log, left out", name);
-                return null;
+                continue;
             }
             stats.files.put(name, format);
-            return new TraceSource(index, name, format, reader(format, opened, name, options), options.reorderWindow(),
-                    stats, rejection -> sink.reject(rejection.toDeadLetter()));
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
+            final int index = out.size();
+            out.add(new PendingSource(index, name, firstEventTime(format, head, name, options), () -> {
+                try {
+                    final InputFiles.Opened opened = InputFiles.open(path, bytesRead, 0);
+                    return new TraceSource(index, name, format, reader(format, opened, name, options), options.reorderWindow(),
+                            stats, rejection -> sink.reject(rejection.toDeadLetter()));
+                } catch (final IOException e) {
+                    throw new UncheckedIOException("cannot reopen " + name, e);
+                }
+            }));
+        }
+        return out;
+    }
+
+    /** The earliest event time among the records in the head, parsed with a throwaway parser. */
+    private static long firstEventTime(final TraceFormat format, final String head, final String name,
+            final ReplayOptions options) {
+        // a head cut mid-line would end in a broken line; parse only whole lines
+        final int lastBreak = Math.max(head.lastIndexOf('\n'), head.lastIndexOf('\r'));
+        final String whole = head.length() < FormatDetector.HEAD_BYTES || lastBreak < 0 ? head : head.substring(0, lastBreak + 1);
+        // an unbounded reorder window makes the probe's first record the earliest one in the head
+        try (TraceSource probe = new TraceSource(0, name, format,
+                reader(format, new InputFiles.Opened(new java.io.StringReader(whole), whole), name, options),
+                Integer.MAX_VALUE, new ReplayStats(), rejection -> { })) {
+            final SourcedTrace earliest = probe.next();
+            return earliest == null ? Long.MIN_VALUE : earliest.eventTime();
+        } catch (final IOException | RuntimeException e) {
+            return Long.MIN_VALUE;
         }
     }
 

@@ -43,12 +43,15 @@ final class ConnectorQueues {
         return connectorId == null || connectorId.isBlank() ? UNKNOWN_CONNECTOR : connectorId;
     }
 
-    void enqueue(final String connector, final String recipientKey, final long queuedSince, final boolean overAge) {
+    /** A recipient joins the connector's queue; its first attempt's error and destination are noted in the same write. */
+    void enqueue(final String connector, final String recipientKey, final long queuedSince, final boolean overAge,
+                 final String error, final String statusCode, final String destination) {
         final ConnectorQueueSnapshot s = load(connector);
         s.setQueuedRecipients(s.getQueuedRecipients() + 1);
         if (overAge) {
             s.setQueuedOverAge(s.getQueuedOverAge() + 1);
         }
+        applyAttempt(s, error, statusCode, destination);
         counts.put(connector, s);
         ages.put(ageKey(connector, queuedSince, recipientKey), PRESENT);
         changed.add(connector);
@@ -82,24 +85,37 @@ final class ConnectorQueues {
         changed.add(connector);
     }
 
-    /** The latest error and destination seen on the connector (from the newest deferral). */
+    /**
+     * The latest error and destination seen on the connector (from the newest deferral). During an
+     * outage most deferrals repeat the last error to the last destination: then nothing is written.
+     */
     void noteAttempt(final String connector, final String error, final String statusCode, final String destination) {
         final ConnectorQueueSnapshot s = load(connector);
-        if (error != null) {
+        if (applyAttempt(s, error, statusCode, destination)) {
+            counts.put(connector, s);
+            changed.add(connector);
+        }
+    }
+
+    private boolean applyAttempt(final ConnectorQueueSnapshot s, final String error, final String statusCode, final String destination) {
+        boolean changedAny = false;
+        if (error != null && !(error.equals(s.getLastError()) && java.util.Objects.equals(statusCode, s.getLastStatusCode()))) {
             s.setLastError(error);
             s.setLastStatusCode(statusCode);
+            changedAny = true;
         }
-        if (destination != null) {
-            final List<String> destinations = new ArrayList<>(s.getDestinations());
+        final List<String> current = s.getDestinations();
+        if (destination != null && (current.isEmpty() || !destination.equals(current.get(current.size() - 1)))) {
+            final List<String> destinations = new ArrayList<>(current);
             destinations.remove(destination);
             destinations.add(destination);
             while (destinations.size() > maxDestinations) {
                 destinations.remove(0);
             }
             s.setDestinations(destinations);
+            changedAny = true;
         }
-        counts.put(connector, s);
-        changed.add(connector);
+        return changedAny;
     }
 
     /** After a restart the in-memory change set is gone: report every connector once. */

@@ -24,8 +24,6 @@ final class DeadlineIndex {
     }
 
     private final KeyValueStore<Bytes, byte[]> store;
-    /** Entries returned by range scans since start: the test of "never scans" reads this. */
-    private long visited;
     /**
      * No entry has a deadline below this: every entry is added with a deadline after the clock
      * or is handled at once, so scans can seek past the deleted (tombstoned) head of the index.
@@ -61,7 +59,6 @@ final class DeadlineIndex {
         try (KeyValueIterator<Bytes, byte[]> it = store.range(timeOnly(scanFrom), timeOnly(now + 1))) {
             while (it.hasNext() && due.size() < limit) {
                 final KeyValue<Bytes, byte[]> entry = it.next();
-                visited++;
                 due.add(decode(entry.key.get()));
             }
         }
@@ -75,7 +72,6 @@ final class DeadlineIndex {
     void refreshEarliest(final long now) {
         try (KeyValueIterator<Bytes, byte[]> it = store.range(timeOnly(scanFrom), null)) {
             if (it.hasNext()) {
-                visited++;
                 final long first = decode(it.next().key.get()).deadline();
                 earliest = first;
                 scanFrom = Math.min(first, now + 1);
@@ -84,16 +80,6 @@ final class DeadlineIndex {
                 scanFrom = now + 1;
             }
         }
-    }
-
-    /** Forget the in-memory hints (after a restart the store may hold anything). */
-    void resetHints() {
-        scanFrom = 0;
-        earliest = Long.MIN_VALUE;
-    }
-
-    long visited() {
-        return visited;
     }
 
     static Bytes key(final long deadline, final String recipientKey) {

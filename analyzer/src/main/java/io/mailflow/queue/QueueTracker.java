@@ -104,12 +104,19 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             metrics.ignoredRecord();
             return;
         }
-        advanceStreamTime(record.timestamp());
+        // the task's stream time survives a restart (it is committed with the offsets), our own
+        // maximum does not: take the larger, so a restarted task judges deadlines as before
+        advanceStreamTime(Math.max(record.timestamp(), context.currentStreamTimeMs()));
         checkDeadlines();
         final String messageKey = record.key() != null ? record.key() : MessageKeys.of(trace);
         final long time = record.timestamp();
         if (trace.getEventType() == EventType.RECEIVE) {
             rememberArrival(messageKey, trace, time);
+            return;
+        }
+        if (trace.getEventType() == EventType.DSN) {
+            // the MTA's record of a notification it generated itself: the FAIL before it is the
+            // failure, and whose address its recipient field holds differs between MTAs
             return;
         }
         final Classification c = FailureClassifier.classify(trace);
@@ -155,11 +162,6 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         }
     }
 
-    /** Entries visited by deadline-index scans since this processor started (for tests and diagnostics). */
-    long deadlineEntriesVisited() {
-        return deadlines.visited();
-    }
-
     // ---- time ----------------------------------------------------------------------------------
 
     private void advanceStreamTime(final long time) {
@@ -184,7 +186,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private void onWallClock(final long wallNow) {
         if (config.wallClockSafetyNet()) {
             final long taskStreamTime = context.currentStreamTimeMs();
-            if (taskStreamTime > streamTime) {
+            if (taskStreamTime >= 0 && taskStreamTime > streamTime) {
                 // after a restart the task knows its stream time from the committed offsets before we see a record
                 streamTime = taskStreamTime;
                 wallAtLastAdvance = wallNow;
@@ -358,7 +360,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             final String oldConnector = ConnectorQueues.idOf(s.getConnectorId());
             if (!oldConnector.equals(connector)) {
                 connectors.dequeue(oldConnector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
-                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
+                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE), null, null, null);
             }
             s.setConnectorId(trace.getConnectorId());
             s.setLastAttemptTime(time);
@@ -403,8 +405,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             .setNextDeadline(0L)
             .build();
         final String connector = ConnectorQueues.idOf(trace.getConnectorId());
-        connectors.enqueue(connector, key, since, false);
-        connectors.noteAttempt(connector, error, c.statusCode(), remote);
+        connectors.enqueue(connector, key, since, false, error, c.statusCode(), remote);
         s.setNextDeadline(nextDeadline(s));
         recipients.put(key, s);
         deadlines.add(s.getNextDeadline(), key);

@@ -25,12 +25,14 @@ import org.apache.kafka.common.errors.SerializationException;
  * hot path is a map lookup and an encode into a reused per-thread buffer.
  */
 final class AvroWireWriter {
+    private static final byte[] HEADER_PLACEHOLDER = new byte[WireFormat.HEADER_LENGTH];
     private final SchemaRegistryClient registry;
     private final String subjectSuffix;
     private final boolean autoRegister;
     private final boolean useLatestVersion;
     private final boolean latestCompatibilityStrict;
     private final Function<Schema, DatumWriter<Object>> writerFactory;
+    /** By topic (not subject, which would cost a string concatenation per record), then by record schema. */
     private final Map<String, Map<Schema, Target>> targets = new ConcurrentHashMap<>();
     private final ThreadLocal<Buffer> buffers = ThreadLocal.withInitial(Buffer::new);
 
@@ -63,12 +65,11 @@ final class AvroWireWriter {
     }
 
     byte[] write(final String topic, final Schema recordSchema, final Object record) {
-        final String subject = subject(topic);
         final Target target;
         try {
-            target = target(subject, recordSchema);
+            target = target(topic, recordSchema);
         } catch (final SchemaRegistryException e) {
-            throw new SerializationException("Cannot get a schema id for subject " + subject + ": " + e.getMessage(), e);
+            throw new SerializationException("Cannot get a schema id for subject " + subject(topic) + ": " + e.getMessage(), e);
         }
         try {
             final Object written = target.toWrittenSchema == null ? record : transcode(target, record);
@@ -78,9 +79,10 @@ final class AvroWireWriter {
         }
     }
 
-    private Target target(final String subject, final Schema recordSchema) {
-        final Map<Schema, Target> bySchema = targets.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+    private Target target(final String topic, final Schema recordSchema) {
+        final Map<Schema, Target> bySchema = targets.computeIfAbsent(topic, t -> new ConcurrentHashMap<>());
         if (useLatestVersion) {
+            final String subject = subject(topic);
             // asked every time: the registry client caches the latest version for latest.cache.ttl.sec
             final SchemaRegistryClient.RegisteredSchema latest = registry.getLatest(subject);
             final Target cached = bySchema.get(recordSchema);
@@ -95,6 +97,7 @@ final class AvroWireWriter {
         if (cached != null) {
             return cached;
         }
+        final String subject = subject(topic);
         final int id = autoRegister ? registry.register(subject, recordSchema) : registry.getId(subject, recordSchema);
         final Target target = new Target(id, recordSchema, recordSchema, writerFactory.apply(recordSchema), null);
         bySchema.put(recordSchema, target);
@@ -127,7 +130,7 @@ final class AvroWireWriter {
     private byte[] encode(final int id, final DatumWriter<Object> writer, final Object record) throws IOException {
         final Buffer buffer = buffers.get();
         buffer.reset();
-        buffer.write(new byte[WireFormat.HEADER_LENGTH], 0, WireFormat.HEADER_LENGTH);
+        buffer.write(HEADER_PLACEHOLDER, 0, WireFormat.HEADER_LENGTH);
         buffer.encoder = EncoderFactory.get().binaryEncoder(buffer, buffer.encoder);
         writer.write(record, buffer.encoder);
         buffer.encoder.flush();

@@ -60,10 +60,17 @@ final class DetectionDriver implements AutoCloseable {
         this.alerts = driver.createOutputTopic(topics.alerts.name(), Serdes.String().deserializer(), topics.alerts.valueSerde().deserializer());
         this.stats = driver.createOutputTopic(topics.connectorStats.name(), Serdes.String().deserializer(),
             topics.connectorStats.valueSerde().deserializer());
+        // connector-keyed tasks wait partition-idle of wall clock after start for every input
+        // partition's first heartbeat; the driver's wall clock only moves when told to
+        driver.advanceWallClockTime(config.partitionIdle());
     }
 
     void pipe(final MessageTrace trace) {
         traces.pipeInput(MessageKeys.of(trace), trace, trace.getEventTime());
+    }
+
+    void pipeTombstone(final String key, final java.time.Instant at) {
+        traces.pipeInput(key, null, at);
     }
 
     void pipe(final ConnectorQueueSnapshot snapshot) {

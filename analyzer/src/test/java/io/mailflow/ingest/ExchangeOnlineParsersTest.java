@@ -66,6 +66,20 @@ class ExchangeOnlineParsersTest {
     }
 
     @Test
+    @DisplayName("recipient_status written as address##status pairs, with no recipient_address column")
+    void addressedStatuses(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("summary.csv"),
+                "origin_timestamp,sender_address,recipient_status,event_id,connector_id,message_id\n"
+                        + "2024-03-05T09:00:00Z,a@contoso.com,\"x@fabrikam.com##450 4.4.316 Connection refused; retrying;y@fabrikam.com##250 2.6.0 Queued\",DEFER,Outbound to Fabrikam,<s-1@contoso.com>\n");
+        final Fixtures.Replayed r = Fixtures.replay(f);
+        final List<MessageTrace> t = r.sink().atLines(2);
+        assertEquals(List.of("x@fabrikam.com", "y@fabrikam.com"), t.stream().map(MessageTrace::getRecipient).toList());
+        assertEquals("450 4.4.316 Connection refused; retrying", t.get(0).getResponseText());
+        assertEquals("4.4.316", t.get(0).getStatusCode());
+        assertEquals("2.6.0", t.get(1).getStatusCode());
+    }
+
+    @Test
     @DisplayName("Get-MessageTraceDetail CSV: events mapped, codes from Detail, connector from Data")
     void messageTraceDetail() {
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_message_trace_detail.csv"));

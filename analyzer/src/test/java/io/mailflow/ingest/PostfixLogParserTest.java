@@ -195,6 +195,18 @@ class PostfixLogParserTest {
     }
 
     @Test
+    @DisplayName("a number too large for its field is a dead letter, not a crash")
+    void absurdNumbers(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("big.log"),
+                "Mar  2 10:00:02 mx1 postfix/qmgr[1]: ABCDE1: from=<a@b>, size=99999999999999999999999, nrcpt=1 (queue active)\n"
+                        + "Mar  2 10:00:03 mx1 postfix/smtp[1]: ABCDE1: to=<c@d>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (x)\n");
+        final Fixtures.Replayed r = Fixtures.replay(f);
+        assertEquals(1, r.summary().records());
+        assertEquals(List.of(1L), r.sink().rejectedLines());
+        assertTrue(r.sink().deadLetters.get(0).getReason().startsWith("parser failed: java.lang.NumberFormatException"));
+    }
+
+    @Test
     @DisplayName("queue-id state is bounded: beyond the cap the least recently used queue id is forgotten")
     void boundedQueueState() {
         final PostfixLogParser parser = new PostfixLogParser("mem", 2024, ZonedDateTime.now(ZoneOffset.UTC), ZoneOffset.UTC, 2);

@@ -75,7 +75,7 @@ class DsnMessagesTest {
         assertTrue(report.getBodyPart(2).isMimeType("text/rfc822-headers"));
         assertTrue(report.getText().contains("bob@contoso.example"));
 
-        final DeliveryStatus status = report.getDeliveryStatus();
+        final DeliveryStatus status = ((DeliveryStatus) report.getReport());
         final InternetHeaders perMessage = status.getMessageDSN();
         assertEquals("dns; EXHUB01.fabrikam.example", perMessage.getHeader("Reporting-MTA", null));
         assertEquals(ARRIVED, new MailDateFormat().parse(perMessage.getHeader("Arrival-Date", null)).toInstant());
@@ -106,7 +106,7 @@ class DsnMessagesTest {
             .build();
         final MimeMessage m = parse(DsnMessages.toMime(notice));
         final MultipartReport report = assertInstanceOf(MultipartReport.class, m.getContent());
-        final InternetHeaders rcpt = report.getDeliveryStatus().getRecipientDSN(0);
+        final InternetHeaders rcpt = ((DeliveryStatus) report.getReport()).getRecipientDSN(0);
         assertEquals("delayed", rcpt.getHeader("Action", null));
         assertEquals("4.4.316", rcpt.getHeader("Status", null));
         assertEquals(EXPIRED, new MailDateFormat().parse(rcpt.getHeader("Will-Retry-Until", null)).toInstant());
@@ -122,7 +122,7 @@ class DsnMessagesTest {
         final MimeMessage m = parse(DsnMessages.toMime(ndr));
         assertNull(m.getRecipients(Message.RecipientType.TO));
         final MultipartReport report = assertInstanceOf(MultipartReport.class, m.getContent());
-        assertEquals("5.1.1", report.getDeliveryStatus().getRecipientDSN(0).getHeader("Status", null));
+        assertEquals("5.1.1", ((DeliveryStatus) report.getReport()).getRecipientDSN(0).getHeader("Status", null));
         final byte[] headersOnly = report.getBodyPart(2).getInputStream().readAllBytes();
         final String returned = new String(headersOnly, java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(returned.contains("Message-ID: <q1@fabrikam.example>"), returned);

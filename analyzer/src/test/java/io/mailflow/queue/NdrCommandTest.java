@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
+import org.eclipse.angus.mail.dsn.DeliveryStatus;
 import org.eclipse.angus.mail.dsn.MultipartReport;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -55,7 +56,7 @@ class NdrCommandTest {
         try (InputStream mime = Files.newInputStream(files.get(0))) {
             final MimeMessage m = new MimeMessage(Session.getInstance(new Properties()), mime);
             final MultipartReport report = (MultipartReport) m.getContent();
-            assertEquals("rfc822; bob@contoso.example", report.getDeliveryStatus().getRecipientDSN(0).getHeader("Final-Recipient", null));
+            assertEquals("rfc822; bob@contoso.example", ((DeliveryStatus) report.getReport()).getRecipientDSN(0).getHeader("Final-Recipient", null));
         }
         assertTrue(err.toString().contains("ndr.jsonl:2: skipped: missing required field"), err.toString());
         assertTrue(err.toString().contains("ndr.jsonl:5: skipped: not JSON"), err.toString());

@@ -158,9 +158,11 @@ class QueueTrackingTest {
                 assertEquals(2, ndr.getAttempts(), "the deferral and the failed attempt");
                 assertNull(ndr.getExpiryTime());
 
-                f.pipe(trace(EventType.DSN, MSG, BOB, ofHours(1).plusSeconds(2)).setStatusCode("5.1.1").setSmtpReply("550").build());
+                f.pipe(trace(EventType.FAIL, MSG, BOB, ofHours(1).plusSeconds(1)).setSourceServer("EXHUB02")
+                        .setSmtpReply("550").setStatusCode("5.1.1").build(),
+                    trace(EventType.DSN, MSG, BOB, ofHours(1).plusSeconds(2)).setStatusCode("5.1.1").setSmtpReply("550").build());
                 f.advanceStreamTimeTo(ofHours(30));
-                assertEquals(List.of(), f.readNdrs(), "neither the DSN twin nor expiry adds an NDR");
+                assertEquals(List.of(), f.readNdrs(), "neither the repeated FAIL, the DSN record nor expiry adds an NDR");
                 assertEquals(List.of(), f.readDelays(), "no delay notice for a recipient that left the queue at 1 h");
             }
         }

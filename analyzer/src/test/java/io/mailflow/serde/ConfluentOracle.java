@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.avro.AvroSchema;
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.CachedSchemaRegistryClient;
+import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.MockSchemaRegistryClient;
+import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.SchemaRegistryClient;
+import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.rest.exceptions.RestClientException;
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.SchemaMetadata;
 import org.apache.flink.avro.shaded.org.apache.avro.Schema;
 import org.apache.flink.avro.shaded.org.apache.avro.generic.GenericDatumReader;
@@ -22,10 +25,36 @@ import org.apache.flink.avro.shaded.org.apache.avro.io.JsonEncoder;
  * returns JDK types only: schemas as JSON, records in Avro's JSON encoding, Kafka values as bytes.
  */
 public final class ConfluentOracle {
-    private final CachedSchemaRegistryClient client;
+    private final SchemaRegistryClient client;
 
+    /** Confluent's REST client for the URL, or Confluent's in-memory MockSchemaRegistryClient for {@code mock://}. */
     public ConfluentOracle(final String registryUrl) {
-        this.client = new CachedSchemaRegistryClient(registryUrl, 100);
+        this.client = registryUrl.startsWith("mock://") ? new MockSchemaRegistryClient()
+            : new CachedSchemaRegistryClient(registryUrl, 100);
+    }
+
+    /**
+     * One registry operation as a line of text, errors included ("error 409/409"), so that a
+     * sequence of operations gives a transcript to compare with another registry's.
+     * Operations: register, getId, latest, getById, testCompatibility, setCompatibility.
+     */
+    public String transcribe(final String operation, final String subject, final String argument) throws Exception {
+        try {
+            return switch (operation) {
+                case "register" -> "id " + client.register(subject, new AvroSchema(argument));
+                case "getId" -> "id " + client.getId(subject, new AvroSchema(argument));
+                case "latest" -> {
+                    final SchemaMetadata latest = client.getLatestSchemaMetadata(subject);
+                    yield "version " + latest.getVersion() + " id " + latest.getId();
+                }
+                case "getById" -> "schema " + client.getSchemaById(Integer.parseInt(argument)).canonicalString();
+                case "testCompatibility" -> "compatible " + client.testCompatibility(subject, new AvroSchema(argument));
+                case "setCompatibility" -> "level " + client.updateCompatibility(subject, argument);
+                default -> throw new IllegalArgumentException(operation);
+            };
+        } catch (final RestClientException e) {
+            return "error " + e.getStatus() + "/" + e.getErrorCode();
+        }
     }
 
     public int register(final String subject, final String schemaJson) throws Exception {

@@ -1,0 +1,169 @@
+package io.mailflow.app;
+
+import io.mailflow.avro.DeadLetter;
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.emit.Topic;
+import io.mailflow.emit.TopicAdmin;
+import io.mailflow.emit.Topics;
+import io.mailflow.ingest.KafkaTraceSink;
+import io.mailflow.ingest.ReplayOptions;
+import io.mailflow.ingest.ReplayProgress;
+import io.mailflow.ingest.ReplaySummary;
+import io.mailflow.ingest.Replayer;
+import io.mailflow.ingest.TraceFormat;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mailflow replay}: feeds trace files to the analyzer in event-time order, to a cluster or
+ * to an embedded one whose output is written to files.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+    description = {"Replay Exchange tracking logs, Exchange Online exports, Postfix logs or JSON lines into mailflow.traces,",
+        "merged by event time across all inputs (directories are read recursively, .gz files are decompressed).",
+        "With --embedded, run a broker and the analyzer in this process and, with --out, write every output topic to DIR/<topic>.jsonl."})
+public final class ReplayCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE|DIR", description = "Trace files or directories.")
+    List<Path> inputs = new ArrayList<>();
+
+    @Option(names = "--embedded", description = "Start an embedded broker, the mock:// registry and the analyzer in-process.")
+    boolean embedded;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "With --embedded: write each output topic to DIR/<topic>.jsonl once complete.")
+    Path out;
+
+    @Option(names = "--include-traces", description = "With --out: also write the traces topic (every parsed record).")
+    boolean includeTraces;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+        description = "Force the input format instead of detecting it per file (exchange-msgtrk, exchange-online-csv, "
+            + "exchange-online-detail, exchange-online-json, postfix, jsonl).")
+    String format;
+
+    @Option(names = "--speed", paramLabel = "max|N", defaultValue = "max",
+        description = "max (default) or N times real time, pacing by event-time gaps (demos).")
+    String speed;
+
+    @Option(names = "--year", paramLabel = "YEAR", description = "Year of the first line of classic syslog files (default: inferred from today).")
+    Integer year;
+
+    @Option(names = "--timezone", paramLabel = "ZONE", defaultValue = "UTC",
+        description = "Time zone of syslog timestamps without an offset (default UTC).")
+    ZoneId zone;
+
+    @Option(names = "--quiet-period", paramLabel = "DURATION", defaultValue = "3s",
+        description = "With --embedded: how long nothing may move before the output counts as complete (default 3s).")
+    String quietPeriod;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m",
+        description = "With --embedded: give up waiting for the analyzer after this long (default 30m).")
+    String timeout;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (out != null && !embedded) {
+            throw new MailflowConfig.ConfigException("--out needs --embedded (against a cluster, read the topics with `mailflow consume`)");
+        }
+        // Replays are judged on event time only: the wall-clock safety net would expire queued
+        // recipients by the time the replay takes, not by the time in the logs.
+        final MailflowConfig config = configOptions.resolve().with("mailflow.queue.wall-clock-safety-net", "false");
+        final ReplayOptions options = ReplayOptions.defaults()
+            .withFormat(format == null ? null : TraceFormat.fromId(format))
+            .withSpeed(ReplayOptions.parseSpeed(speed))
+            .withReferenceYear(year)
+            .withSyslogZone(zone)
+            .withProgress(ReplayProgress.forCurrentTerminal());
+        if (!embedded) {
+            try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
+                TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
+            }
+            final ReplaySummary summary = replay(config, new Topics(config), inputs, options);
+            spec.commandLine().getOut().println(summary.render());
+            return ExitCodes.OK;
+        }
+        try (EmbeddedRuntime runtime = EmbeddedRuntime.start(config.with("application.id", config.get("application.id") + "-replay"))) {
+            final ReplaySummary summary = replay(runtime.config(), runtime.topics(), inputs, options);
+            final PrintWriter printer = spec.commandLine().getOut();
+            printer.println(summary.render());
+            printer.println("Waiting for the analyzer to finish ...");
+            printer.flush();
+            runtime.awaitComplete(Durations.parse(quietPeriod), Durations.parse(timeout));
+            printResults(runtime, printer);
+            if (out != null) {
+                final Topics t = runtime.topics();
+                final List<Topic<String, ? extends SpecificRecord>> which = new ArrayList<>(
+                    List.of(t.alerts, t.ndr, t.delays, t.connectorStats, t.deadLetters));
+                if (includeTraces) {
+                    which.add(0, t.traces);
+                }
+                final Map<String, Path> files = runtime.writeTopics(out, which);
+                printer.println();
+                files.forEach((topic, file) -> printer.println("wrote " + file));
+            }
+            printer.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    static ReplaySummary replay(final MailflowConfig config, final Topics topics, final List<Path> inputs,
+                                final ReplayOptions options) throws Exception {
+        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "20");
+        props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        try (KafkaProducer<String, MessageTrace> traces = new KafkaProducer<>(props, new StringSerializer(),
+                 topics.traces.valueSerde().serializer());
+             KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(props, new StringSerializer(),
+                 topics.deadLetters.valueSerde().serializer())) {
+            final KafkaTraceSink sink = new KafkaTraceSink(traces, topics.traces.name(), deadLetters, topics.deadLetters.name());
+            final ReplaySummary summary = new Replayer().replay(inputs, options, sink);
+            sink.flush();
+            if (sink.failures() > 0) {
+                throw new IllegalStateException(sink.failures() + " records could not be sent to Kafka; first error: "
+                    + sink.firstError().getMessage(), sink.firstError());
+            }
+            return summary;
+        }
+    }
+
+    static void printResults(final EmbeddedRuntime runtime, final PrintWriter printer) {
+        final Topics t = runtime.topics();
+        final EventTable table = new EventTable(printer);
+        table.alerts(values(runtime, t.alerts));
+        table.ndrs(values(runtime, t.ndr));
+        table.delays(values(runtime, t.delays));
+        table.stats(values(runtime, t.connectorStats));
+        table.deadLetters(values(runtime, t.deadLetters));
+    }
+
+    private static <V extends SpecificRecord> List<V> values(final EmbeddedRuntime runtime, final Topic<String, V> topic) {
+        return runtime.read(topic).stream().map(r -> r.value()).toList();
+    }
+}
