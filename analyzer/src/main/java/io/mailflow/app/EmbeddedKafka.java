@@ -123,7 +123,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         final int rc;
         try (PrintStream ps = new PrintStream(output, true, StandardCharsets.UTF_8)) {
             rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(),
-                "--ignore-formatted", "--feature", "transaction.version=1"}, ps);
+                "--ignore-formatted"}, ps);
         }
         if (rc != 0) {
             throw new IllegalStateException("Formatting the embedded broker's storage failed: " + output.toString(StandardCharsets.UTF_8));

@@ -7,18 +7,24 @@ import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.emit.Topics;
 import io.mailflow.serde.MockSchemaRegistry;
 import java.util.Properties;
+import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.avro.internal.MessageArrival;
+import io.mailflow.avro.internal.QueuedRecipient;
+import java.util.List;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 
 /**
  * Queue tracking alone as an exactly-once Kafka Streams application, in its own JVM so that
  * {@link QueueExactlyOnceIT} can kill it hard (SIGKILL: no close, no flush, no commit).
  *
  * <p>Arguments: bootstrap servers, application id, state directory, NDR topic, delay topic, and
- * optionally the commit interval in ms.
+ * optionally the commit interval in ms and a pause in ms per input record.
  * The registry is an in-memory mock:// one, seeded with the contract schemas in a fixed order
  * ({@link #seedRegistry}) so every JVM of the test agrees on schema ids.
  */
@@ -42,12 +48,29 @@ public final class QueueEosApp {
             .build();
     }
 
-    /** Registers the contract schemas in one order, so ids are the same in every JVM of the test. */
+    /**
+     * Every record type the app writes, to topics and to changelogs. A mock:// registry lives in
+     * one JVM: a restarted app must find the ids the killed one wrote into its changelogs, so every
+     * JVM of the test registers all of them, in this order, before anything else.
+     */
+    private static final List<Class<? extends SpecificRecord>> WRITTEN_TYPES = List.of(
+        MessageTrace.class, NonDeliveryReport.class, DelayNotice.class,
+        QueuedRecipient.class, MessageArrival.class, ConnectorQueueSnapshot.class);
+
+    /** Registers the schemas in one order, so ids are the same in every JVM of the test. */
     static void seedRegistry() {
         final MockSchemaRegistry registry = MockSchemaRegistry.forScope(SCOPE);
-        registry.register("seed-traces", SpecificData.get().getSchema(MessageTrace.class));
-        registry.register("seed-ndr", SpecificData.get().getSchema(NonDeliveryReport.class));
-        registry.register("seed-delays", SpecificData.get().getSchema(DelayNotice.class));
+        for (final Class<? extends SpecificRecord> type : WRITTEN_TYPES) {
+            registry.register("seed-" + type.getSimpleName(), SpecificData.get().getSchema(type));
+        }
+    }
+
+    private static void pause(final long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static void main(final String[] args) throws InterruptedException {
@@ -58,11 +81,16 @@ public final class QueueEosApp {
         final MailflowConfig config = config(bootstrap, appId, args[3], args[4]);
         final Topics topics = new Topics(config);
         final StreamsBuilder builder = new StreamsBuilder();
-        final KStream<String, MessageTrace> traces = builder.stream(TRACES, topics.traces.consumed("traces-source"));
+        KStream<String, MessageTrace> traces = builder.stream(TRACES, topics.traces.consumed("traces-source"));
+        if (args.length > 6) {
+            // a paced run spans many transactions, so the test can kill it while one is open
+            final long pauseMs = Long.parseLong(args[6]);
+            traces = traces.peek((key, trace) -> pause(pauseMs), Named.as("test-pace"));
+        }
         QueueTracking.addTo(builder, traces, topics, QueueConfig.from(config))
             .to(appId + ".snapshots", org.apache.kafka.streams.kstream.Produced
                 .with(org.apache.kafka.common.serialization.Serdes.String(),
-                    topics.avro(io.mailflow.avro.internal.ConnectorQueueSnapshot.class)).withName("snapshot-sink"));
+                    topics.avro(ConnectorQueueSnapshot.class)).withName("snapshot-sink"));
 
         final Properties props = new Properties();
         props.putAll(config.kafkaProperties());

@@ -84,8 +84,9 @@ class QueueExactlyOnceIT {
             a.destroyForcibly().waitFor();
 
             // run B: killed with SIGKILL after a third of the input is committed, at a moment when an
-            // open transaction holds NDRs (commits every 5 s), then restarted
-            final Process b1 = startApp(bootstrap, "queue-eos-b", "b", "5000");
+            // open transaction holds NDRs (commits every 2 s; paced at 1 ms a record, so the input
+            // spans several transactions), then restarted
+            final Process b1 = startApp(bootstrap, "queue-eos-b", "b", "2000", "1");
             final long atKill = awaitCommitted(admin, "queue-eos-b", input / 3, b1);
             awaitOpenTransactionWithRecords(bootstrap, "b.ndr", b1);
             b1.destroyForcibly().waitFor();
@@ -190,12 +191,13 @@ class QueueExactlyOnceIT {
 
     private Process startApp(final String bootstrap, final String appId, final String run, final String... more) throws Exception {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"),
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx384m",
+            "-Dlog4j2.configurationFile=" + QueueExactlyOnceIT.class.getResource("/log4j2-eos-app.xml"), "-cp", System.getProperty("java.class.path"),
             QueueEosApp.class.getName(), bootstrap, appId, dir.resolve("state-" + appId).toString(), run + ".ndr", run + ".delays"));
         command.addAll(List.of(more));
         final ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(appId + ".log").toFile()));
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logOf(appId).toFile()));
         final Process process = pb.start();
         started.add(process);
         return process;
@@ -214,9 +216,21 @@ class QueueExactlyOnceIT {
                 if (high > stable) {
                     return;
                 }
+                Thread.onSpinWait();
             }
         }
         throw new AssertionError("no open transaction with records on " + topic + " within " + DONE_TIMEOUT);
+    }
+
+    /** The app's log, kept under target/ after the test so a failure can be read. */
+    private static Path logOf(final String appId) {
+        final Path logs = Path.of("target", "queue-eos-it");
+        try {
+            java.nio.file.Files.createDirectories(logs);
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return logs.resolve(appId + ".log");
     }
 
     private static String tail(final Path log) {
@@ -240,7 +254,7 @@ class QueueExactlyOnceIT {
     private long awaitCommitted(final Admin admin, final String group, final long atLeast, final Process app) throws Exception {
         final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            assertTrue(app.isAlive(), () -> "the app died on its own; its log ends:\n" + tail(dir.resolve(group + ".log")));
+            assertTrue(app.isAlive(), () -> "the app died on its own; its log ends:\n" + tail(logOf(group)));
             final Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
             final long sum = committed.entrySet().stream()
