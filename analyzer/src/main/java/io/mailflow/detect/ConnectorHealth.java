@@ -38,10 +38,12 @@ public final class ConnectorHealth {
     public static void addTo(final StreamsBuilder builder, final KStream<String, MessageTrace> traces,
                              final KStream<String, ConnectorQueueSnapshot> queueSnapshots, final Topics topics,
                              final DetectionConfig config, final ConnectorCatalog catalog) {
+        // The pre-aggregation stores take a write per trace: cached, so the changelog gets the
+        // latest value of each key once per commit instead of every intermediate count.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE),
-            Serdes.String(), topics.avro(StatsPartial.class)));
+            Serdes.String(), topics.avro(StatsPartial.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_STORE),
-            Serdes.String(), Serdes.Long()));
+            Serdes.String(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE),
             Serdes.String(), topics.avro(ConnectorStats.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE),

@@ -55,12 +55,18 @@ public final class QueueTracking {
             .mapValues(value -> (ConnectorQueueSnapshot) value, Named.as("queue-snapshot-values"));
     }
 
+    /**
+     * The key-value stores are cached: a recipient retried many times between two commits reaches
+     * the changelog once per commit, not once per attempt. The window stores are not: a cached
+     * window store copies the cached key range on every fetch (ThreadCache.range), which made
+     * every RECEIVE lookup linear in the cache size.
+     */
     private static void addStores(final StreamsBuilder builder, final Topics topics, final QueueConfig config,
                                   final QueueStores stores) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(stores.recipients()), Serdes.String(), topics.avro(QueuedRecipient.class)));
+            Stores.persistentKeyValueStore(stores.recipients()), Serdes.String(), topics.avro(QueuedRecipient.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(stores.deadlines()), Serdes.Bytes(), Serdes.ByteArray()));
+            Stores.persistentKeyValueStore(stores.deadlines()), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
         // RECEIVE times age out with their segments: no per-message cleanup work
         builder.addStateStore(Stores.windowStoreBuilder(
             Stores.persistentWindowStore(stores.arrivals(), config.arrivalRetention(), POINT, false),
@@ -69,8 +75,8 @@ public final class QueueTracking {
             Stores.persistentWindowStore(stores.outcomes(), config.reorderTolerance(), POINT, false),
             Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(stores.connectors()), Serdes.String(), topics.avro(ConnectorQueueSnapshot.class)));
+            Stores.persistentKeyValueStore(stores.connectors()), Serdes.String(), topics.avro(ConnectorQueueSnapshot.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(stores.connectorAges()), Serdes.Bytes(), Serdes.ByteArray()));
+            Stores.persistentKeyValueStore(stores.connectorAges()), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
     }
 }
