@@ -29,7 +29,7 @@ import java.util.function.Function;
  * one per recipient). One file per
  * server that logs events.
  */
-public final class ExchangeTrackingLogWriter implements TraceSink {
+public final class ExchangeTrackingLogWriter implements TraceOutput {
     public static final String SCHEMA_VERSION = "15.02.1544.004";
     public static final List<String> FIELDS = List.of("date-time", "client-ip", "client-hostname", "server-ip",
         "server-hostname", "source-context", "connector-id", "source", "event-id", "internal-message-id", "message-id",
