@@ -35,6 +35,27 @@ public final class Durations {
         };
     }
 
+    /**
+     * The shortest form {@link #parse} reads back exactly, in one unit: 24h, 30m, 10s, 500ms. Used
+     * to list default settings in the form users write them.
+     */
+    public static String format(final Duration d) {
+        if (d.isZero()) {
+            return "0s";
+        }
+        if (d.isNegative() || d.getNano() % 1_000_000 != 0) {
+            return d.toString();
+        }
+        final long millis = d.toMillis();
+        if (millis % 3_600_000 == 0) {
+            return millis / 3_600_000 + "h";
+        }
+        if (millis % 60_000 == 0) {
+            return millis / 60_000 + "m";
+        }
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
     /** Short human form for logs and summaries: 42m, 4h, 1h30m. */
     public static String humanize(final Duration d) {
         final long minutes = d.toMinutes();

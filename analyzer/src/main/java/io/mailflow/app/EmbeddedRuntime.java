@@ -99,18 +99,23 @@ public final class EmbeddedRuntime implements AutoCloseable {
      */
     static MailflowConfig embeddedDefaults(final MailflowConfig base) {
         MailflowConfig config = base;
-        if (base.sourceOf("mailflow.topic.partitions") == null || base.sourceOf("mailflow.topic.partitions") == MailflowConfig.Source.DEFAULT) {
+        if (!userSet(base, "mailflow.topic.partitions")) {
             config = config.with("mailflow.topic.partitions", "1");
         }
         // Retention runs on record timestamps, i.e. on the event times of the replayed logs: with a
         // time limit the broker would delete last month's traces minutes after the replay wrote them.
-        if (base.sourceOf("mailflow.topic.retention") == null || base.sourceOf("mailflow.topic.retention") == MailflowConfig.Source.DEFAULT) {
+        if (!userSet(base, "mailflow.topic.retention")) {
             config = config.with("mailflow.topic.retention", "infinite");
         }
-        if (base.get(PARTITION_IDLE) == null) {
+        if (!userSet(base, PARTITION_IDLE)) {
             config = config.with(PARTITION_IDLE, EMBEDDED_PARTITION_IDLE.toSeconds() + "s");
         }
         return config;
+    }
+
+    /** Set by the user (file, environment, flag), not just present as a built-in default. */
+    private static boolean userSet(final MailflowConfig config, final String key) {
+        return config.get(key) != null && config.sourceOf(key) != null && config.sourceOf(key) != MailflowConfig.Source.DEFAULT;
     }
 
     static final String PARTITION_IDLE = "mailflow.detect.partition-idle";

@@ -1,5 +1,7 @@
 package io.mailflow.app;
 
+import io.mailflow.detect.DetectionConfig;
+import io.mailflow.queue.QueueConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -38,7 +40,10 @@ public final class MailflowConfig {
         this.sources = Collections.unmodifiableMap(sources);
     }
 
-    /** The built-in defaults; every key a user can set is listed here with its default. */
+    /**
+     * The built-in defaults; every key a user can set is listed here with its default. Detection's
+     * and queue tracking's rules come from their own config records, which own those values.
+     */
     public static Map<String, String> defaults() {
         final Map<String, String> d = new LinkedHashMap<>();
         d.put("bootstrap.servers", "localhost:9092");
@@ -55,7 +60,8 @@ public final class MailflowConfig {
         d.put("mailflow.topic.replication-factor", "-1");
         d.put("mailflow.topic.retention", "P7D");
         d.put("mailflow.metrics.port", "9464");
-        d.put("mailflow.reporting-mta", "mailflow.local");
+        d.putAll(DetectionConfig.defaultSettings());
+        d.putAll(QueueConfig.defaultSettings());
         return d;
     }
 
@@ -148,8 +154,12 @@ public final class MailflowConfig {
         return sources.get(key);
     }
 
+    /** This config with one setting changed as if by a flag; every other key keeps its value and source. */
     public MailflowConfig with(final String key, final String value) {
-        return builder().layer(values, null).override(key, value).build();
+        final Builder b = builder();
+        b.values.putAll(values);
+        b.sources.putAll(sources);
+        return b.override(key, value).build();
     }
 
     private String origin(final String key) {

@@ -21,7 +21,7 @@ public final class StreamsSettings {
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class.getName());
-        props.put("processing.exception.handler.global.enabled", "true");
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, org.apache.kafka.common.serialization.Serdes.StringSerde.class.getName());
         props.put(StreamsConfig.producerPrefix("acks"), "all");
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
@@ -29,6 +29,11 @@ public final class StreamsSettings {
         for (final Map.Entry<String, String> e : config.asMap().entrySet()) {
             props.put(e.getKey(), e.getValue());
         }
+        // Kafka Streams 4.4 checks this flag again in the StreamsConfig its partition assignor builds
+        // from the main consumer's configs, which carry no Streams keys: without this copy that
+        // check warns "not enabled for the GlobalThread" at every start although the flag is set.
+        props.putIfAbsent(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
+            props.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
         return props;
     }
 }

@@ -9,8 +9,8 @@ import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.emit.Topics;
 import io.mailflow.generate.GeneratorSettings;
-import io.mailflow.generate.KafkaTraceSink;
-import io.mailflow.generate.TraceSink;
+import io.mailflow.generate.KafkaTraceOutput;
+import io.mailflow.generate.TraceOutput;
 import io.mailflow.generate.TraceTopics;
 import io.mailflow.generate.TrafficGenerator;
 import java.io.IOException;
@@ -75,9 +75,9 @@ final class AlertLatencyBenchmark {
             alertReader.start();
             final long records = (long) ratePerSecond * wallTime.toSeconds();
             final GeneratorSettings traffic = BenchTraffic.live(seed, Duration.ofDays(2)).toBuilder().maxRecords(records).build();
-            final KafkaTraceSink kafka = new KafkaTraceSink(TraceTopics.producer(config, 1), topics.traces.name(), true);
+            final KafkaTraceOutput kafka = new KafkaTraceOutput(TraceTopics.producer(config, 1), topics.traces.name());
             final long t0 = System.nanoTime();
-            try (PacedSink paced = new PacedSink(kafka, ratePerSecond, producedAtByEventTime)) {
+            try (PacedOutput paced = new PacedOutput(kafka, ratePerSecond, producedAtByEventTime)) {
                 new TrafficGenerator(traffic).generate(paced);
             }
             final double seconds = (System.nanoTime() - t0) / 1e9;
@@ -144,14 +144,14 @@ final class AlertLatencyBenchmark {
      * Produces at a steady wall-clock rate and remembers when the first record of each event-time
      * millisecond was handed to the producer.
      */
-    private static final class PacedSink implements TraceSink {
-        private final TraceSink target;
+    private static final class PacedOutput implements TraceOutput {
+        private final TraceOutput target;
         private final double nanosPerRecord;
         private final ConcurrentSkipListMap<Long, Long> producedAt;
         private final long start = System.nanoTime();
         private long count;
 
-        PacedSink(final TraceSink target, final int ratePerSecond, final ConcurrentSkipListMap<Long, Long> producedAt) {
+        PacedOutput(final TraceOutput target, final int ratePerSecond, final ConcurrentSkipListMap<Long, Long> producedAt) {
             this.target = target;
             this.nanosPerRecord = 1e9 / ratePerSecond;
             this.producedAt = producedAt;

@@ -3,7 +3,7 @@ package io.mailflow.bench;
 import io.mailflow.app.MailflowConfig;
 import io.mailflow.generate.GenerationSummary;
 import io.mailflow.generate.GeneratorSettings;
-import io.mailflow.generate.KafkaTraceSink;
+import io.mailflow.generate.KafkaTraceOutput;
 import io.mailflow.generate.TraceTopics;
 import io.mailflow.generate.TrafficGenerator;
 
@@ -22,13 +22,13 @@ final class TracePreloader {
     static Loaded load(final MailflowConfig config, final GeneratorSettings traffic) throws Exception {
         final long t0 = System.nanoTime();
         final GenerationSummary summary;
-        final KafkaTraceSink sink = new KafkaTraceSink(TraceTopics.producer(config), config.get("mailflow.topic.traces"), true);
-        try (sink) {
-            summary = new TrafficGenerator(traffic).generate(sink);
+        final KafkaTraceOutput output = new KafkaTraceOutput(TraceTopics.producer(config), config.get("mailflow.topic.traces"));
+        try (output) {
+            summary = new TrafficGenerator(traffic).generate(output);
         }
         final double seconds = (System.nanoTime() - t0) / 1e9;
-        if (sink.acknowledged() != summary.records()) {
-            throw new IllegalStateException("Only " + sink.acknowledged() + " of " + summary.records() + " records were acknowledged");
+        if (output.acknowledged() != summary.records()) {
+            throw new IllegalStateException("Only " + output.acknowledged() + " of " + summary.records() + " records were acknowledged");
         }
         return new Loaded(summary, seconds);
     }

@@ -1,8 +1,12 @@
 package io.mailflow.detect;
 
+import io.mailflow.app.Durations;
 import io.mailflow.app.MailflowConfig;
 import io.mailflow.app.MailflowConfig.ConfigException;
+import io.mailflow.queue.QueueConfig;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The rules of connector health detection, all in event time. Keys live under
@@ -70,7 +74,32 @@ public record DetectionConfig(
     public static DetectionConfig defaults() {
         return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofSeconds(30),
             Duration.ofSeconds(10), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
-            Duration.ofHours(1), 10);
+            QueueConfig.defaults().backlogAge(), 10);
+    }
+
+    /** The {@code mailflow.detect.*} defaults as settings, for {@link MailflowConfig#defaults()}. */
+    public static Map<String, String> defaultSettings() {
+        return defaults().settings();
+    }
+
+    /**
+     * These rules as {@code mailflow.detect.*} settings that {@link #from} reads back to an equal
+     * config. The backlog age is the queue tracker's setting and is listed by {@link QueueConfig}.
+     */
+    public Map<String, String> settings() {
+        final Map<String, String> s = new LinkedHashMap<>();
+        s.put(PREFIX + "window", Durations.format(window));
+        s.put(PREFIX + "grace", Durations.format(grace));
+        s.put(PREFIX + "partition-idle", Durations.format(partitionIdle));
+        s.put(PREFIX + "idle-flush", Durations.format(idleFlush));
+        s.put(PREFIX + "heartbeat", Durations.format(heartbeat));
+        s.put(PREFIX + "quiet-period", Durations.format(quietPeriod));
+        s.put(PREFIX + "fire-after", Durations.format(fireAfter));
+        s.put(PREFIX + "min-failures", Integer.toString(minFailures));
+        s.put(PREFIX + "update-interval", Durations.format(updateInterval));
+        s.put(PREFIX + "backlog-threshold", Long.toString(backlogThreshold));
+        s.put(PREFIX + "max-destinations", Integer.toString(maxDestinations));
+        return s;
     }
 
     public static DetectionConfig from(final MailflowConfig c) {
@@ -87,7 +116,7 @@ public record DetectionConfig(
             c.getDuration(PREFIX + "update-interval", d.updateInterval),
             c.getLong(PREFIX + "backlog-threshold", d.backlogThreshold),
             // the queue tracker decides what "over age" means; we only name it in texts
-            c.getDuration("mailflow.queue.backlog-age", d.backlogAge),
+            c.getDuration(QueueConfig.BACKLOG_AGE, d.backlogAge),
             c.getInt(PREFIX + "max-destinations", d.maxDestinations));
     }
 

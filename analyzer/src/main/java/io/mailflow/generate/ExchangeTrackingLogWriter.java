@@ -3,6 +3,7 @@ package io.mailflow.generate;
 import io.mailflow.avro.Direction;
 import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
+import io.mailflow.ingest.CsvLine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -19,9 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
-import org.apache.commons.csv.QuoteMode;
 
 /**
  * Writes Exchange 2013+ message tracking logs (MSGTRK*.LOG): the {@code #Software} ...
@@ -31,7 +29,7 @@ import org.apache.commons.csv.QuoteMode;
  * one per recipient). One file per
  * server that logs events.
  */
-public final class ExchangeTrackingLogWriter implements TraceSink {
+public final class ExchangeTrackingLogWriter implements TraceOutput {
     public static final String SCHEMA_VERSION = "15.02.1544.004";
     public static final List<String> FIELDS = List.of("date-time", "client-ip", "client-hostname", "server-ip",
         "server-hostname", "source-context", "connector-id", "source", "event-id", "internal-message-id", "message-id",
@@ -39,12 +37,10 @@ public final class ExchangeTrackingLogWriter implements TraceSink {
         "related-recipient-address", "reference", "message-subject", "sender-address", "return-path", "message-info",
         "directionality", "tenant-id", "original-client-ip", "original-server-ip", "custom-data",
         "transport-traffic-type", "log-id", "schema-version");
-    private static final CSVFormat CSV = CSVFormat.DEFAULT.builder()
-        .setRecordSeparator("\r\n").setQuoteMode(QuoteMode.MINIMAL).get();
     private static final DateTimeFormatter FILE_HOUR = DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
 
     private final Function<String, Writer> openLog;
-    private final Map<String, CSVPrinter> printersByServer = new LinkedHashMap<>();
+    private final Map<String, Writer> logsByServer = new LinkedHashMap<>();
     private final List<MessageTrace> line = new ArrayList<>();
     private long lines;
 
@@ -96,25 +92,26 @@ public final class ExchangeTrackingLogWriter implements TraceSink {
     private void flushLine() throws IOException {
         final MessageTrace first = line.get(0);
         final String server = first.getSourceServer() == null ? "EX01" : first.getSourceServer();
-        final CSVPrinter printer = printerFor(server, first.getEventTime());
-        printer.printRecord(columns(first, line, server));
+        final Writer log = logFor(server, first.getEventTime());
+        // quoted the way the ingest parser unquotes (CsvLine), so a generated log always reads back
+        log.write(CsvLine.format(columns(first, line, server)));
+        log.write("\r\n");
         lines++;
         line.clear();
     }
 
-    private CSVPrinter printerFor(final String server, final Instant firstEvent) throws IOException {
-        CSVPrinter printer = printersByServer.get(server);
-        if (printer == null) {
-            final Writer out = openLog.apply(server);
+    private Writer logFor(final String server, final Instant firstEvent) throws IOException {
+        Writer out = logsByServer.get(server);
+        if (out == null) {
+            out = openLog.apply(server);
             out.write("#Software: Microsoft Exchange Server\r\n");
             out.write("#Version: " + SCHEMA_VERSION + "\r\n");
             out.write("#Log-type: Message Tracking Log\r\n");
             out.write("#Date: " + firstEvent + "\r\n");
             out.write("#Fields: " + String.join(",", FIELDS) + "\r\n");
-            printer = new CSVPrinter(out, CSV);
-            printersByServer.put(server, printer);
+            logsByServer.put(server, out);
         }
-        return printer;
+        return out;
     }
 
     private List<String> columns(final MessageTrace t, final List<MessageTrace> group, final String server) {
@@ -224,9 +221,9 @@ public final class ExchangeTrackingLogWriter implements TraceSink {
             flushLine();
         }
         IOException failure = null;
-        for (final CSVPrinter p : printersByServer.values()) {
+        for (final Writer log : logsByServer.values()) {
             try {
-                p.close(true);
+                log.close();
             } catch (final IOException e) {
                 failure = e;
             }

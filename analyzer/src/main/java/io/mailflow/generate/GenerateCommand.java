@@ -125,8 +125,8 @@ public final class GenerateCommand implements Callable<Integer> {
         final long began = System.nanoTime();
         final long[] lastReport = {began};
         GenerationSummary summary = null;
-        try (TraceSink sink = openSink(settings)) {
-            summary = new TrafficGenerator(settings).generate(sink, (records, eventTime) -> {
+        try (TraceOutput output = openOutput(settings)) {
+            summary = new TrafficGenerator(settings).generate(output, (records, eventTime) -> {
                 final long now = System.nanoTime();
                 if (!quiet && now - lastReport[0] > 2_000_000_000L) {
                     lastReport[0] = now;
@@ -164,9 +164,9 @@ public final class GenerateCommand implements Callable<Integer> {
             .build();
     }
 
-    private TraceSink openSink(final GeneratorSettings settings) throws IOException {
+    private TraceOutput openOutput(final GeneratorSettings settings) throws IOException {
         if (bootstrapServers != null) {
-            return kafkaSink();
+            return kafkaOutput();
         }
         final boolean toStdout = "-".equals(out);
         return switch (format) {
@@ -183,7 +183,7 @@ public final class GenerateCommand implements Callable<Integer> {
         };
     }
 
-    private TraceSink kafkaSink() {
+    private TraceOutput kafkaOutput() {
         final MailflowConfig.Builder builder = MailflowConfig.builder().defaults().env(System.getenv())
             .override("bootstrap.servers", bootstrapServers);
         if (schemaRegistryUrl != null) {
@@ -193,7 +193,7 @@ public final class GenerateCommand implements Callable<Integer> {
         final String target = topic != null ? topic : config.get("mailflow.topic.traces");
         final int parts = partitions != null ? partitions : config.getInt("mailflow.topic.partitions", 6);
         TraceTopics.ensure(bootstrapServers, target, parts, (short) config.getInt("mailflow.topic.replication-factor", -1));
-        return new KafkaTraceSink(TraceTopics.producer(config), target, true);
+        return new KafkaTraceOutput(TraceTopics.producer(config), target);
     }
 
     private static OutputStream stdout() {

@@ -23,7 +23,7 @@ import java.util.Objects;
  * <p>Timestamps are RFC 3339 with microseconds (rsyslog's high-precision format) unless BSD
  * ({@code Mar  2 08:00:00}) is asked for; BSD stamps carry no year.
  */
-public final class PostfixSyslogWriter implements TraceSink {
+public final class PostfixSyslogWriter implements TraceOutput {
     /** How the syslog time stamp is written. */
     public enum TimestampStyle { RFC3339, BSD }
 

@@ -85,12 +85,12 @@ public final class TrafficGenerator {
         }
     }
 
-    public GenerationSummary generate(final TraceSink sink) throws IOException {
-        return generate(sink, (records, time) -> { });
+    public GenerationSummary generate(final TraceOutput output) throws IOException {
+        return generate(output, (records, time) -> { });
     }
 
     /** Runs the whole simulation once; {@code progress} hears about every 100,000 records. */
-    public GenerationSummary generate(final TraceSink sink, final Progress progress) throws IOException {
+    public GenerationSummary generate(final TraceOutput output, final Progress progress) throws IOException {
         summary = new GenerationSummary(settings.outages());
         for (int c = 0; c < settings.connectors().size(); c++) {
             scheduleArrival(c, startMillis);
@@ -103,9 +103,9 @@ public final class TrafficGenerator {
             }
             final long before = emitted;
             switch (next.kind) {
-                case ARRIVAL -> arrive(next.connectorIndex, next.time, sink);
-                case ATTEMPT -> attempt(next.message, next.time, sink);
-                default -> expire(next.message, next.time, sink);
+                case ARRIVAL -> arrive(next.connectorIndex, next.time, output);
+                case ATTEMPT -> attempt(next.message, next.time, output);
+                default -> expire(next.message, next.time, output);
             }
             if (emitted / 100_000 != before / 100_000) {
                 progress.update(emitted, Instant.ofEpochMilli(next.time));
@@ -129,24 +129,24 @@ public final class TrafficGenerator {
         queue.add(scheduled);
     }
 
-    private void arrive(final int connectorIndex, final long now, final TraceSink sink) throws IOException {
+    private void arrive(final int connectorIndex, final long now, final TraceOutput output) throws IOException {
         scheduleArrival(connectorIndex, now);
         final SimulatedMessage m = newMessage(settings.connectors().get(connectorIndex), now);
         summary.message(m.pending.size());
         final Reply received = dialect.received(m);
         for (final String recipient : m.pending) {
-            emit(sink, m, recipient, now, received);
+            emit(output, m, recipient, now, received);
         }
         // the first delivery attempt follows within seconds of the arrival
         schedule(new Scheduled(now + 200 + random.nextInt(2800), sequence++, ATTEMPT, connectorIndex, m));
     }
 
-    private void attempt(final SimulatedMessage m, final long now, final TraceSink sink) throws IOException {
+    private void attempt(final SimulatedMessage m, final long now, final TraceOutput output) throws IOException {
         final int connectorIndex = settings.connectors().indexOf(m.connector);
         final Outage outage = activeOutage(connectorIndex, now);
         if (outage != null) {
             summary.outageDeferrals(outage, m.pending.size());
-            defer(m, now, dialect.deferred(m, outage.failure()), sink);
+            defer(m, now, dialect.deferred(m, outage.failure()), output);
             return;
         }
         if (!m.connector.local() && !m.sporadicSpent && random.nextDouble() < settings.sporadicRate()
@@ -155,7 +155,7 @@ public final class TrafficGenerator {
             lastSporadicByConnector[connectorIndex] = now;
             summary.sporadicFailure();
             final TransientFailure failure = SPORADIC[random.nextInt(SPORADIC.length)];
-            defer(m, now, dialect.deferred(m, failure), sink);
+            defer(m, now, dialect.deferred(m, failure), output);
             return;
         }
         Reply delivered = null;
@@ -165,12 +165,12 @@ public final class TrafficGenerator {
                 final PermanentFailure failure = !m.connector.local() && random.nextInt(5) == 0
                     ? PermanentFailure.POLICY_REJECTION : PermanentFailure.UNKNOWN_RECIPIENT;
                 summary.permanentFailure();
-                emit(sink, m, recipient, now, dialect.rejected(m, recipient, failure));
+                emit(output, m, recipient, now, dialect.rejected(m, recipient, failure));
             } else {
                 if (delivered == null) {
                     delivered = dialect.delivered(m);
                 }
-                emit(sink, m, recipient, now, delivered);
+                emit(output, m, recipient, now, delivered);
             }
         }
         m.pending.clear();
@@ -182,10 +182,10 @@ public final class TrafficGenerator {
         TransientFailure.CONNECTION_CLOSED,
     };
 
-    private void defer(final SimulatedMessage m, final long now, final Reply reply, final TraceSink sink) throws IOException {
+    private void defer(final SimulatedMessage m, final long now, final Reply reply, final TraceOutput output) throws IOException {
         m.deferrals++;
         for (final String recipient : m.pending) {
-            emit(sink, m, recipient, now, reply);
+            emit(output, m, recipient, now, reply);
         }
         final long next = now + settings.retryInterval().toMillis();
         final long expiresAt = m.receivedAt + settings.expiry().toMillis();
@@ -196,11 +196,11 @@ public final class TrafficGenerator {
         }
     }
 
-    private void expire(final SimulatedMessage m, final long now, final TraceSink sink) throws IOException {
+    private void expire(final SimulatedMessage m, final long now, final TraceOutput output) throws IOException {
         final Reply expired = dialect.expired(m);
         summary.expired(m.pending.size());
         for (final String recipient : m.pending) {
-            emit(sink, m, recipient, now, expired);
+            emit(output, m, recipient, now, expired);
         }
         m.pending.clear();
     }
@@ -214,7 +214,7 @@ public final class TrafficGenerator {
         return null;
     }
 
-    private void emit(final TraceSink sink, final SimulatedMessage m, final String recipient, final long time,
+    private void emit(final TraceOutput output, final SimulatedMessage m, final String recipient, final long time,
                       final Reply reply) throws IOException {
         final Instant at = Instant.ofEpochMilli(time);
         final MessageTrace trace = new MessageTrace(at, reply.eventType(), m.messageId,
@@ -223,7 +223,7 @@ public final class TrafficGenerator {
             reply.responseText(), m.subject, m.sizeBytes, m.direction, new Provenance("generator", null, null));
         summary.record(reply.eventType(), at);
         emitted++;
-        sink.accept(trace);
+        output.accept(trace);
     }
 
     private SimulatedMessage newMessage(final ConnectorProfile connector, final long now) {

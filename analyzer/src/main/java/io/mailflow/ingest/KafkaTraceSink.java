@@ -43,6 +43,14 @@ public final class KafkaTraceSink implements TraceSink {
         this.deadLetterTopic = deadLetterTopic;
     }
 
+    /**
+     * A sink for sources that cannot reject anything (the traffic generator makes valid records):
+     * traces only; {@link #reject} is a programming error there and throws.
+     */
+    public KafkaTraceSink(final Producer<String, MessageTrace> traces, final String tracesTopic) {
+        this(traces, tracesTopic, null, null);
+    }
+
     @Override
     public void accept(final String key, final MessageTrace trace) {
         send(() -> traces.send(new ProducerRecord<>(tracesTopic, null, trace.getEventTime().toEpochMilli(), key, trace), callback));
@@ -50,6 +58,9 @@ public final class KafkaTraceSink implements TraceSink {
 
     @Override
     public void reject(final DeadLetter deadLetter) {
+        if (deadLetters == null) {
+            throw new IllegalStateException("This sink has no dead-letter topic; rejected: " + deadLetter.getReason());
+        }
         send(() -> deadLetters.send(new ProducerRecord<>(deadLetterTopic, null, deadLetter.getEventTime().toEpochMilli(),
                 deadLetter.getSource(), deadLetter), callback));
     }
@@ -66,7 +77,7 @@ public final class KafkaTraceSink implements TraceSink {
     @Override
     public void flush() {
         traces.flush();
-        if ((Object) deadLetters != traces) {
+        if (deadLetters != null && (Object) deadLetters != traces) {
             deadLetters.flush();
         }
     }

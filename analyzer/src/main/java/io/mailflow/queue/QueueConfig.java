@@ -1,7 +1,10 @@
 package io.mailflow.queue;
 
+import io.mailflow.app.Durations;
 import io.mailflow.app.MailflowConfig;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Settings of queue tracking, read from {@code mailflow.queue.*}.
@@ -69,19 +72,48 @@ public record QueueConfig(
         }
     }
 
+    /** The defaults stated above; {@link MailflowConfig#defaults()} lists them through {@link #defaultSettings()}. */
+    public static QueueConfig defaults() {
+        return new QueueConfig(Duration.ofHours(4), Duration.ofHours(24), Duration.ofHours(1), "mailflow.local", true,
+            Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofHours(1), 5000, 10);
+    }
+
     public static QueueConfig from(final MailflowConfig c) {
+        final QueueConfig d = defaults();
         return new QueueConfig(
-            durationOrZero(c, DELAY_NOTICE_AFTER, Duration.ofHours(4)),
-            c.getDuration(EXPIRE_AFTER, Duration.ofHours(24)),
-            c.getDuration(BACKLOG_AGE, Duration.ofHours(1)),
-            c.get(REPORTING_MTA, "mailflow.local"),
-            c.getBoolean(WALL_CLOCK_SAFETY_NET, true),
-            c.getDuration(WALL_CLOCK_MAX_LAG, Duration.ofMinutes(5)),
-            c.getDuration(PUNCTUATION_INTERVAL, Duration.ofSeconds(30)),
-            c.getDuration(ARRIVAL_RETENTION, Duration.ofHours(2)),
-            c.getDuration(REORDER_TOLERANCE, Duration.ofHours(1)),
-            c.getInt(MAX_DEADLINES_PER_CHECK, 5000),
-            c.getInt(MAX_DESTINATIONS, 10));
+            durationOrZero(c, DELAY_NOTICE_AFTER, d.delayNoticeAfter),
+            c.getDuration(EXPIRE_AFTER, d.expireAfter),
+            c.getDuration(BACKLOG_AGE, d.backlogAge),
+            c.get(REPORTING_MTA, d.reportingMta),
+            c.getBoolean(WALL_CLOCK_SAFETY_NET, d.wallClockSafetyNet),
+            c.getDuration(WALL_CLOCK_MAX_LAG, d.wallClockMaxLag),
+            c.getDuration(PUNCTUATION_INTERVAL, d.punctuationInterval),
+            c.getDuration(ARRIVAL_RETENTION, d.arrivalRetention),
+            c.getDuration(REORDER_TOLERANCE, d.reorderTolerance),
+            c.getInt(MAX_DEADLINES_PER_CHECK, d.maxDeadlinesPerCheck),
+            c.getInt(MAX_DESTINATIONS, d.maxDestinations));
+    }
+
+    /** The {@code mailflow.queue.*} and {@code mailflow.reporting-mta} defaults as settings, for {@link MailflowConfig#defaults()}. */
+    public static Map<String, String> defaultSettings() {
+        return defaults().settings();
+    }
+
+    /** These settings under their keys, in the form {@link #from} reads back to an equal config. */
+    public Map<String, String> settings() {
+        final Map<String, String> s = new LinkedHashMap<>();
+        s.put(DELAY_NOTICE_AFTER, delayNoticesEnabled() ? Durations.format(delayNoticeAfter) : "0");
+        s.put(EXPIRE_AFTER, Durations.format(expireAfter));
+        s.put(BACKLOG_AGE, Durations.format(backlogAge));
+        s.put(REPORTING_MTA, reportingMta);
+        s.put(WALL_CLOCK_SAFETY_NET, Boolean.toString(wallClockSafetyNet));
+        s.put(WALL_CLOCK_MAX_LAG, Durations.format(wallClockMaxLag));
+        s.put(PUNCTUATION_INTERVAL, Durations.format(punctuationInterval));
+        s.put(ARRIVAL_RETENTION, Durations.format(arrivalRetention));
+        s.put(REORDER_TOLERANCE, Durations.format(reorderTolerance));
+        s.put(MAX_DEADLINES_PER_CHECK, Integer.toString(maxDeadlinesPerCheck));
+        s.put(MAX_DESTINATIONS, Integer.toString(maxDestinations));
+        return s;
     }
 
     public boolean delayNoticesEnabled() {

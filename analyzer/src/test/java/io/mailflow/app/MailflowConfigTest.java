@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mailflow.detect.DetectionConfig;
+import io.mailflow.queue.QueueConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -89,5 +92,55 @@ class MailflowConfigTest {
         assertEquals(Duration.ofMillis(500), Durations.parse("500ms"));
         assertEquals(Duration.ofMinutes(15), Durations.parse("PT15M"));
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("soon"));
+    }
+
+    @Test
+    void durationsAreListedInTheShortFormTheyAreReadBackFrom() {
+        assertEquals("24h", Durations.format(Duration.ofHours(24)));
+        assertEquals("30m", Durations.format(Duration.ofMinutes(30)));
+        assertEquals("90s", Durations.format(Duration.ofSeconds(90)));
+        assertEquals("500ms", Durations.format(Duration.ofMillis(500)));
+        for (final Duration d : new Duration[] {Duration.ofDays(2), Duration.ofMinutes(61), Duration.ofMillis(1500), Duration.ZERO}) {
+            assertEquals(d, Durations.parse(Durations.format(d)), d::toString);
+        }
+    }
+
+    @Test
+    @DisplayName("the built-in defaults list detection and queue rules, with the values their configs use")
+    void defaultsListDetectionAndQueueSettings() {
+        final Map<String, String> defaults = MailflowConfig.defaults();
+        assertEquals("30m", defaults.get("mailflow.detect.quiet-period"), "episode ends after 30 min without failures");
+        assertEquals("24h", defaults.get("mailflow.queue.expire-after"), "Exchange Online expires after 24 h");
+        assertEquals("4h", defaults.get("mailflow.queue.delay-notice-after"));
+        assertEquals("mailflow.local", defaults.get("mailflow.reporting-mta"));
+        // the listed values are the ones the configs fall back to, so listing them changes nothing
+        final MailflowConfig listed = MailflowConfig.builder().defaults().build();
+        final MailflowConfig none = MailflowConfig.builder().build();
+        assertEquals(DetectionConfig.from(none), DetectionConfig.from(listed));
+        assertEquals(QueueConfig.from(none), QueueConfig.from(listed));
+        for (final String key : defaults.keySet()) {
+            assertEquals(MailflowConfig.Source.DEFAULT, listed.sourceOf(key), key);
+        }
+    }
+
+    @Test
+    void changingOneSettingKeepsWhereTheOthersCameFrom() {
+        final MailflowConfig config = MailflowConfig.builder().defaults()
+            .env(Map.of("MAILFLOW_TOPIC_PARTITIONS", "3")).build()
+            .with("mailflow.queue.wall-clock-safety-net", "false");
+        assertEquals(MailflowConfig.Source.ENV, config.sourceOf("mailflow.topic.partitions"));
+        assertEquals(MailflowConfig.Source.DEFAULT, config.sourceOf("mailflow.detect.partition-idle"));
+        assertEquals(MailflowConfig.Source.FLAG, config.sourceOf("mailflow.queue.wall-clock-safety-net"));
+    }
+
+    @Test
+    void theEmbeddedRuntimeShortensPartitionIdleUnlessTheUserSetIt() {
+        final MailflowConfig defaults = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults().build());
+        assertEquals("5s", defaults.get(EmbeddedRuntime.PARTITION_IDLE));
+        assertEquals("1", defaults.get("mailflow.topic.partitions"));
+        final MailflowConfig userSet = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
+            .override(EmbeddedRuntime.PARTITION_IDLE, "20s").override("mailflow.topic.partitions", "3").build());
+        assertEquals("20s", userSet.get(EmbeddedRuntime.PARTITION_IDLE));
+        assertEquals("3", userSet.get("mailflow.topic.partitions"));
     }
 }

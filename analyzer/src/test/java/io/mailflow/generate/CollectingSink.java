@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Keeps every generated record, for assertions. */
-final class CollectingSink implements TraceSink {
+final class CollectingSink implements TraceOutput {
     final List<MessageTrace> traces = new ArrayList<>();
 
     @Override

@@ -36,11 +36,13 @@ class GeneratedLogsParseTest {
     /** Collects what the replay reads, and what it rejects. */
     private static final class Collected implements io.mailflow.ingest.TraceSink {
         final List<MessageTrace> traces = new ArrayList<>();
+        final List<String> keys = new ArrayList<>();
         final List<DeadLetter> rejected = new ArrayList<>();
 
         @Override
         public void accept(final String key, final MessageTrace trace) {
             traces.add(trace);
+            keys.add(key);
         }
 
         @Override
@@ -92,6 +94,24 @@ class GeneratedLogsParseTest {
         assertSameDeferrals(generated.traces, read.traces);
     }
 
+    @Test
+    @DisplayName("generated JSON lines replay to exactly the records generated, in order, under the same keys")
+    void jsonLinesReplayToTheSameRecords(@TempDir final Path dir) throws Exception {
+        final CollectingSink generated = new CollectingSink();
+        final Path file = dir.resolve("traces.jsonl");
+        try (JsonLinesTraceWriter writer = new JsonLinesTraceWriter(Files.newOutputStream(file))) {
+            new TrafficGenerator(traffic().build()).generate(new Tee(writer, generated));
+        }
+        final Collected read = new Collected();
+        final ReplaySummary summary = new Replayer().replay(List.of(file), ReplayOptions.defaults(), read);
+        assertEquals(0, summary.rejected(), () -> "rejected: " + read.rejected);
+        assertTrue(generated.traces.size() > 1000, "a busy run: " + generated.traces.size());
+        assertTrue(generated.traces.stream().anyMatch(t -> t.getSubject() != null && t.getSubject().contains("\"")),
+            "a subject with quotes is among them");
+        assertEquals(generated.traces, read.traces, "every field, the generator's provenance included");
+        assertEquals(generated.traces.stream().map(MessageKeys::of).toList(), read.keys);
+    }
+
     private static void assertSameDeferrals(final List<MessageTrace> wrote, final List<MessageTrace> read) {
         final Function<MessageTrace, String> deferral = t -> t.getEventTime() + " " + t.getRecipient() + " " + t.getStatusCode();
         final List<String> a = wrote.stream().filter(t -> t.getEventType() == EventType.DEFER).map(deferral).sorted().toList();
@@ -101,7 +121,7 @@ class GeneratedLogsParseTest {
     }
 
     /** Sends every record to two sinks, so a test knows what the writer was given. */
-    private record Tee(TraceSink a, TraceSink b) implements TraceSink {
+    private record Tee(TraceOutput a, TraceOutput b) implements TraceOutput {
         @Override
         public void accept(final MessageTrace trace) throws java.io.IOException {
             a.accept(trace);

@@ -1,6 +1,7 @@
 package io.mailflow.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.avro.DeadLetter;
@@ -54,5 +55,16 @@ class KafkaTraceSinkTest {
         assertEquals(1, sink.failures());
         assertEquals(1, sink.sent());
         assertEquals("broker down", sink.firstError().getMessage());
+    }
+
+    @Test
+    @DisplayName("a traces-only sink refuses dead letters instead of dropping them")
+    void tracesOnlySinkRefusesDeadLetters() {
+        final MockProducer<String, MessageTrace> traces = new MockProducer<>(true, null, new StringSerializer(), noop());
+        final KafkaTraceSink sink = new KafkaTraceSink(traces, "t");
+        final DeadLetter deadLetter = Fixtures.replay(Fixtures.resource("postfix_interleaved.log")).sink().deadLetters.get(0);
+        assertThrows(IllegalStateException.class, () -> sink.reject(deadLetter));
+        sink.flush();
+        assertTrue(traces.flushed());
     }
 }

@@ -1,0 +1,77 @@
+package io.mailflow.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StreamsSettingsTest {
+    private static final String GLOBAL_HANDLER = "processing.exception.handler.global.enabled";
+
+    @TempDir
+    Path stateDir;
+
+    @Test
+    void globalProcessingExceptionHandlingIsOnInTheStreamsConfig() {
+        final StreamsConfig streams = new StreamsConfig(StreamsSettings.streamsProperties(config()));
+        assertTrue(streams.getBoolean(GLOBAL_HANDLER));
+    }
+
+    /**
+     * Kafka Streams 4.4 builds a second StreamsConfig from the main consumer's configs for its
+     * partition assignor, and warns there too when the flag is missing: the consumer configs drop
+     * every Streams key, so only a {@code main.consumer.} copy of the flag reaches it.
+     */
+    @Test
+    void startingTheAppDoesNotWarnThatGlobalExceptionHandlingIsOff() {
+        final List<String> warnings = new CopyOnWriteArrayList<>();
+        final Logger streamsConfigLog = (Logger) LogManager.getLogger(StreamsConfig.class);
+        final AbstractAppender capture = new AbstractAppender("capture", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(final LogEvent event) {
+                if (event.getLevel().isMoreSpecificThan(Level.WARN)) {
+                    warnings.add(event.getMessage().getFormattedMessage());
+                }
+            }
+        };
+        capture.start();
+        streamsConfigLog.addAppender(capture);
+        try {
+            final Properties props = StreamsSettings.streamsProperties(config());
+            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+            final StreamsBuilder builder = new StreamsBuilder();
+            builder.stream("in", Consumed.as("source")).to("out", Produced.as("sink"));
+            // the constructor creates the stream thread and its main consumer, which configures the assignor
+            try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+                assertEquals(KafkaStreams.State.CREATED, streams.state());
+            }
+        } finally {
+            streamsConfigLog.removeAppender(capture);
+            capture.stop();
+        }
+        assertTrue(warnings.stream().noneMatch(w -> w.contains("GlobalThread")), () -> "warnings: " + warnings);
+    }
+
+    private static MailflowConfig config() {
+        return MailflowConfig.builder().defaults()
+            .override("bootstrap.servers", "localhost:1")
+            .override("schema.registry.url", "mock://streams-settings-test")
+            .build();
+    }
+}
