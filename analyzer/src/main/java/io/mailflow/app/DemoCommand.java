@@ -54,7 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
             try (EmbeddedRuntime runtime = EmbeddedRuntime.start(config)) {
                 out.printf("Broker on %s; replaying %s%n", runtime.bootstrapServers(), String.join(", ", SAMPLE));
                 out.flush();
-                final ReplaySummary summary = ReplayCommand.replay(runtime.config(), runtime.topics(), inputs,
+                final ReplaySummary summary = KafkaReplay.replay(runtime.config(), runtime.topics(), inputs,
                     ReplayOptions.defaults().withProgress(ReplayProgress.forCurrentTerminal()));
                 out.println(summary.render());
                 out.println("Trace records are flowing through the topology; waiting for the analyzer to finish ...");

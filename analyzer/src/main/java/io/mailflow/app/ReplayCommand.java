@@ -1,30 +1,21 @@
 package io.mailflow.app;
 
-import io.mailflow.avro.DeadLetter;
-import io.mailflow.avro.MessageTrace;
 import io.mailflow.emit.Topic;
 import io.mailflow.emit.TopicAdmin;
 import io.mailflow.emit.Topics;
-import io.mailflow.ingest.KafkaTraceSink;
 import io.mailflow.ingest.ReplayOptions;
 import io.mailflow.ingest.ReplayProgress;
 import io.mailflow.ingest.ReplaySummary;
-import io.mailflow.ingest.Replayer;
 import io.mailflow.ingest.TraceFormat;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -102,12 +93,12 @@ public final class ReplayCommand implements Callable<Integer> {
             try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
                 TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
             }
-            final ReplaySummary summary = replay(config, new Topics(config), inputs, options);
+            final ReplaySummary summary = KafkaReplay.replay(config, new Topics(config), inputs, options);
             spec.commandLine().getOut().println(summary.render());
             return ExitCodes.OK;
         }
         try (EmbeddedRuntime runtime = EmbeddedRuntime.start(config.with("application.id", config.get("application.id") + "-replay"))) {
-            final ReplaySummary summary = replay(runtime.config(), runtime.topics(), inputs, options);
+            final ReplaySummary summary = KafkaReplay.replay(runtime.config(), runtime.topics(), inputs, options);
             final PrintWriter printer = spec.commandLine().getOut();
             printer.println(summary.render());
             printer.println("Waiting for the analyzer to finish ...");
@@ -127,29 +118,6 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             printer.flush();
             return ExitCodes.OK;
-        }
-    }
-
-    static ReplaySummary replay(final MailflowConfig config, final Topics topics, final List<Path> inputs,
-                                final ReplayOptions options) throws Exception {
-        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "20");
-        props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        try (KafkaProducer<String, MessageTrace> traces = new KafkaProducer<>(props, new StringSerializer(),
-                 topics.traces.valueSerde().serializer());
-             KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(props, new StringSerializer(),
-                 topics.deadLetters.valueSerde().serializer())) {
-            final KafkaTraceSink sink = new KafkaTraceSink(traces, topics.traces.name(), deadLetters, topics.deadLetters.name());
-            final ReplaySummary summary = new Replayer().replay(inputs, options, sink);
-            sink.flush();
-            if (sink.failures() > 0) {
-                throw new IllegalStateException(sink.failures() + " records could not be sent to Kafka; first error: "
-                    + sink.firstError().getMessage(), sink.firstError());
-            }
-            return summary;
         }
     }
 
