@@ -1,16 +1,17 @@
 package io.mailflow.detect;
 
-import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.ConnectorStats;
 import io.mailflow.avro.MessageTrace;
-import io.mailflow.avro.internal.ConnectorFailure;
 import io.mailflow.avro.internal.ConnectorQueue;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.emit.Topics;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -22,9 +23,10 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * traces (by message) ─ classify ─┬─ stats-pre-aggregate ─► [stats-partials] ─ stats-window-close ─► connector-stats
- *                                 └─ transient-failures ──► [failures-by-connector] ─ failure-episodes ─► alerts
- * queue snapshots ────────────────────────────────────────► [queue-by-connector] ─ backlog-monitor ──► alerts
- *                                                            (failure-episodes reads backlog-monitor's store connector-queue)
+ *                                 └─ transient-failures ─┐                     ┌─ failure ─ failure-episodes ─► alerts
+ * queue snapshots ───────────────────────────────────────┴► [connector-signals] ┤
+ *                                                                              └─ queue ── backlog-monitor ──► alerts
+ *                                      (failure-episodes reads backlog-monitor's store connector-queue)
  * </pre>
  *
  * State stores are in memory with changelogs: all of them are bounded by open windows, open
@@ -71,23 +73,35 @@ public final class ConnectorHealth {
                 StatsWindowCloser.STORE, StatsWindowCloser.PROGRESS_STORE)
             .to(topics.connectorStats.name(), topics.connectorStats.produced("connector-stats-sink"));
 
+        // failures and queue snapshots of a connector travel in ONE topic, partitioned by connector:
+        // per partition the connector's task then sees them in the order the traces task emitted
+        // them (snapshots of a trace before its failure), deterministic for a replay; two topics
+        // would race. Only transient failures (a small share of traffic) and queue changes cross
+        // the network. The detector reads the monitor's store connector-queue, which puts both in
+        // one sub-topology; connector-signals takes its partition count from the traces topic, so
+        // each task's store holds the queues of its own connectors
+        final KStream<String, ConnectorSignal> failureSignals = attempts
+            .process(() -> new TransientFailureRouter(config), Named.as("transient-failures"))
+            .mapValues(ConnectorSignals::failure, Named.as("failure-signals"));
+        final Map<String, KStream<String, ConnectorSignal>> byKind = queueSnapshots
+            .mapValues(ConnectorSignals::queue, Named.as("queue-signals"))
+            .merge(failureSignals, Named.as("connector-signals-merge"))
+            .repartition(Repartitioned.<String, ConnectorSignal>as("connector-signals")
+                .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorSignal.class))
+                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorSignals::isHeartbeat, ConnectorSignals::connectorId)))
+            .split(Named.as("connector-signal-"))
+            .branch((key, signal) -> ConnectorSignals.isFailure(signal), Branched.as("failure"))
+            .defaultBranch(Branched.as("queue"));
+
         // backlog: latest snapshot per (connector, source partition), summed per connector
-        queueSnapshots
-            .repartition(Repartitioned.<String, ConnectorQueueSnapshot>as("queue-by-connector")
-                .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorQueueSnapshot.class)))
+        byKind.get("connector-signal-queue")
+            .mapValues(ConnectorSignal::getQueueSnapshot, Named.as("queue-snapshot-of-signal"))
             .process(() -> new BacklogMonitor(config, catalog), Named.as("backlog-monitor"), BacklogMonitor.STORE)
             .to(topics.alerts.name(), topics.alerts.produced("backlog-alerts-sink"));
 
-        // episodes: only transient failures (a small share of traffic) cross the network, keyed
-        // connector|code but partitioned by connector. The detector shares connector-queue with the
-        // backlog monitor, which puts both in one sub-topology; their repartition topics take their
-        // partition count from the traces topic, and a connector's failures and snapshots land on
-        // the same partition, so each task's store holds the queues of its own connectors
-        attempts
-            .process(() -> new TransientFailureRouter(config), Named.as("transient-failures"))
-            .repartition(Repartitioned.<String, ConnectorFailure>as("failures-by-connector")
-                .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorFailure.class))
-                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorFailure::getHeartbeat, ConnectorFailure::getConnectorId)))
+        // episodes: keyed connector|code, with the connector's queue as of the failure
+        byKind.get("connector-signal-failure")
+            .mapValues(ConnectorSignal::getFailure, Named.as("failure-of-signal"))
             .process(() -> new EpisodeDetector(config, catalog), Named.as("failure-episodes"),
                 EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, EpisodeDetector.PROGRESS_STORE, BacklogMonitor.STORE)
             .to(topics.alerts.name(), topics.alerts.produced("failure-alerts-sink"));

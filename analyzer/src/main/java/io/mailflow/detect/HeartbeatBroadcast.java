@@ -17,8 +17,8 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  * quiet episodes resolve even on partitions whose connectors went silent.
  *
  * <p>With a partition key, a record goes where a record keyed by that string would go under
- * the default partitioner: failures keyed "connector|code" land on the partition of
- * "connector", where queue-by-connector puts that connector's snapshots, so the episode
+ * the default partitioner: on connector-signals, failures keyed "connector|code" land on the
+ * partition of "connector", with that connector's snapshots (keyed "connector"), so the episode
  * detector finds the connector's queue in its own task's connector-queue store.
  */
 final class HeartbeatBroadcast<V> implements StreamPartitioner<String, V> {

@@ -68,6 +68,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private long wallAtLastAdvance;
     /** Time deadlines are judged by: stream time, or further when the safety net moved it. Never goes back. */
     private long clock = Long.MIN_VALUE;
+    /** Event time at which the next changed snapshots go out: record-driven, so a replay emits them at the same points. */
+    private long nextSnapshotAt = Long.MIN_VALUE;
 
     QueueTracker(final QueueConfig config, final QueueStores names) {
         this.config = config;
@@ -108,6 +110,13 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         // maximum does not: take the larger, so a restarted task judges deadlines as before
         advanceStreamTime(Math.max(record.timestamp(), context.currentStreamTimeMs()));
         checkDeadlines();
+        if (clock >= nextSnapshotAt) {
+            // snapshots go out on an event-time grid crossed by records, not on punctuations
+            // (which run between batches of records of varying size): replays emit the same ones
+            emitChangedSnapshots();
+            final long interval = config.punctuationInterval().toMillis();
+            nextSnapshotAt = Math.floorDiv(clock, interval) * interval + interval;
+        }
         final String messageKey = record.key() != null ? record.key() : MessageKeys.of(trace);
         final long time = record.timestamp();
         if (trace.getEventType() == EventType.RECEIVE) {
@@ -175,7 +184,6 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private void onStreamTime(final long timestamp) {
         advanceStreamTime(timestamp);
         checkDeadlines();
-        emitChangedSnapshots();
     }
 
     /**
@@ -200,8 +208,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
                 }
             }
             checkDeadlines();
+            emitChangedSnapshots();
         }
-        emitChangedSnapshots();
     }
 
     /** Handles due deadlines in deadline order, at most a bounded batch per call. */

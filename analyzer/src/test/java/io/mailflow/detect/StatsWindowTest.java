@@ -116,7 +116,7 @@ class StatsWindowTest {
     void everyInternalTopicAndStoreHasItsOwnName() {
         final TopologyDescription description = driver.topology.describe();
         final String text = description.toString();
-        for (final String name : List.of("stats-partials-repartition", "failures-by-connector-repartition", "queue-by-connector-repartition",
+        for (final String name : List.of("stats-partials-repartition", "connector-signals-repartition",
             "stats-partial-counts", "stats-partial-messages", "stats-windows", "failure-episodes", "failure-episode-messages", "connector-queue")) {
             org.junit.jupiter.api.Assertions.assertTrue(text.contains(name), name + " in\n" + text);
         }
