@@ -35,8 +35,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
@@ -109,7 +111,7 @@ class MultiHourOutageIT {
             .override("mailflow.topic.replication-factor", "1")
             // judged on event time only, as `replay` does: the replay takes seconds, not six hours
             .override("mailflow.queue.wall-clock-safety-net", "false")
-            // how long a silent input partition holds the connector-keyed stages back (default 60 s)
+            // how long a silent input partition holds the connector-keyed stages back (default 60 s, embedded 5 s)
             .override("mailflow.detect.partition-idle", "10s")
             .build();
         final long began = System.nanoTime();
@@ -165,7 +167,7 @@ class MultiHourOutageIT {
 
     @Nested
     @DisplayName("CONNECTOR_FAILURE")
-    class ConnectorFailure {
+    class FailureAlerts {
 
         @Test
         @DisplayName("the outage fires exactly once and resolves exactly once, under one alertId")
@@ -233,7 +235,7 @@ class MultiHourOutageIT {
 
     @Nested
     @DisplayName("QUEUE_BACKLOG")
-    class QueueBacklog {
+    class BacklogAlerts {
 
         @Test
         @DisplayName("the partner's queue fires once an hour into the outage and resolves once after it, under one alertId")
@@ -299,7 +301,7 @@ class MultiHourOutageIT {
 
     @Nested
     @DisplayName("connector-stats")
-    class Stats {
+    class StatsWindows {
 
         @Test
         @DisplayName("every (connector, status code, window) is emitted once")
@@ -331,7 +333,7 @@ class MultiHourOutageIT {
 
     @Nested
     @DisplayName("NDRs and delay notices")
-    class Reports {
+    class NdrsAndDelayNotices {
 
         @Test
         @DisplayName("no expiry NDR and no delay notice: nobody waited anywhere near 4 or 24 hours")
@@ -388,7 +390,7 @@ class MultiHourOutageIT {
     private final class Produced implements TraceOutput {
         private final TraceOutput target;
         private final Map<String, Instant> arrivals = new HashMap<>();
-        private final java.util.Set<String> outageMessages = new java.util.HashSet<>();
+        private final Set<String> outageMessages = new HashSet<>();
         private long outageDeferrals;
         private Instant firstOutageDeferral;
         private Instant lastOutageDeferral;
