@@ -7,6 +7,9 @@ import io.mailflow.ingest.KafkaTraceSink;
 import io.mailflow.ingest.ReplayOptions;
 import io.mailflow.ingest.ReplaySummary;
 import io.mailflow.ingest.Replayer;
+import io.mailflow.ingest.RetentionGuard;
+import java.time.Duration;
+import java.time.Instant;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -32,19 +35,33 @@ public final class KafkaReplay {
      */
     public static ReplaySummary replay(final MailflowConfig config, final Topics topics, final List<Path> inputs,
                                        final ReplayOptions options) throws InterruptedException {
+        return replay(config, topics, inputs, options, null).summary();
+    }
+
+    /** What a replay did, and how many of its records the traces topic's retention will delete. */
+    public record Result(ReplaySummary summary, long beyondRetention) {
+    }
+
+    /**
+     * Replays the inputs, warning as soon as a record is older than {@code tracesRetention}
+     * (null: the topic keeps records forever).
+     */
+    public static Result replay(final MailflowConfig config, final Topics topics, final List<Path> inputs,
+                                final ReplayOptions options, final Duration tracesRetention) throws InterruptedException {
         final Map<String, Object> props = producerProperties(config);
         try (KafkaProducer<String, MessageTrace> traces = new KafkaProducer<>(props, new StringSerializer(),
                  topics.traces.valueSerde().serializer());
              KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(props, new StringSerializer(),
                  topics.deadLetters.valueSerde().serializer())) {
             final KafkaTraceSink sink = new KafkaTraceSink(traces, topics.traces.name(), deadLetters, topics.deadLetters.name());
-            final ReplaySummary summary = new Replayer().replay(inputs, options, sink);
-            sink.flush();
+            final RetentionGuard guard = new RetentionGuard(sink, topics.traces.name(), tracesRetention, Instant.now());
+            final ReplaySummary summary = new Replayer().replay(inputs, options, guard);
+            guard.flush();
             if (sink.failures() > 0) {
                 throw new IllegalStateException(sink.failures() + " records could not be sent to Kafka; first error: "
                     + sink.firstError().getMessage(), sink.firstError());
             }
-            return summary;
+            return new Result(summary, guard.beyondRetention());
         }
     }
 

@@ -9,6 +9,7 @@ import io.mailflow.ingest.ReplaySummary;
 import io.mailflow.ingest.TraceFormat;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,11 +91,20 @@ public final class ReplayCommand implements Callable<Integer> {
             .withSyslogZone(zone)
             .withProgress(ReplayProgress.forCurrentTerminal());
         if (!embedded) {
+            final Duration retention;
             try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
                 TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
+                retention = TopicAdmin.retention(admin, config.require("mailflow.topic.traces"));
             }
-            final ReplaySummary summary = KafkaReplay.replay(config, new Topics(config), inputs, options);
-            spec.commandLine().getOut().println(summary.render());
+            final KafkaReplay.Result result = KafkaReplay.replay(config, new Topics(config), inputs, options, retention);
+            final PrintWriter printer = spec.commandLine().getOut();
+            printer.println(result.summary().render());
+            if (result.beyondRetention() > 0) {
+                printer.printf("%,d records are older than the traces topic's retention (%s) and will be deleted by the broker;"
+                    + " recreate the topics with -D mailflow.topic.retention=infinite to analyse them.%n",
+                    result.beyondRetention(), Durations.humanize(retention));
+            }
+            printer.flush();
             return ExitCodes.OK;
         }
         try (EmbeddedRuntime runtime = EmbeddedRuntime.start(config.with("application.id", config.get("application.id") + "-replay"))) {

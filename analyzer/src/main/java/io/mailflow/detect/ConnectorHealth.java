@@ -40,12 +40,13 @@ public final class ConnectorHealth {
     public static void addTo(final StreamsBuilder builder, final KStream<String, MessageTrace> traces,
                              final KStream<String, ConnectorQueueSnapshot> queueSnapshots, final Topics topics,
                              final DetectionConfig config, final ConnectorCatalog catalog) {
-        // The pre-aggregation stores take a write per trace: cached, so the changelog gets the
-        // latest value of each key once per commit instead of every intermediate count.
+        // A window's partial counts change with every trace: cached, so the changelog gets the
+        // latest value once per commit. Message markers are written once each and range-scanned
+        // when a window closes; a cached store copies its whole cached key set on every scan.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE),
             Serdes.String(), topics.avro(StatsPartial.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_STORE),
-            Serdes.String(), Serdes.Long()).withCachingEnabled());
+            Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE),
             Serdes.String(), topics.avro(ConnectorStats.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE),

@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -65,6 +67,27 @@ public final class TopicAdmin {
             return "-1";
         }
         return String.valueOf(config.getDuration("mailflow.topic.retention", Duration.ofDays(7)).toMillis());
+    }
+
+    /**
+     * The topic's effective retention.ms as the broker reports it; null when it keeps records
+     * forever, or when the broker does not say (then nothing is known to be deleted).
+     */
+    public static Duration retention(final Admin admin, final String topic) {
+        final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            final ConfigEntry entry = admin.describeConfigs(List.of(resource)).all()
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource).get("retention.ms");
+            if (entry == null || entry.value() == null || Long.parseLong(entry.value()) < 0) {
+                return null;
+            }
+            return Duration.ofMillis(Long.parseLong(entry.value()));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (final ExecutionException | TimeoutException | NumberFormatException e) {
+            return null;
+        }
     }
 
     /** Creates the missing topics (unless verifyOnly) and reports on every topic. */

@@ -25,8 +25,8 @@ public final class ConsoleProgressBar implements ReplayProgress {
 
     @Override
     public void finished(final ReplaySummary summary) {
+        // the bar goes away; the command prints the summary once, on its standard output
         out.print("\r" + " ".repeat(lastLength) + "\r");
-        out.print(summary.render());
         out.flush();
     }
 

@@ -30,6 +30,8 @@ public final class LoggingProgress implements ReplayProgress {
 
     @Override
     public void finished(final ReplaySummary summary) {
-        LOG.info("replay finished\n{}", summary.render());
+        // one line: the command prints the full summary on its standard output
+        LOG.info(String.format(Locale.ROOT, "replay finished: %,d records, %,d lines skipped, %,d rejected",
+            summary.records(), summary.skipped(), summary.rejected()));
     }
 }

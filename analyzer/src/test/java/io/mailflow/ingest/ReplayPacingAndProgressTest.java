@@ -78,12 +78,14 @@ class ReplayPacingAndProgressTest {
     }
 
     @Test
-    @DisplayName("the console bar redraws one line and ends with the summary")
+    @DisplayName("the console bar redraws one line and clears it at the end, leaving the summary to the command")
     void consoleOutput() {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final ConsoleProgressBar bar = new ConsoleProgressBar(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.options().withProgress(bar), Fixtures.resource("postfix_rfc3339.log"));
         final String out = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(out.contains(r.summary().render()), out);
+        assertTrue(r.summary().records() > 0);
+        assertTrue(out.endsWith("\r"), "the last bar is cleared: " + out);
+        assertTrue(!out.contains("\n"), "never more than one line: " + out);
     }
 }
