@@ -242,6 +242,7 @@ class MultiHourOutageIT {
         void thePartnersBacklogFiresOnceAndResolvesOnce() {
             final List<ConnectorAlert> backlog = backlogAlerts(PARTNER);
             final List<AlertState> states = backlog.stream().map(ConnectorAlert::getState).toList();
+            System.out.println("MultiHourOutageIT: the partner's backlog alerts: " + describe(backlog));
             assertEquals(1, states.stream().filter(s -> s == AlertState.FIRING).count(), () -> "alerts: " + describe(backlog));
             assertEquals(1, states.stream().filter(s -> s == AlertState.RESOLVED).count(), () -> "alerts: " + describe(backlog));
             assertEquals(1, backlog.stream().map(ConnectorAlert::getAlertId).distinct().count());
