@@ -22,11 +22,15 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * "Messages have been delayed": keeps the latest queue snapshot of every source partition per
- * connector (store connector-queue, which the episode detector reads too) and fires
- * QUEUE_BACKLOG when the recipients queued longer than the backlog age, summed over partitions,
- * reach the threshold; RESOLVED when the sum falls below it again. Snapshots, not deltas: a
- * replayed or retried snapshot cannot double count.
+ * "Messages have been delayed": fires QUEUE_BACKLOG when the recipients queued longer than the
+ * backlog age, summed over the source partitions' snapshots of one moment, reach the threshold;
+ * RESOLVED when the sum falls below it again. Snapshots, not deltas: a replayed or retried
+ * snapshot cannot double count.
+ *
+ * <p>Two views of a connector's queue: connector-queue holds every partition's latest snapshot
+ * as soon as it arrives (the episode detector reads it for the queue figures of a failure alert,
+ * which must not wait), backlog-queue the snapshots applied up to the watermark, on which the
+ * backlog is judged, with the backlog alert's state.
  *
  * <p>The sum must describe one moment. One source partition's task can run minutes of event
  * time ahead of another's, so an arriving snapshot waits in backlog-pending-snapshots, ordered
@@ -37,6 +41,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class BacklogMonitor implements Processor<String, ConnectorSignal, String, ConnectorAlert> {
     static final String STORE = "connector-queue";
+    static final String JUDGED_STORE = "backlog-queue";
     static final String PENDING_STORE = "backlog-pending-snapshots";
     static final String PROGRESS_STORE = "backlog-progress";
     static final String LATE_STAGE = "backlog";
@@ -44,6 +49,7 @@ final class BacklogMonitor implements Processor<String, ConnectorSignal, String,
     private final DetectionConfig config;
     private final ConnectorAlerts alerts;
     private ProcessorContext<String, ConnectorAlert> context;
+    private KeyValueStore<String, ConnectorQueue> latest;
     private KeyValueStore<String, ConnectorQueue> queues;
     private KeyValueStore<String, ConnectorQueueSnapshot> pending;
     private PartitionWatermark progress;
@@ -57,7 +63,8 @@ final class BacklogMonitor implements Processor<String, ConnectorSignal, String,
     @Override
     public void init(final ProcessorContext<String, ConnectorAlert> context) {
         this.context = context;
-        this.queues = context.getStateStore(STORE);
+        this.latest = context.getStateStore(STORE);
+        this.queues = context.getStateStore(JUDGED_STORE);
         this.pending = context.getStateStore(PENDING_STORE);
         this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.partitionIdle().toMillis(),
             context.currentSystemTimeMs());
@@ -98,6 +105,8 @@ final class BacklogMonitor implements Processor<String, ConnectorSignal, String,
             snapshot.setConnectorId(record.key());
         }
         final long asOf = snapshot.getAsOf().toEpochMilli();
+        // an older snapshot than the latest held is counted late when it is judged, not here
+        putInto(latest, snapshot, asOf);
         pending.put(pendingKey(asOf, snapshot.getSourcePartition(), snapshot.getConnectorId()), snapshot);
         // normally the watermark is behind a new snapshot; it is not when the snapshot's source
         // partition had been idle (or unknown at start) and so stopped holding the watermark back
@@ -139,16 +148,25 @@ final class BacklogMonitor implements Processor<String, ConnectorSignal, String,
 
     /** Puts a snapshot into its connector's queue; false (counted late) when a newer one of that partition is held. */
     private boolean apply(final ConnectorQueueSnapshot snapshot, final long asOf) {
+        if (!putInto(queues, snapshot, asOf)) {
+            DetectionMetrics.late(LATE_STAGE);
+            return false;
+        }
+        return true;
+    }
+
+    /** Puts a snapshot into its connector's queue in {@code store}; false when a newer one of that partition is held. */
+    private static boolean putInto(final KeyValueStore<String, ConnectorQueue> store, final ConnectorQueueSnapshot snapshot,
+                                   final long asOf) {
         final String connectorId = snapshot.getConnectorId();
-        ConnectorQueue queue = queues.get(connectorId);
+        ConnectorQueue queue = store.get(connectorId);
         if (queue == null) {
             queue = ConnectorQueue.newBuilder().setConnectorId(connectorId).setPartitions(new ArrayList<>()).build();
         }
         if (!replace(queue, snapshot, asOf)) {
-            DetectionMetrics.late(LATE_STAGE);
             return false;
         }
-        queues.put(connectorId, queue);
+        store.put(connectorId, queue);
         return true;
     }
 

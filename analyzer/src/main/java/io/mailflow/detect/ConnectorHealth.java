@@ -57,6 +57,8 @@ public final class ConnectorHealth {
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.STORE),
             Serdes.String(), topics.avro(ConnectorQueue.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.JUDGED_STORE),
+            Serdes.String(), topics.avro(ConnectorQueue.class)));
         // snapshots waiting for every source partition to pass their asOf: bounded by the
         // connectors times the partitions times the grid points the slowest partition lags
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.PENDING_STORE),
@@ -102,7 +104,8 @@ public final class ConnectorHealth {
             .filter((key, signal) -> ConnectorSignals.isQueue(signal) || ConnectorSignals.isHeartbeat(signal),
                 Named.as("connector-signal-queue"))
             .process(() -> new BacklogMonitor(config, catalog), Named.as("backlog-monitor"),
-                BacklogMonitor.STORE, BacklogMonitor.PENDING_STORE, BacklogMonitor.PROGRESS_STORE)
+                BacklogMonitor.STORE, BacklogMonitor.JUDGED_STORE, BacklogMonitor.PENDING_STORE,
+                BacklogMonitor.PROGRESS_STORE)
             .to(topics.alerts.name(), topics.alerts.produced("backlog-alerts-sink"));
 
         // episodes: keyed connector|code, with the connector's queue as of the failure

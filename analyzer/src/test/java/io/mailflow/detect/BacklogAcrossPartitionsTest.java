@@ -48,6 +48,7 @@ class BacklogAcrossPartitionsTest {
         context = new MockProcessorContext<>(new Properties(), new TaskId(1, 0), null);
         context.setCurrentSystemTimeMs(0);
         store(BacklogMonitor.STORE, avro(ConnectorQueue.class));
+        store(BacklogMonitor.JUDGED_STORE, avro(ConnectorQueue.class));
         store(BacklogMonitor.PENDING_STORE, avro(ConnectorQueueSnapshot.class));
         store(BacklogMonitor.PROGRESS_STORE, Serdes.Long());
         monitor = new BacklogMonitor(config, ConnectorCatalog.empty());
@@ -178,5 +179,15 @@ class BacklogAcrossPartitionsTest {
         final List<ConnectorAlert> alerts = sent();
         assertEquals(List.of(AlertState.FIRING), states(alerts));
         assertEquals(minutes(60), alerts.get(0).getEventTime());
+    }
+
+    @Test
+    @DisplayName("The queue figures of failure alerts do not wait: connector-queue has every snapshot as it arrives")
+    void theEpisodeDetectorsViewHasEverySnapshotAtOnce() {
+        pipe(snapshot(CONTOSO, 0, 300, 150, minutes(60)));
+        pipe(snapshot(CONTOSO, 1, 217, 0, minutes(61)));
+        final KeyValueStore<String, ConnectorQueue> latest = context.getStateStore(BacklogMonitor.STORE);
+        assertEquals(517, QueueTotals.of(latest.get(CONTOSO), config.maxDestinations()).queuedRecipients());
+        assertEquals(List.of(), sent(), "while the backlog itself is judged once the watermark gets there");
     }
 }

@@ -118,7 +118,7 @@ class StatsWindowTest {
         final String text = description.toString();
         for (final String name : List.of("stats-partials-repartition", "connector-signals-repartition",
             "stats-partial-counts", "stats-partial-messages", "stats-windows", "failure-episodes", "failure-episode-messages", "connector-queue",
-            "backlog-pending-snapshots", "backlog-progress")) {
+            "backlog-queue", "backlog-pending-snapshots", "backlog-progress")) {
             org.junit.jupiter.api.Assertions.assertTrue(text.contains(name), name + " in\n" + text);
         }
         // failure-episodes and backlog-monitor share connector-queue, so they live in one sub-topology
