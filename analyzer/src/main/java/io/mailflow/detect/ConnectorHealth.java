@@ -8,10 +8,8 @@ import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.emit.Topics;
-import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -23,9 +21,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * traces (by message) ─ classify ─┬─ stats-pre-aggregate ─► [stats-partials] ─ stats-window-close ─► connector-stats
- *                                 └─ transient-failures ─┐                     ┌─ failure ─ failure-episodes ─► alerts
+ *                                 └─ transient-failures ─┐                     ┌─ failures + heartbeats ─ failure-episodes ─► alerts
  * queue snapshots ───────────────────────────────────────┴► [connector-signals] ┤
- *                                                                              └─ queue ── backlog-monitor ──► alerts
+ *                                                                              └─ snapshots + heartbeats ─ backlog-monitor ──► alerts
  *                                      (failure-episodes reads backlog-monitor's store connector-queue)
  * </pre>
  *
@@ -59,6 +57,14 @@ public final class ConnectorHealth {
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.STORE),
             Serdes.String(), topics.avro(ConnectorQueue.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.JUDGED_STORE),
+            Serdes.String(), topics.avro(ConnectorQueue.class)));
+        // snapshots waiting for every source partition to pass their asOf: bounded by the
+        // connectors times the partitions times the grid points the slowest partition lags
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.PENDING_STORE),
+            Serdes.String(), topics.avro(ConnectorQueueSnapshot.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.PROGRESS_STORE),
+            Serdes.String(), Serdes.Long()));
 
         // classify once per trace; both branches below share the result within the task
         final KStream<String, ClassifiedTrace> attempts = traces.mapValues(ClassifiedTrace::of, Named.as("detect-classify"));
@@ -84,24 +90,27 @@ public final class ConnectorHealth {
         final KStream<String, ConnectorSignal> failureSignals = attempts
             .process(() -> new TransientFailureRouter(config), Named.as("transient-failures"))
             .mapValues(ConnectorSignals::failure, Named.as("failure-signals"));
-        final Map<String, KStream<String, ConnectorSignal>> byKind = queueSnapshots
+        final KStream<String, ConnectorSignal> signals = queueSnapshots
             .mapValues(ConnectorSignals::queue, Named.as("queue-signals"))
             .merge(failureSignals, Named.as("connector-signals-merge"))
             .repartition(Repartitioned.<String, ConnectorSignal>as("connector-signals")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorSignal.class))
-                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorSignals::isHeartbeat, ConnectorSignals::connectorId)))
-            .split(Named.as("connector-signal-"))
-            .branch((key, signal) -> ConnectorSignals.isFailure(signal), Branched.as("failure"))
-            .defaultBranch(Branched.as("queue"));
+                .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorSignals::isHeartbeat, ConnectorSignals::connectorId)));
 
-        // backlog: latest snapshot per (connector, source partition), summed per connector
-        byKind.get("connector-signal-queue")
-            .mapValues(ConnectorSignal::getQueueSnapshot, Named.as("queue-snapshot-of-signal"))
-            .process(() -> new BacklogMonitor(config, catalog), Named.as("backlog-monitor"), BacklogMonitor.STORE)
+        // backlog: latest snapshot per (connector, source partition), summed per connector once
+        // every source partition's heartbeats have passed the snapshots' asOf, so the heartbeats
+        // go to both branches
+        signals
+            .filter((key, signal) -> ConnectorSignals.isQueue(signal) || ConnectorSignals.isHeartbeat(signal),
+                Named.as("connector-signal-queue"))
+            .process(() -> new BacklogMonitor(config, catalog), Named.as("backlog-monitor"),
+                BacklogMonitor.STORE, BacklogMonitor.JUDGED_STORE, BacklogMonitor.PENDING_STORE,
+                BacklogMonitor.PROGRESS_STORE)
             .to(topics.alerts.name(), topics.alerts.produced("backlog-alerts-sink"));
 
         // episodes: keyed connector|code, with the connector's queue as of the failure
-        byKind.get("connector-signal-failure")
+        signals
+            .filter((key, signal) -> ConnectorSignals.isFailure(signal), Named.as("connector-signal-failure"))
             .mapValues(ConnectorSignal::getFailure, Named.as("failure-of-signal"))
             .process(() -> new EpisodeDetector(config, catalog), Named.as("failure-episodes"),
                 EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, EpisodeDetector.PROGRESS_STORE, BacklogMonitor.STORE)

@@ -26,6 +26,10 @@ final class ConnectorSignals {
         return signal != null && signal.getFailure() != null;
     }
 
+    static boolean isQueue(final ConnectorSignal signal) {
+        return signal != null && signal.getQueueSnapshot() != null;
+    }
+
     static boolean isHeartbeat(final ConnectorSignal signal) {
         return isFailure(signal) && signal.getFailure().getHeartbeat();
     }

@@ -34,10 +34,15 @@ class BacklogAlertTest {
         driver.close();
     }
 
+    private List<AlertState> states() {
+        return driver.alerts().stream().map(ConnectorAlert::getState).toList();
+    }
+
     @Test
     void oneHundredNinetyNineRecipientsOverAgeAreBelowTheThreshold() {
         driver.pipe(snapshot(HQ, 0, 400, 120, minutes(60)));
         driver.pipe(snapshot(HQ, 1, 100, 79, minutes(61)));
+        driver.advanceEventTime(minutes(61));
         assertEquals(List.of(), driver.alerts());
     }
 
@@ -46,6 +51,8 @@ class BacklogAlertTest {
         driver.pipe(snapshot(HQ, 0, 400, 120, minutes(60)));
         driver.pipe(snapshot(HQ, 1, 100, 79, minutes(61)));
         driver.pipe(snapshot(HQ, 1, 101, 80, minutes(62)));
+        assertEquals(List.of(), driver.alerts(), "nothing is judged before every source partition has reached the snapshots' time");
+        driver.advanceEventTime(minutes(62));
         List<ConnectorAlert> alerts = driver.alerts();
         assertEquals(1, alerts.size());
         final ConnectorAlert firing = alerts.get(0);
@@ -63,9 +70,11 @@ class BacklogAlertTest {
 
         // a repeated snapshot of the same partition replaces, it does not add
         driver.pipe(snapshot(HQ, 1, 101, 80, minutes(63)));
+        driver.advanceEventTime(minutes(63));
         assertEquals(1, driver.alerts().size());
 
         driver.pipe(snapshot(HQ, 0, 300, 119, minutes(64)));
+        driver.advanceEventTime(minutes(64));
         alerts = driver.alerts();
         assertEquals(2, alerts.size());
         final ConnectorAlert resolved = alerts.get(1);
@@ -81,14 +90,32 @@ class BacklogAlertTest {
         for (int m = 61; m <= 72; m++) {
             driver.pipe(snapshot(HQ, 0, 400, 250 + m, minutes(m)));
         }
-        final List<AlertState> states = driver.alerts().stream().map(ConnectorAlert::getState).toList();
-        assertEquals(List.of(AlertState.FIRING, AlertState.UPDATED, AlertState.UPDATED), states, "at 60, 65 and 70");
+        driver.advanceEventTime(minutes(72));
+        final List<ConnectorAlert> alerts = driver.alerts();
+        assertEquals(List.of(AlertState.FIRING, AlertState.UPDATED, AlertState.UPDATED), alerts.stream().map(ConnectorAlert::getState).toList());
+        assertEquals(List.of(minutes(60), minutes(65), minutes(70)), alerts.stream().map(ConnectorAlert::getEventTime).toList(),
+            "each snapshot judged at its own time, though all were applied on one heartbeat");
     }
 
     @Test
     void anOlderSnapshotOfAPartitionDoesNotOverwriteANewerOne() {
         driver.pipe(snapshot(HQ, 0, 400, 250, minutes(60)));
+        driver.advanceEventTime(minutes(60));
         driver.pipe(snapshot(HQ, 0, 0, 0, minutes(50)));
-        assertEquals(List.of(AlertState.FIRING), driver.alerts().stream().map(ConnectorAlert::getState).toList());
+        driver.advanceEventTime(minutes(61));
+        assertEquals(List.of(AlertState.FIRING), states());
+    }
+
+    @Test
+    void snapshotsOfOneMomentAreJudgedTogether() {
+        driver.pipe(snapshot(HQ, 0, 300, 250, minutes(60)));
+        driver.pipe(snapshot(HQ, 1, 0, 0, minutes(60)));
+        driver.advanceEventTime(minutes(60));
+        // at 65 the backlog moved from partition 0's recipients to partition 1's: still 250 in all;
+        // taken one at a time, partition 0's snapshot alone would resolve and partition 1's refire
+        driver.pipe(snapshot(HQ, 0, 0, 0, minutes(65)));
+        driver.pipe(snapshot(HQ, 1, 300, 250, minutes(65)));
+        driver.advanceEventTime(minutes(65));
+        assertEquals(List.of(AlertState.FIRING, AlertState.UPDATED), states());
     }
 }

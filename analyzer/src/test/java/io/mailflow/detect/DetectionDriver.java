@@ -77,6 +77,14 @@ final class DetectionDriver implements AutoCloseable {
         snapshots.pipeInput(snapshot.getConnectorId(), snapshot, snapshot.getAsOf());
     }
 
+    /**
+     * Moves the (single) traces partition's stream time to {@code at}: a delivery on a connector
+     * no test looks at, after which the traces task sends its heartbeat to the connector tasks.
+     */
+    void advanceEventTime(final Instant at) {
+        pipe(TestTraces.delivery("Clock - unrelated", at, "<clock-" + at.toEpochMilli() + "@fabrikam.example>"));
+    }
+
     void advanceWallClock(final java.time.Duration d) {
         driver.advanceWallClockTime(d);
     }

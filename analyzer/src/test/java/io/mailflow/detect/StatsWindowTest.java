@@ -117,7 +117,8 @@ class StatsWindowTest {
         final TopologyDescription description = driver.topology.describe();
         final String text = description.toString();
         for (final String name : List.of("stats-partials-repartition", "connector-signals-repartition",
-            "stats-partial-counts", "stats-partial-messages", "stats-windows", "failure-episodes", "failure-episode-messages", "connector-queue")) {
+            "stats-partial-counts", "stats-partial-messages", "stats-windows", "failure-episodes", "failure-episode-messages", "connector-queue",
+            "backlog-queue", "backlog-pending-snapshots", "backlog-progress")) {
             org.junit.jupiter.api.Assertions.assertTrue(text.contains(name), name + " in\n" + text);
         }
         // failure-episodes and backlog-monitor share connector-queue, so they live in one sub-topology
