@@ -56,11 +56,14 @@ public final class Durations {
         return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 
-    /** Short human form for logs and summaries: 42m, 4h, 1h30m. */
+    /** Short human form for logs and summaries: 42m, 4h, 1h30m, 7d. */
     public static String humanize(final Duration d) {
         final long minutes = d.toMinutes();
         if (minutes < 1) {
             return d.toSeconds() + "s";
+        }
+        if (minutes % (24 * 60) == 0) {
+            return minutes / (24 * 60) + "d";
         }
         final long h = minutes / 60;
         final long m = minutes % 60;

@@ -2,6 +2,7 @@ package io.mailflow.app;
 
 import io.mailflow.emit.AvroJson;
 import io.mailflow.emit.Topic;
+import io.mailflow.emit.TopicReader;
 import io.mailflow.emit.TopicAdmin;
 import io.mailflow.emit.Topics;
 import java.io.BufferedWriter;
@@ -23,13 +24,10 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +116,9 @@ public final class EmbeddedRuntime implements AutoCloseable {
         return config.get(key) != null && config.sourceOf(key) != null && config.sourceOf(key) != MailflowConfig.Source.DEFAULT;
     }
 
+    /** How long writing an output file may wait for its topic's end offsets. */
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
+
     static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
     static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
 
@@ -202,28 +203,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
 
     /** Every record of the topic, read committed, decoded with the topic's serde. */
     public <V extends SpecificRecord> List<ConsumerRecord<String, V>> read(final Topic<String, V> topic) {
-        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        final List<ConsumerRecord<String, V>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> tps = consumer.partitionsFor(topic.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            final Map<TopicPartition, Long> end = consumer.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    records.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
-                        r.serializedKeySize(), r.serializedValueSize(),
-                        topic.keySerde().deserializer().deserialize(r.topic(), r.key()),
-                        topic.valueSerde().deserializer().deserialize(r.topic(), r.value()),
-                        r.headers(), r.leaderEpoch()));
-                }
-            }
-        }
-        return records;
+        return TopicReader.readToEnd(config.kafkaProperties(), topic, READ_TIMEOUT);
     }
 
     private List<Line> readAll(final Topic<String, ? extends SpecificRecord> topic) {

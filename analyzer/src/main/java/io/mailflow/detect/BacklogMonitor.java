@@ -119,7 +119,10 @@ final class BacklogMonitor implements Processor<String, ConnectorSignal, String,
             return;
         }
         final List<KeyValue<String, ConnectorQueueSnapshot>> due = new ArrayList<>();
-        try (KeyValueIterator<String, ConnectorQueueSnapshot> it = pending.all()) {
+        // only the due keys: an in-memory store copies the key set of the range it iterates,
+        // and this runs on every heartbeat and snapshot
+        final String firstNotDue = watermark == Long.MAX_VALUE ? null : pendingKey(watermark + 1, 0, "");
+        try (KeyValueIterator<String, ConnectorQueueSnapshot> it = pending.range(null, firstNotDue)) {
             while (it.hasNext()) {
                 final KeyValue<String, ConnectorQueueSnapshot> entry = it.next();
                 if (entry.value.getAsOf().toEpochMilli() > watermark) {

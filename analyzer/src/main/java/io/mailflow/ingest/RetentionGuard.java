@@ -1,6 +1,7 @@
 package io.mailflow.ingest;
 
 import io.mailflow.avro.DeadLetter;
+import io.mailflow.app.Durations;
 import io.mailflow.avro.MessageTrace;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +37,7 @@ public final class RetentionGuard implements TraceSink {
             LOG.warn("{} keeps records for {} (retention.ms), but this replay writes event times from {}: the broker"
                     + " will delete them before the analyzer reads them. Recreate the topics with"
                     + " -D mailflow.topic.retention=infinite (or replay --embedded).",
-                topic, describe(retention), trace.getEventTime());
+                topic, Durations.humanize(retention), trace.getEventTime());
         }
         delegate.accept(key, trace);
     }
@@ -54,10 +55,6 @@ public final class RetentionGuard implements TraceSink {
     @Override
     public long failures() {
         return delegate.failures();
-    }
-
-    private static String describe(final Duration d) {
-        return d.toDays() >= 1 ? d.toDays() + " days" : d.toHours() >= 1 ? d.toHours() + " h" : d.toMinutes() + " min";
     }
 
     /** Records written with an event time older than the retention allows. */

@@ -95,6 +95,14 @@ class MailflowConfigTest {
     }
 
     @Test
+    void durationsInMessagesReadAsPeopleSayThem() {
+        assertEquals("7d", Durations.humanize(Duration.ofDays(7)), "a topic's default retention");
+        assertEquals("25h", Durations.humanize(Duration.ofHours(25)));
+        assertEquals("1h30m", Durations.humanize(Duration.ofMinutes(90)));
+        assertEquals("42s", Durations.humanize(Duration.ofSeconds(42)));
+    }
+
+    @Test
     void durationsAreListedInTheShortFormTheyAreReadBackFrom() {
         assertEquals("24h", Durations.format(Duration.ofHours(24)));
         assertEquals("30m", Durations.format(Duration.ofMinutes(30)));

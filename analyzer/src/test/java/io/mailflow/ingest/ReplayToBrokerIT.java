@@ -8,8 +8,8 @@ import io.mailflow.app.KafkaReplay;
 import io.mailflow.app.MailflowConfig;
 import io.mailflow.avro.DeadLetter;
 import io.mailflow.avro.MessageTrace;
-import io.mailflow.emit.Topic;
 import io.mailflow.emit.TopicAdmin;
+import io.mailflow.emit.TopicReader;
 import io.mailflow.emit.Topics;
 import io.mailflow.serde.MockSchemaRegistry;
 import java.io.IOException;
@@ -28,14 +28,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -101,8 +96,8 @@ class ReplayToBrokerIT {
             }
             final Topics topics = new Topics(config);
             summary = KafkaReplay.replay(config, topics, inputs, Fixtures.options());
-            traces = readAll(config, topics.traces);
-            deadLetters = readAll(config, topics.deadLetters);
+            traces = TopicReader.readToEnd(config.kafkaProperties(), topics.traces, Duration.ofSeconds(30));
+            deadLetters = TopicReader.readToEnd(config.kafkaProperties(), topics.deadLetters, Duration.ofSeconds(30));
         }
     }
 
@@ -340,35 +335,6 @@ class ReplayToBrokerIT {
 
     private static <T> Map<MessageTrace, Long> counts(final List<T> items, final Function<T, MessageTrace> trace) {
         return items.stream().collect(Collectors.groupingBy(trace, HashMap::new, Collectors.counting()));
-    }
-
-    /** Every record of the topic from the beginning to the end offsets at the time of the call. */
-    private static <V extends SpecificRecord> List<ConsumerRecord<String, V>> readAll(final MailflowConfig config,
-            final Topic<String, V> topic) {
-        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        final List<ConsumerRecord<String, V>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read " + topic.name() + " to its end offsets " + end);
-                }
-                for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
-                            r.serializedKeySize(), r.serializedValueSize(),
-                            topic.keySerde().deserializer().deserialize(r.topic(), r.key()),
-                            topic.valueSerde().deserializer().deserialize(r.topic(), r.value()), r.headers(), r.leaderEpoch()));
-                }
-            }
-        }
-        return out;
     }
 
     /** An input file being written, each line tagged with what the replay must make of it. */
