@@ -53,11 +53,18 @@ class QueueExactlyOnceIT {
     Path dir;
 
     private final List<Process> started = new ArrayList<>();
+    /** End offsets of the NDR topic as read_committed (its last stable offset) and read_uncommitted (its high watermark). */
+    private KafkaConsumer<byte[], byte[]> committedReader;
+    private KafkaConsumer<byte[], byte[]> uncommittedReader;
 
     @org.junit.jupiter.api.AfterEach
     void stopApps() throws InterruptedException {
         for (final Process p : started) {
             p.destroyForcibly().waitFor();
+        }
+        if (committedReader != null) {
+            committedReader.close();
+            uncommittedReader.close();
         }
     }
 
@@ -86,10 +93,7 @@ class QueueExactlyOnceIT {
             // run B: killed with SIGKILL after a third of the input is committed, at a moment when an
             // open transaction holds NDRs (commits every 2 s; paced at 1 ms a record, so the input
             // spans several transactions), then restarted
-            final Process b1 = startApp(bootstrap, "queue-eos-b", "b", "2000", "1");
-            final long atKill = awaitCommitted(admin, "queue-eos-b", input / 3, b1);
-            awaitOpenTransactionWithRecords(bootstrap, "b.ndr", b1);
-            b1.destroyForcibly().waitFor();
+            final long atKill = killDuringAnOpenTransaction(admin, bootstrap, input);
             assertTrue(atKill < input, "killed mid-stream (" + atKill + " of " + input + " committed)");
             final Process b2 = startApp(bootstrap, "queue-eos-b", "b");
             awaitCommitted(admin, "queue-eos-b", input, b2);
@@ -203,23 +207,48 @@ class QueueExactlyOnceIT {
         return process;
     }
 
+    /**
+     * Runs B paced and SIGKILLs it once a third of the input is committed, at a moment when an open
+     * transaction holds NDRs. The transaction may commit between seeing it open and the kill landing
+     * (a few milliseconds of a 2-second commit interval): then the kill proved nothing about aborts,
+     * and B is started and killed again. Returns the committed input offsets at the kill.
+     */
+    private long killDuringAnOpenTransaction(final Admin admin, final String bootstrap, final int input) throws Exception {
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            final Process b = startApp(bootstrap, "queue-eos-b", "b", "2000", "1");
+            final long atKill = awaitCommitted(admin, "queue-eos-b", input / 3, b);
+            awaitOpenTransactionWithRecords(bootstrap, "b.ndr", b);
+            b.destroyForcibly().waitFor();
+            // nobody can commit or abort it now until the broker's transaction timeout: still open?
+            if (openTransactionWithRecords(bootstrap, "b.ndr")) {
+                return atKill;
+            }
+            System.out.printf("kill attempt %d: the transaction committed before the kill landed; again%n", attempt);
+        }
+        throw new AssertionError("five kills in a row missed an open transaction");
+    }
+
     /** Waits until the topic has records past its last stable offset: an open transaction wrote to it. */
     private void awaitOpenTransactionWithRecords(final String bootstrap, final String topic, final Process app) {
-        final TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> committed = consumer(bootstrap, "read_committed");
-             KafkaConsumer<byte[], byte[]> uncommitted = consumer(bootstrap, "read_uncommitted")) {
-            final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline) {
-                assertTrue(app.isAlive(), "the app died on its own");
-                final long stable = committed.endOffsets(List.of(tp)).get(tp);
-                final long high = uncommitted.endOffsets(List.of(tp)).get(tp);
-                if (high > stable) {
-                    return;
-                }
-                Thread.onSpinWait();
+        final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            assertTrue(app.isAlive(), "the app died on its own");
+            if (openTransactionWithRecords(bootstrap, topic)) {
+                return;
             }
         }
         throw new AssertionError("no open transaction with records on " + topic + " within " + DONE_TIMEOUT);
+    }
+
+    private boolean openTransactionWithRecords(final String bootstrap, final String topic) {
+        final TopicPartition tp = new TopicPartition(topic, 0);
+        if (committedReader == null) {
+            committedReader = consumer(bootstrap, "read_committed");
+            uncommittedReader = consumer(bootstrap, "read_uncommitted");
+        }
+        final long stable = committedReader.endOffsets(List.of(tp)).get(tp);
+        final long high = uncommittedReader.endOffsets(List.of(tp)).get(tp);
+        return high > stable;
     }
 
     /** The app's log, kept under target/ after the test so a failure can be read. */
