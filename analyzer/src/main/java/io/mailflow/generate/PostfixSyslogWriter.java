@@ -110,7 +110,7 @@ public final class PostfixSyslogWriter implements TraceOutput {
         final double transmission = noConnection ? 0 : 0.2;
         final double inQueue = Math.max(0, delay - 0.1 - setup - transmission);
         line(t, local ? "local" : "smtp", t.getInternalMessageId() + ": to=<" + nz(t.getRecipient()) + ">, relay=" + relay
-            + ", delay=" + seconds(delay + (noConnection ? setup : 0)) + ", delays=0.1/" + seconds(inQueue) + "/" + seconds(setup) + "/"
+            + ", delay=" + seconds(delay) + ", delays=0.1/" + seconds(inQueue) + "/" + seconds(setup) + "/"
             + seconds(transmission) + ", dsn=" + nz(t.getStatusCode()) + ", status=" + status + " (" + nz(t.getResponseText()) + ")");
     }
 

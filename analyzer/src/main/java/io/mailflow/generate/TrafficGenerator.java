@@ -220,7 +220,7 @@ public final class TrafficGenerator {
         final MessageTrace trace = new MessageTrace(at, reply.eventType(), m.messageId,
             dialect.hasNetworkMessageId() ? m.networkMessageId : null, m.internalMessageId, m.sender, m.sender, recipient,
             reply.connectorId(), m.server, reply.remoteHost(), reply.remoteIp(), reply.smtpReply(), reply.statusCode(),
-            reply.responseText(), m.subject, m.sizeBytes, m.direction, new Provenance("generator", null, null));
+            reply.responseText(), m.subject, m.sizeBytes, m.direction, new Provenance("generator", null, null), null);
         summary.record(reply.eventType(), at);
         emitted++;
         output.accept(trace);

@@ -11,6 +11,8 @@ import java.util.Locale;
 final class ExchangeColumns {
     final int count;
     final int time;
+    /** Exchange Online's origin_timestamp beside its date_time: when the message first arrived. */
+    final int origin;
     final int clientIp;
     final int clientHostname;
     final int serverIp;
@@ -33,7 +35,9 @@ final class ExchangeColumns {
     private ExchangeColumns(final List<String> names) {
         count = names.size();
         final int dateTime = indexOf(names, "date-time", "date-time-utc", "datetime", "date");
-        time = dateTime >= 0 ? dateTime : indexOf(names, "origin-timestamp", "origin-timestamp-utc", "timestamp");
+        final int originTimestamp = indexOf(names, "origin-timestamp", "origin-timestamp-utc");
+        time = dateTime >= 0 ? dateTime : originTimestamp >= 0 ? originTimestamp : indexOf(names, "timestamp");
+        origin = dateTime >= 0 ? originTimestamp : -1;
         clientIp = indexOf(names, "client-ip");
         clientHostname = indexOf(names, "client-hostname");
         serverIp = indexOf(names, "server-ip");

@@ -41,6 +41,9 @@ final class ExchangeRowMapper {
             out.reject("unreadable date-time '" + (timeText == null ? "" : timeText) + "'");
             return;
         }
+        // an arrival after the event is no arrival (a clock or export error): the event alone counts
+        final Instant origin = Timestamps.parseUtc(get(row, cols.origin));
+        final Instant arrival = origin != null && !origin.isAfter(time) ? origin : null;
         Long size = null;
         final String bytes = get(row, cols.totalBytes);
         if (bytes != null) {
@@ -96,6 +99,7 @@ final class ExchangeRowMapper {
                     .setSizeBytes(size)
                     .setDirection(ExchangeEvents.direction(get(row, cols.directionality)))
                     .setProvenance(new Provenance(format, file, line))
+                    .setArrivalTime(arrival)
                     .build());
         }
     }

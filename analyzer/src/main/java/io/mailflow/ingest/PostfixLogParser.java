@@ -304,6 +304,7 @@ final class PostfixLogParser implements LineParser {
         String recipient = null;
         String relay = null;
         String dsn = null;
+        String delay = null;
         for (final String pair : rest.substring(0, statusAt).split(", ")) {
             final int eq = pair.indexOf('=');
             if (eq < 0) {
@@ -315,8 +316,9 @@ final class PostfixLogParser implements LineParser {
                 case "to" -> recipient = stripAngles(v);
                 case "relay" -> relay = v;
                 case "dsn" -> dsn = v;
+                case "delay" -> delay = v;
                 default -> {
-                    // orig_to, conn_use, delay, delays: not part of the trace record
+                    // orig_to, conn_use, delays: not part of the trace record
                 }
             }
         }
@@ -360,6 +362,10 @@ final class PostfixLogParser implements LineParser {
         final String connector = connector(service, relay, remoteHost, recipient, text);
         final SmtpStatus reply = SmtpStatus.parse(text);
         final PostfixQueue.Entry e = type == EventType.DEFER ? queue.getOrCreate(ctx.key()) : queue.get(ctx.key());
+        final Instant arrival = arrival(ctx.time(), delay);
+        if (e != null && arrival != null && (e.arrival == null || arrival.isBefore(e.arrival))) {
+            e.arrival = arrival;
+        }
         if (e != null) {
             if (type == EventType.DEFER) {
                 PostfixQueue.addPending(e, recipient, connector);
@@ -375,7 +381,28 @@ final class PostfixLogParser implements LineParser {
                 .setSmtpReply(reply.reply())
                 .setStatusCode(dsn != null ? dsn : reply.enhanced())
                 .setResponseText(text)
+                .setArrivalTime(arrival != null ? arrival : e == null ? null : e.arrival)
                 .build());
+    }
+
+    /**
+     * delay= is "the total time from message arrival to the completion of the delivery attempt"
+     * (Postfix's logging documentation), in seconds with up to two decimals: the one place a
+     * maillog tells when a message that arrived before the log began entered the queue.
+     */
+    static Instant arrival(final Instant attempt, final String delay) {
+        if (delay == null) {
+            return null;
+        }
+        try {
+            final double seconds = Double.parseDouble(delay);
+            if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+                return null;
+            }
+            return attempt.minusMillis(Math.round(seconds * 1000));
+        } catch (final NumberFormatException notANumber) {
+            return null; // an unreadable delay= only loses the arrival, not the delivery record
+        }
     }
 
     static String connector(final String service, final String relay, final String remoteHost,
@@ -407,7 +434,8 @@ final class PostfixLogParser implements LineParser {
             b.setMessageId(e.messageId)
                     .setSender(e.sender)
                     .setReturnPath(e.sender)
-                    .setSizeBytes(e.size);
+                    .setSizeBytes(e.size)
+                    .setArrivalTime(e.arrival);
         }
         return b;
     }

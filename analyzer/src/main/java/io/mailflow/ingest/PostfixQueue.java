@@ -1,5 +1,6 @@
 package io.mailflow.ingest;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,6 +19,8 @@ final class PostfixQueue {
         Long size;
         String clientHost;
         String clientIp;
+        /** When the message entered the queue, from a delivery line's delay= (the queue-expiry line has none). */
+        Instant arrival;
         /** Deferred recipients not yet delivered or bounced, with the connector of the last attempt. */
         final Map<String, String> pending = new LinkedHashMap<>();
     }

@@ -52,6 +52,9 @@ public final class TraceJson {
         if (p.getLine() != null) {
             prov.put("line", p.getLine());
         }
+        if (t.getArrivalTime() != null) {
+            o.put("arrivalTime", t.getArrivalTime().toString());
+        }
         try {
             return MAPPER.writeValueAsString(o);
         } catch (final JsonProcessingException e) {
@@ -75,17 +78,9 @@ public final class TraceJson {
         if (o == null || !o.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
         }
-        final JsonNode time = o.get("eventTime");
-        final Instant eventTime;
-        if (time == null || time.isNull()) {
+        final Instant eventTime = instant(o, "eventTime");
+        if (eventTime == null) {
             throw new IllegalArgumentException("missing eventTime");
-        } else if (time.isNumber()) {
-            eventTime = Instant.ofEpochMilli(time.asLong());
-        } else {
-            eventTime = Timestamps.parseUtc(time.asText());
-            if (eventTime == null) {
-                throw new IllegalArgumentException("unreadable eventTime '" + time.asText() + "'");
-            }
         }
         final String type = text(o, "eventType");
         if (type == null) {
@@ -129,7 +124,24 @@ public final class TraceJson {
                 .setSizeBytes(size == null || size.isNull() ? null : size.asLong())
                 .setDirection(direction)
                 .setProvenance(provenance)
+                .setArrivalTime(instant(o, "arrivalTime"))
                 .build();
+    }
+
+    /** An ISO-8601 text or epoch milliseconds; null when absent. */
+    private static Instant instant(final JsonNode o, final String name) {
+        final JsonNode time = o.get(name);
+        if (time == null || time.isNull()) {
+            return null;
+        }
+        if (time.isNumber()) {
+            return Instant.ofEpochMilli(time.asLong());
+        }
+        final Instant parsed = Timestamps.parseUtc(time.asText());
+        if (parsed == null) {
+            throw new IllegalArgumentException("unreadable " + name + " '" + time.asText() + "'");
+        }
+        return parsed;
     }
 
     private static void put(final ObjectNode o, final String name, final String value) {

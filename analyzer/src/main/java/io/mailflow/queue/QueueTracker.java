@@ -293,6 +293,12 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
 
     // ---- events --------------------------------------------------------------------------------
 
+    /** The arrival the trace line itself tells (Postfix delay=, Exchange Online origin_timestamp), if not after it. */
+    private static Long arrivalTimeOf(final MessageTrace trace, final long time) {
+        final java.time.Instant arrival = trace.getArrivalTime();
+        return arrival == null || arrival.toEpochMilli() > time ? null : arrival.toEpochMilli();
+    }
+
     private void rememberArrival(final String messageKey, final MessageTrace trace, final long time) {
         // one RECEIVE line per recipient: keep the first, so the store sees one write per message
         if (arrivalOf(messageKey) != null) {
@@ -359,10 +365,16 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         if (time < s.getFirstDeferralTime()) {
             s.setFirstDeferralTime(time);
         }
-        if (time < s.getQueuedSince()) {
-            // an older deferral arrived late: the clock started earlier than we thought
-            connectors.requeue(ConnectorQueues.idOf(s.getConnectorId()), key, s.getQueuedSince(), time);
-            s.setQueuedSince(time);
+        final Long arrivedAt = arrivalTimeOf(trace, time);
+        final long startedAt = arrivedAt == null ? time : Math.min(arrivedAt, time);
+        if (startedAt < s.getQueuedSince()) {
+            // an older deferral arrived late, or this line tells an earlier arrival: the clock
+            // started earlier than we thought
+            connectors.requeue(ConnectorQueues.idOf(s.getConnectorId()), key, s.getQueuedSince(), startedAt);
+            s.setQueuedSince(startedAt);
+            if (arrivedAt != null && (s.getArrivalDate() == null || arrivedAt < s.getArrivalDate())) {
+                s.setArrivalDate(arrivedAt);
+            }
         }
         if (time >= s.getLastAttemptTime()) {
             final String oldConnector = ConnectorQueues.idOf(s.getConnectorId());
@@ -391,12 +403,16 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
                                final long time, final String error, final String remote) {
         final Reports.ArrivalInfo arrival = arrivalOf(messageKey);
         final MessageArrival a = arrival == null ? null : arrival.arrival();
-        final long since = arrival == null ? time : Math.min(arrival.time(), time);
+        // queued since the earliest of: the RECEIVE, the arrival the line itself tells (Postfix
+        // delay=), this deferral
+        final Long told = arrivalTimeOf(trace, time);
+        final Long arrivedAt = arrival == null ? told : told == null ? Long.valueOf(arrival.time()) : Long.valueOf(Math.min(arrival.time(), told));
+        final long since = arrivedAt == null ? time : Math.min(arrivedAt, time);
         final String sender = FailureText.originalSender(trace);
         final QueuedRecipient s = QueuedRecipient.newBuilder()
             .setRecipient(trace.getRecipient().trim())
             .setQueuedSince(since)
-            .setArrivalDate(arrival == null ? null : arrival.time())
+            .setArrivalDate(arrivedAt)
             .setFirstDeferralTime(time)
             .setLastAttemptTime(time)
             .setAttempts(1)

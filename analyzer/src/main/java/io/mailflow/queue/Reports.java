@@ -56,7 +56,7 @@ final class Reports {
         final String status = FailureText.permanentStatus(c);
         final NonDeliveryReport.Builder b = fromTrace(trace, c, arrival, defaultReportingMta);
         if (s != null) {
-            b.setArrivalDate(at(s.getArrivalDate()))
+            b.setArrivalDate(s.getArrivalDate() != null ? at(s.getArrivalDate()) : b.getArrivalDate())
                 .setFirstDeferralTime(at(s.getFirstDeferralTime()))
                 .setAttempts(s.getAttempts() + (isAttempt(trace) ? 1 : 0));
             fillMissing(b, s);
@@ -121,7 +121,7 @@ final class Reports {
             .setAction("failed")
             .setReportingMta(server != null ? server : defaultReportingMta)
             .setRemoteMta(FailureText.remoteMta(c))
-            .setArrivalDate(at(arrival == null ? null : arrival.time()))
+            .setArrivalDate(arrival != null ? at(arrival.time()) : trace.getArrivalTime())
             .setFirstDeferralTime(null)
             .setLastAttemptDate(isAttempt(trace) ? trace.getEventTime() : null)
             .setAttempts(isAttempt(trace) ? 1 : 0);

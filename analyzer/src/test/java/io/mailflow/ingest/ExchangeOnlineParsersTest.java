@@ -80,6 +80,22 @@ class ExchangeOnlineParsersTest {
     }
 
     @Test
+    @DisplayName("origin_timestamp_utc beside date_time_utc: the event at date_time, the message's arrival at origin_timestamp")
+    void originTimestampIsTheArrival(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("extended.csv"),
+                "origin_timestamp_utc,date_time_utc,event_id,connector_id,recipient_address,recipient_status,message_id\n"
+                        + "2024-03-04T22:00:00Z,2024-03-05T09:00:00Z,DEFER,Outbound to Fabrikam,x@fabrikam.com,450 4.4.316 Connection refused,<o-1@contoso.com>\n"
+                        + "2024-03-05T10:00:00Z,2024-03-05T09:30:00Z,DEFER,Outbound to Fabrikam,x@fabrikam.com,450 4.4.316 Connection refused,<o-2@contoso.com>\n"
+                        + "not a time,2024-03-05T09:45:00Z,DEFER,Outbound to Fabrikam,x@fabrikam.com,450 4.4.316 Connection refused,<o-3@contoso.com>\n");
+        final Fixtures.Replayed r = Fixtures.replay(f);
+        assertEquals(3, r.summary().records(), "an unreadable origin_timestamp costs only the arrival");
+        assertEquals(Instant.parse("2024-03-05T09:00:00Z"), r.sink().atLine(2).getEventTime());
+        assertEquals(Instant.parse("2024-03-04T22:00:00Z"), r.sink().atLine(2).getArrivalTime());
+        assertNull(r.sink().atLine(3).getArrivalTime(), "an arrival after the event is no arrival");
+        assertNull(r.sink().atLine(4).getArrivalTime());
+    }
+
+    @Test
     @DisplayName("Get-MessageTraceDetail CSV: events mapped, codes from Detail, connector from Data")
     void messageTraceDetail() {
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_message_trace_detail.csv"));

@@ -238,4 +238,30 @@ class PostfixLogParserTest {
         parser.parse("Mar  2 10:00:07 h postfix/qmgr[3]: ABCDE3: removed", 7, collect);
         assertEquals(1, parser.queue().size(), "removed frees the queue id");
     }
+
+    @Test
+    @DisplayName("delay= tells when a message entered the queue, also for one that arrived before the log began")
+    void arrivalFromDelay(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+        // the shape of the kumina sample: a message already 12.5 hours in the queue at its first line
+        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("maillog"),
+                "Mar 14 03:25:38 mx1 postfix/smtp[6656]: 5BECF63C4A: to=<a@icloud.example>, relay=none, delay=44899, "
+                        + "delays=44869/0/30/0, dsn=4.4.1, status=deferred (connect to icloud.example[192.0.2.4]:25: Connection timed out)\n"
+                        + "Mar 14 03:40:00 mx1 postfix/smtp[6657]: 5BECF63C4A: to=<a@icloud.example>, relay=none, delay=45761, "
+                        + "delays=45731/0/30/0, dsn=4.4.1, status=deferred (connect to icloud.example[192.0.2.4]:25: Connection timed out)\n"
+                        + "Mar 14 03:41:00 mx1 postfix/qmgr[1]: 5BECF63C4A: from=<s@example.net>, status=expired, returned to sender\n"
+                        + "Mar 14 03:41:30 mx1 postfix/smtp[6659]: 88BB12C0A1: to=<c@y.example>, relay=y.example[192.0.2.9]:25, delay=0.27, "
+                        + "delays=0.01/0/0.1/0.16, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n"
+                        + "Mar 14 03:42:00 mx1 postfix/smtp[6658]: 77AA12C0A2: to=<b@x.example>, relay=none, delay=soon, "
+                        + "delays=1/0/0/0, dsn=4.4.1, status=deferred (x)\n");
+        final Fixtures.Replayed r = Fixtures.replay(f);
+        assertEquals(5, r.summary().records());
+        final Instant arrived = Instant.parse("2024-03-14T03:25:38Z").minusSeconds(44899);
+        assertEquals(arrived, r.sink().atLine(1).getArrivalTime(), "03:25:38 minus 44,899 s in the queue");
+        assertEquals(arrived, r.sink().atLine(2).getArrivalTime(), "the next attempt's delay= tells the same arrival");
+        assertEquals(arrived, r.sink().atLine(3).getArrivalTime(), "the expiry line has no delay=: the queue id's arrival");
+        assertEquals(Instant.parse("2024-03-14T03:41:29.730Z"), r.sink().atLine(4).getArrivalTime(), "hundredths of a second");
+        final MessageTrace unreadable = r.sink().atLine(5);
+        assertEquals(EventType.DEFER, unreadable.getEventType(), "an unreadable delay= loses only the arrival");
+        assertNull(unreadable.getArrivalTime());
+    }
 }

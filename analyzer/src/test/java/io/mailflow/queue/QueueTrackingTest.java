@@ -109,6 +109,56 @@ class QueueTrackingTest {
         }
 
         @Test
+        @DisplayName("without a RECEIVE, an arrival the log line tells (Postfix delay=) starts the clock: expiry 24 h after it")
+        void clockStartsAtTheArrivalTheLineTells() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                // first seen at 13 h, already 12 h 30 m in the queue (arrived at 0 h 30 m)
+                f.pipe(trace(EventType.DEFER, MSG, BOB, ofHours(13)).setStatusCode("4.4.1").setSmtpReply(null)
+                    .setResponseText("connect to mail.contoso.example[203.0.113.25]:25: Connection timed out")
+                    .setArrivalTime(at(ofMinutes(30))).build());
+                final List<DelayNotice> delays = f.readDelays();
+                assertEquals(1, delays.size(), "4 h in the queue passed before the first line: the notice is due at once");
+                assertEquals(at(ofHours(4).plusMinutes(30)), delays.get(0).getEventTime());
+                assertEquals(at(ofMinutes(30)), delays.get(0).getArrivalDate());
+                f.advanceStreamTimeTo(ofHours(24).plusMinutes(29));
+                assertEquals(List.of(), f.readNdrs());
+                f.advanceStreamTimeTo(ofHours(24).plusMinutes(30));
+                final NonDeliveryReport ndr = f.readNdrs().get(0);
+                assertEquals(at(ofHours(24).plusMinutes(30)), ndr.getExpiryTime(), "24 h after the arrival, not after the first deferral seen");
+                assertEquals(at(ofMinutes(30)), ndr.getArrivalDate());
+                assertEquals(at(ofHours(13)), ndr.getFirstDeferralTime());
+            }
+        }
+
+        @Test
+        @DisplayName("a later line telling an earlier arrival moves the clock back; one telling a later one does not move it")
+        void anEarlierArrivalMovesTheClockBack() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(defer(MSG, BOB, ofHours(10)));
+                f.pipe(trace(EventType.DEFER, MSG, BOB, ofHours(11)).setStatusCode("4.4.316")
+                    .setArrivalTime(at(ofHours(2))).build());
+                f.pipe(trace(EventType.DEFER, MSG, BOB, ofHours(12)).setStatusCode("4.4.316")
+                    .setArrivalTime(at(ofHours(11).plusMinutes(59))).build());
+                f.advanceStreamTimeTo(ofHours(25).plusMinutes(59));
+                assertEquals(List.of(), f.readNdrs());
+                f.advanceStreamTimeTo(ofHours(26));
+                final NonDeliveryReport ndr = f.readNdrs().get(0);
+                assertEquals(at(ofHours(26)), ndr.getExpiryTime());
+                assertEquals(at(ofHours(2)), ndr.getArrivalDate());
+            }
+        }
+
+        @Test
+        @DisplayName("a permanent failure of a recipient never queued carries the arrival its line tells")
+        void permanentFailureCarriesTheToldArrival() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(trace(EventType.FAIL, MSG, BOB, ofHours(1)).setStatusCode("5.4.4").setSmtpReply(null)
+                    .setResponseText("Host or domain name not found").setArrivalTime(at(ofMinutes(3))).build());
+                assertEquals(at(ofMinutes(3)), f.readNdrs().get(0).getArrivalDate());
+            }
+        }
+
+        @Test
         @DisplayName("of two recipients of one message, the delivered one gets no NDR and the other one expires")
         void multiRecipientMessage() {
             try (QueueTrackingFixture f = new QueueTrackingFixture()) {
