@@ -62,8 +62,10 @@ final class ConnectorAlerts {
         final StringBuilder summary = new StringBuilder(200).append(connector.name()).append(": ");
         final long minutes = config.backlogAge().toMinutes();
         if (state == AlertState.RESOLVED) {
-            summary.append("backlog cleared, ").append(queue.queuedOverAge()).append(" recipients queued longer than ")
-                .append(minutes).append(" min (threshold ").append(config.backlogThreshold()).append(").");
+            // below the threshold is not an empty queue: say how many still wait, and in all
+            summary.append("backlog below the threshold: ").append(queue.queuedOverAge()).append(" recipients queued longer than ")
+                .append(minutes).append(" min (threshold ").append(config.backlogThreshold()).append(", ")
+                .append(queue.queuedRecipients()).append(" queued in all).");
         } else {
             summary.append("messages have been delayed: ").append(queue.queuedOverAge())
                 .append(" recipients queued longer than ").append(minutes).append(" min (")

@@ -82,6 +82,8 @@ class BacklogAlertTest {
         assertEquals(199, resolved.getQueuedRecipients());
         assertEquals(firing.getAlertId(), resolved.getAlertId());
         assertEquals(minutes(64), resolved.getEventTime());
+        assertEquals("Head office Exchange: backlog below the threshold: 199 recipients queued longer than 60 min "
+            + "(threshold 200, 401 queued in all).", resolved.getSummary(), "resolved is not empty: the on-call hears what still waits");
     }
 
     @Test
