@@ -51,7 +51,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--format", paramLabel = "FORMAT",
         description = "Force the input format instead of detecting it per file (exchange-msgtrk, exchange-online-csv, "
-            + "exchange-online-detail, exchange-online-json, postfix, jsonl).")
+            + "exchange-online-detail, exchange-online-summary, exchange-online-json, postfix, jsonl).")
     String format;
 
     @Option(names = "--speed", paramLabel = "max|N", defaultValue = "max",

@@ -7,35 +7,18 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mailflow.avro.Direction;
-import io.mailflow.avro.EventType;
-import io.mailflow.avro.MessageTrace;
-import io.mailflow.avro.Provenance;
 import java.io.IOException;
 import java.io.Reader;
-import java.time.Instant;
-import java.util.Locale;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Exchange Online MessageTrace results as JSON: the Reporting Web Service OData document
  * ({@code {"odata.metadata":..,"value":[{..}]}}, also the verbose {@code {"d":{"results":[..]}}})
  * or {@code Get-MessageTrace | ConvertTo-Json} (an array or a single object). Read as a stream,
- * one message object at a time; each becomes one record for its recipient.
- * Status maps Delivered→DELIVER, Failed→FAIL, Pending→DEFER, Expanded→EXPAND, Resolved→RESOLVE;
- * FilteredAsSpam, Quarantined, GettingStatus and None are skipped and counted (no delivery outcome).
+ * one message object at a time; each becomes one record for its recipient (see
+ * {@link MessageTraceSummaries}).
  */
 final class ExchangeOnlineJsonReader implements UnitReader {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Pattern MS_DATE = Pattern.compile("^/Date\\((-?\\d+)(?:[+-]\\d{4})?\\)/$");
-    private static final Map<String, EventType> STATUS = Map.of(
-            "delivered", EventType.DELIVER,
-            "failed", EventType.FAIL,
-            "pending", EventType.DEFER,
-            "expanded", EventType.EXPAND,
-            "resolved", EventType.RESOLVE);
 
     private final JsonParser parser;
     private final String file;
@@ -123,62 +106,10 @@ final class ExchangeOnlineJsonReader implements UnitReader {
 
     private void mapGuarded(final JsonNode o, final long line, final ParseOutput out) {
         try {
-            map(o, line, out);
+            MessageTraceSummaries.map(o, TraceFormat.EXCHANGE_ONLINE_JSON, file, line, out);
         } catch (final RuntimeException e) {
             out.reject("parser failed: " + e);
         }
-    }
-
-    void map(final JsonNode o, final long line, final ParseOutput out) {
-        if (!o.isObject()) {
-            out.reject("message trace entry is not a JSON object");
-            return;
-        }
-        final String status = text(o, "Status");
-        if (status == null) {
-            out.reject("message trace without Status");
-            return;
-        }
-        final EventType type = STATUS.get(status.toLowerCase(Locale.ROOT));
-        if (type == null) {
-            out.skip("exchange online status " + status + " (not a delivery outcome)");
-            return;
-        }
-        final Instant time = time(text(o, "Received"));
-        if (time == null) {
-            out.reject("unreadable Received '" + text(o, "Received") + "'");
-            return;
-        }
-        final JsonNode size = o.get("Size");
-        final String toIp = text(o, "ToIP");
-        out.record(MessageTrace.newBuilder()
-                .setEventTime(time)
-                .setEventType(type)
-                .setMessageId(text(o, "MessageId"))
-                .setNetworkMessageId(text(o, "MessageTraceId"))
-                .setSender(text(o, "SenderAddress"))
-                .setReturnPath(text(o, "SenderAddress"))
-                .setRecipient(text(o, "RecipientAddress"))
-                .setRemoteIp(toIp != null ? toIp : text(o, "FromIP"))
-                .setResponseText("Status: " + status)
-                .setSubject(text(o, "Subject"))
-                .setSizeBytes(size == null || !size.canConvertToLong() ? null : size.asLong())
-                .setDirection(Direction.UNKNOWN)
-                .setProvenance(new Provenance(TraceFormat.EXCHANGE_ONLINE_JSON.id(), file, line))
-                .build());
-    }
-
-    private static Instant time(final String text) {
-        if (text == null) {
-            return null;
-        }
-        final Matcher ms = MS_DATE.matcher(text);
-        return ms.matches() ? Instant.ofEpochMilli(Long.parseLong(ms.group(1))) : Timestamps.parseUtc(text);
-    }
-
-    private static String text(final JsonNode o, final String name) {
-        final JsonNode v = o.get(name);
-        return v == null || v.isNull() || v.asText().isEmpty() ? null : v.asText();
     }
 
     @Override

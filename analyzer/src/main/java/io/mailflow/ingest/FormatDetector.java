@@ -71,6 +71,9 @@ final class FormatDetector {
                 && (compact.contains("detail") || compact.contains("action"))) {
             return TraceFormat.EXCHANGE_ONLINE_DETAIL;
         }
+        if (compact.contains("received") && compact.contains("status") && compact.contains("recipientaddress")) {
+            return TraceFormat.EXCHANGE_ONLINE_SUMMARY;
+        }
         return null;
     }
 

@@ -140,6 +140,7 @@ public final class Replayer {
             case EXCHANGE_MSGTRK -> new ExchangeTrackingLogParser(file);
             case EXCHANGE_ONLINE_CSV -> new ExchangeOnlineReportParser(file);
             case EXCHANGE_ONLINE_DETAIL -> new MessageTraceDetailParser(file);
+            case EXCHANGE_ONLINE_SUMMARY -> new MessageTraceSummaryCsvParser(file);
             case POSTFIX -> new PostfixLogParser(file, options.referenceYear(),
                     ZonedDateTime.now(options.clock()).withZoneSameInstant(options.syslogZone()),
                     options.syslogZone(), options.maxQueueIds());

@@ -9,6 +9,7 @@ public enum TraceFormat {
     EXCHANGE_MSGTRK("exchange-msgtrk", "Exchange Server message tracking log (MSGTRK*.LOG, #Fields header)"),
     EXCHANGE_ONLINE_CSV("exchange-online-csv", "Exchange Online extended message trace report (CSV, event_id/recipient_status columns)"),
     EXCHANGE_ONLINE_DETAIL("exchange-online-detail", "Get-MessageTraceDetail exported as CSV (Date,Event,Action,Detail,Data)"),
+    EXCHANGE_ONLINE_SUMMARY("exchange-online-summary", "Get-MessageTrace exported as CSV (Received,SenderAddress,RecipientAddress,Status,...)"),
     EXCHANGE_ONLINE_JSON("exchange-online-json", "Exchange Online MessageTrace JSON (Reporting Web Service OData or Get-MessageTrace | ConvertTo-Json)"),
     POSTFIX("postfix", "Postfix syslog (classic 'Mar  2 10:00:01 host postfix/smtp[1]:' or RFC 3339 timestamps)"),
     JSONL("jsonl", "JSON lines of MessageTrace (Avro field names)");

@@ -96,6 +96,45 @@ class ExchangeOnlineParsersTest {
     }
 
     @Test
+    @DisplayName("Get-MessageTrace | Export-Csv: detected by its header, #TYPE skipped, Status mapped, other statuses counted")
+    void messageTraceSummaryCsv(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+        final String header = "\"Organization\",\"MessageId\",\"Received\",\"SenderAddress\",\"RecipientAddress\",\"Subject\","
+                + "\"Status\",\"ToIP\",\"FromIP\",\"Size\",\"MessageTraceId\",\"StartDate\",\"EndDate\",\"Index\"";
+        final String common = "\"contoso.onmicrosoft.com\",";
+        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("MessageTrace.csv"),
+                "#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n" + header + "\r\n"
+                        + common + "\"<o-1@contoso.com>\",\"3/2/2026 10:00:01 AM\",\"kim@contoso.com\",\"lee@fabrikam.example\","
+                        + "\"Order 1001, rush\",\"Pending\",\"203.0.113.25\",\"10.0.0.5\",\"12345\",\"0e5c7d3a-0001\","
+                        + "\"3/1/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"0\"\r\n"
+                        + common + "\"<o-2@contoso.com>\",\"3/2/2026 10:05:00 AM\",\"kim@contoso.com\",\"pat@fabrikam.example\","
+                        + "\"Hi\",\"Failed\",\"\",\"10.0.0.5\",\"\",\"0e5c7d3a-0002\",\"3/1/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"1\"\r\n"
+                        + common + "\"<o-3@contoso.com>\",\"3/2/2026 10:06:00 AM\",\"x@spam.example\",\"kim@contoso.com\","
+                        + "\"Win\",\"FilteredAsSpam\",\"\",\"198.51.100.1\",\"900\",\"0e5c7d3a-0003\",\"3/1/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"2\"\r\n"
+                        + common + "\"<o-4@contoso.com>\",\"3/2/2026 10:07:00 AM\",\"kim@contoso.com\"\r\n");
+        final Fixtures.Replayed r = Fixtures.replay(f);
+        assertEquals(TraceFormat.EXCHANGE_ONLINE_SUMMARY, r.summary().files().values().iterator().next());
+        assertEquals(2, r.summary().records());
+        assertEquals(1L, r.summary().skippedByReason().get("exchange online status FilteredAsSpam (not a delivery outcome)"));
+        assertEquals(List.of(6L), r.sink().rejectedLines(), "a row cut short is a dead letter");
+
+        final MessageTrace pending = r.sink().atLine(3);
+        assertEquals(EventType.DEFER, pending.getEventType(), "Pending: still queued");
+        assertEquals(Instant.parse("2026-03-02T10:00:01Z"), pending.getEventTime());
+        assertEquals("lee@fabrikam.example", pending.getRecipient());
+        assertEquals("<o-1@contoso.com>", pending.getMessageId());
+        assertEquals("0e5c7d3a-0001", pending.getNetworkMessageId());
+        assertEquals("Order 1001, rush", pending.getSubject());
+        assertEquals("203.0.113.25", pending.getRemoteIp());
+        assertEquals(12345L, pending.getSizeBytes());
+        assertEquals("exchange-online-summary", pending.getProvenance().getFormat());
+
+        final MessageTrace failed = r.sink().atLine(4);
+        assertEquals(EventType.FAIL, failed.getEventType());
+        assertEquals("10.0.0.5", failed.getRemoteIp(), "no ToIP: FromIP");
+        assertNull(failed.getSizeBytes());
+    }
+
+    @Test
     @DisplayName("Get-MessageTraceDetail CSV: events mapped, codes from Detail, connector from Data")
     void messageTraceDetail() {
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_message_trace_detail.csv"));
