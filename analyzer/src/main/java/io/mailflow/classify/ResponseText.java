@@ -136,7 +136,8 @@ public final class ResponseText {
         }
         if (contains(s, from, to, "certificate verification failed") || contains(s, from, to, "certificate not trusted")
             || contains(s, from, to, "certificate validation failed") || contains(s, from, to, "certificate has expired")
-            || contains(s, from, to, "certificate expired") || contains(s, from, to, "untrusted certificate")) {
+            || contains(s, from, to, "certificate expired") || contains(s, from, to, "untrusted certificate")
+            || contains(s, from, to, "certificate not verified") || contains(s, from, to, "certificate verify failed")) {
             return FailureCategory.CERTIFICATE_VALIDATION_FAILED;
         }
         if (contains(s, from, to, "Connection refused")) {

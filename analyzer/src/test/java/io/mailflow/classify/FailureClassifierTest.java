@@ -175,6 +175,12 @@ class FailureClassifierTest {
                 "TLS is required, but server certificate verification failed for mx.example.net[192.0.2.5]:25").category());
             assertEquals(FailureCategory.CERTIFICATE_VALIDATION_FAILED, classify(EventType.DEFER, "4.7.5",
                 "Server certificate not trusted").category());
+            // Postfix at smtp_tls_security_level=verify or secure when the name does not match
+            assertEquals(FailureCategory.CERTIFICATE_VALIDATION_FAILED, classify(EventType.DEFER, "4.7.5",
+                "Server certificate not verified").category());
+            // OpenSSL's own words, as other MTAs pass them on
+            assertEquals(FailureCategory.CERTIFICATE_VALIDATION_FAILED, classify(EventType.DEFER, "4.7.0",
+                "TLS handshake failed: certificate verify failed").category());
         }
 
         @Test
