@@ -232,7 +232,7 @@ class QueueExactlyOnceIT {
     private void awaitOpenTransactionWithRecords(final String bootstrap, final String topic, final Process app) {
         final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            assertTrue(app.isAlive(), "the app died on its own");
+            assertTrue(app.isAlive(), () -> "the app died on its own; its log ends:\n" + tail(logOf("queue-eos-b")));
             if (openTransactionWithRecords(bootstrap, topic)) {
                 return;
             }
