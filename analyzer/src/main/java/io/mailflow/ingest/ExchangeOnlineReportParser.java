@@ -7,7 +7,7 @@ import java.util.List;
  * fields with underscored names ({@code date_time_utc} or {@code origin_timestamp},
  * {@code event_id}, {@code recipient_status}, ...). The first non-comment line is the header.
  */
-final class ExchangeOnlineReportParser implements LineParser {
+final class ExchangeOnlineReportParser extends CsvExportParser {
     private final ExchangeRowMapper mapper;
     private ExchangeColumns columns;
 
@@ -16,34 +16,17 @@ final class ExchangeOnlineReportParser implements LineParser {
     }
 
     @Override
-    public void parse(final String line, final long lineNumber, final ParseOutput out) {
-        if (line.isBlank()) {
-            out.skip("blank line");
-            return;
+    String header(final List<String> names) {
+        final ExchangeColumns cols = ExchangeColumns.of(names);
+        if (!cols.usable()) {
+            return "header without event_id and date_time_utc/origin_timestamp";
         }
-        if (columns == null && line.startsWith("#")) {
-            out.skip("header line");
-            return;
-        }
-        final List<String> row = CsvLine.split(line);
-        if (row == null) {
-            out.reject("malformed CSV (unbalanced quotes)");
-            return;
-        }
-        if (columns == null) {
-            final ExchangeColumns cols = ExchangeColumns.of(row);
-            if (!cols.usable()) {
-                out.reject("header without event_id and date_time_utc/origin_timestamp");
-                return;
-            }
-            columns = cols;
-            out.skip("header line");
-            return;
-        }
-        if (row.size() != columns.count) {
-            out.reject(row.size() + " fields where the header has " + columns.count);
-            return;
-        }
+        columns = cols;
+        return null;
+    }
+
+    @Override
+    void row(final List<String> row, final long lineNumber, final ParseOutput out) {
         mapper.map(columns, row, lineNumber, out);
     }
 }

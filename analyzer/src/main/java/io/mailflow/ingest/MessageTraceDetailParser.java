@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * ({@code MessageId, MessageTraceId, RecipientAddress, SenderAddress, ...}). The SMTP codes live
  * in the free-text Detail; Data is an XML fragment of {@code <MEP Name=".." String=".."/>}.
  */
-final class MessageTraceDetailParser implements LineParser {
+final class MessageTraceDetailParser extends CsvExportParser {
     private static final Pattern MEP = Pattern.compile(
             "<MEP\\s+Name=\"([^\"]*)\"\\s+(?:String|Integer|Long|Blob|Guid|DateTime)=\"([^\"]*)\"");
 
@@ -50,35 +50,13 @@ final class MessageTraceDetailParser implements LineParser {
     private int messageTraceId = -1;
     private int recipient = -1;
     private int sender = -1;
-    private int count = -1;
 
     MessageTraceDetailParser(final String file) {
         this.file = file;
     }
 
     @Override
-    public void parse(final String line, final long lineNumber, final ParseOutput out) {
-        if (line.isBlank()) {
-            out.skip("blank line");
-            return;
-        }
-        if (count < 0 && line.startsWith("#")) {
-            out.skip("header line");
-            return;
-        }
-        final List<String> row = CsvLine.split(line);
-        if (row == null) {
-            out.reject("malformed CSV (unbalanced quotes)");
-            return;
-        }
-        if (count < 0) {
-            header(row, out);
-            return;
-        }
-        if (row.size() != count) {
-            out.reject(row.size() + " fields where the header has " + count);
-            return;
-        }
+    void row(final List<String> row, final long lineNumber, final ParseOutput out) {
         final String eventName = ExchangeRowMapper.get(row, event);
         if (eventName == null) {
             out.reject("missing Event");
@@ -119,7 +97,8 @@ final class MessageTraceDetailParser implements LineParser {
                 .build());
     }
 
-    private void header(final List<String> row, final ParseOutput out) {
+    @Override
+    String header(final List<String> row) {
         for (int i = 0; i < row.size(); i++) {
             switch (row.get(i).trim().toLowerCase(Locale.ROOT).replace("_", "").replace(" ", "")) {
                 case "date", "datetime", "received" -> date = date < 0 ? i : date;
@@ -135,13 +114,7 @@ final class MessageTraceDetailParser implements LineParser {
                 }
             }
         }
-        if (date < 0 || event < 0) {
-            count = -1;
-            out.reject("header without Date and Event columns");
-            return;
-        }
-        count = row.size();
-        out.skip("header line");
+        return date < 0 || event < 0 ? "header without Date and Event columns" : null;
     }
 
     /** MEP name (lower case) to value. */

@@ -11,7 +11,7 @@ import java.util.List;
  * message, mapped as the JSON form is ({@link MessageTraceSummaries}). A leading PowerShell
  * {@code #TYPE} line is skipped.
  */
-final class MessageTraceSummaryCsvParser implements LineParser {
+final class MessageTraceSummaryCsvParser extends CsvExportParser {
     private final String file;
     private List<String> header;
 
@@ -20,29 +20,13 @@ final class MessageTraceSummaryCsvParser implements LineParser {
     }
 
     @Override
-    public void parse(final String line, final long lineNumber, final ParseOutput out) {
-        if (line.isBlank()) {
-            out.skip("blank line");
-            return;
-        }
-        if (header == null && line.startsWith("#")) {
-            out.skip("header line");
-            return;
-        }
-        final List<String> row = CsvLine.split(line);
-        if (row == null) {
-            out.reject("malformed CSV (unbalanced quotes)");
-            return;
-        }
-        if (header == null) {
-            header = row.stream().map(String::trim).toList();
-            out.skip("header line");
-            return;
-        }
-        if (row.size() != header.size()) {
-            out.reject(row.size() + " fields where the header has " + header.size());
-            return;
-        }
+    String header(final List<String> names) {
+        header = names.stream().map(String::trim).toList();
+        return null;
+    }
+
+    @Override
+    void row(final List<String> row, final long lineNumber, final ParseOutput out) {
         final ObjectNode result = JsonNodeFactory.instance.objectNode();
         for (int i = 0; i < row.size(); i++) {
             result.put(header.get(i), row.get(i));
