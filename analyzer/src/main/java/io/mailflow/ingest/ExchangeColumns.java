@@ -67,8 +67,17 @@ final class ExchangeColumns {
         return name.trim().toLowerCase(Locale.ROOT).replace('_', '-').replace(' ', '-');
     }
 
+    /** A tracking log or extended report: one event per row. */
     boolean usable() {
         return time >= 0 && eventId >= 0;
+    }
+
+    /**
+     * The Exchange Online enhanced summary report: no event_id, one row per message with
+     * {@code recipient_status} "address##Receive, Send;address##Receive, Fail".
+     */
+    boolean enhancedSummary() {
+        return time >= 0 && eventId < 0 && recipientStatus >= 0;
     }
 
     private static int indexOf(final List<String> names, final String... candidates) {

@@ -73,8 +73,9 @@ final class ExchangeEvents {
             return Direction.UNKNOWN;
         }
         return switch (directionality.trim().toLowerCase(Locale.ROOT)) {
-            case "originating", "outbound" -> Direction.ORIGINATING;
-            case "incoming", "inbound" -> Direction.INCOMING;
+            // the enhanced summary report documents its directionality as 1 (inbound) and 2 (outbound)
+            case "originating", "outbound", "2" -> Direction.ORIGINATING;
+            case "incoming", "inbound", "1" -> Direction.INCOMING;
             case "internal", "intraorg", "intra-org" -> Direction.INTERNAL;
             default -> Direction.UNKNOWN;
         };

@@ -6,6 +6,9 @@ import java.util.List;
  * The Exchange Online extended message trace report (historical search, CSV): the tracking-log
  * fields with underscored names ({@code date_time_utc} or {@code origin_timestamp},
  * {@code event_id}, {@code recipient_status}, ...). The first non-comment line is the header.
+ * Also the enhanced summary report (no {@code event_id}; one row per message, each recipient's
+ * status the list of its events): the last event of each recipient becomes its record, at
+ * {@code origin_timestamp}.
  */
 final class ExchangeOnlineReportParser extends CsvExportParser {
     private final ExchangeRowMapper mapper;
@@ -18,8 +21,8 @@ final class ExchangeOnlineReportParser extends CsvExportParser {
     @Override
     String header(final List<String> names) {
         final ExchangeColumns cols = ExchangeColumns.of(names);
-        if (!cols.usable()) {
-            return "header without event_id and date_time_utc/origin_timestamp";
+        if (!cols.usable() && !cols.enhancedSummary()) {
+            return "header without event_id (or recipient_status) and date_time_utc/origin_timestamp";
         }
         columns = cols;
         return null;

@@ -25,15 +25,21 @@ final class ExchangeRowMapper {
     }
 
     void map(final ExchangeColumns cols, final List<String> row, final long line, final ParseOutput out) {
-        final String eventId = get(row, cols.eventId);
-        if (eventId == null) {
-            out.reject("missing event-id");
-            return;
-        }
-        final EventType mapped = ExchangeEvents.map(eventId);
-        if (mapped == null) {
-            out.skip(ExchangeEvents.skipReason(eventId));
-            return;
+        // without an event-id column (the enhanced summary report) each recipient's status names its events
+        final EventType mapped;
+        if (cols.eventId < 0) {
+            mapped = null;
+        } else {
+            final String eventId = get(row, cols.eventId);
+            if (eventId == null) {
+                out.reject("missing event-id");
+                return;
+            }
+            mapped = ExchangeEvents.map(eventId);
+            if (mapped == null) {
+                out.skip(ExchangeEvents.skipReason(eventId));
+                return;
+            }
         }
         final String timeText = get(row, cols.time);
         final Instant time = Timestamps.parseUtc(timeText);
@@ -77,8 +83,14 @@ final class ExchangeRowMapper {
             final String status = statuses.size() == recipients.size() ? statuses.get(i)
                     : statuses.size() == 1 ? statuses.get(0)
                     : i < statuses.size() ? statuses.get(i) : null;
-            final SmtpStatus parsed = SmtpStatus.parse(status);
-            final EventType type = ExchangeEvents.refineFailure(mapped, parsed.enhanced(), status);
+            final EventType event = mapped != null ? mapped : lastEvent(status);
+            if (event == null) {
+                out.skip(status == null ? "enhanced summary recipient without a status"
+                        : ExchangeEvents.skipReason(lastEventName(status)));
+                continue;
+            }
+            final SmtpStatus parsed = SmtpStatus.parse(mapped != null ? status : null);
+            final EventType type = ExchangeEvents.refineFailure(event, parsed.enhanced(), status);
             out.record(MessageTrace.newBuilder()
                     .setEventTime(time)
                     .setEventType(type)
@@ -102,6 +114,23 @@ final class ExchangeRowMapper {
                     .setArrivalTime(arrival)
                     .build());
         }
+    }
+
+    /**
+     * The enhanced summary report's status of one recipient is the list of its events so far,
+     * "Receive, Send" or "Receive, Defer": the last one is where the recipient stands.
+     */
+    static EventType lastEvent(final String status) {
+        final String name = lastEventName(status);
+        return name == null || name.isEmpty() ? null : ExchangeEvents.map(name);
+    }
+
+    private static String lastEventName(final String status) {
+        if (status == null) {
+            return null;
+        }
+        final int comma = status.lastIndexOf(',');
+        return status.substring(comma + 1).trim();
     }
 
     /** The field, or null when the column is absent or empty. */

@@ -61,7 +61,8 @@ final class FormatDetector {
         if (names == null) {
             return null;
         }
-        if (ExchangeColumns.of(names).usable() && names.stream().anyMatch(n -> n.contains("_") || n.contains("-"))) {
+        final ExchangeColumns exchange = ExchangeColumns.of(names);
+        if ((exchange.usable() || exchange.enhancedSummary()) && names.stream().anyMatch(n -> n.contains("_") || n.contains("-"))) {
             return TraceFormat.EXCHANGE_ONLINE_CSV;
         }
         final List<String> compact = names.stream()

@@ -135,6 +135,40 @@ class ExchangeOnlineParsersTest {
     }
 
     @Test
+    @DisplayName("enhanced summary report: no event_id, each recipient's last event is where it stands, at origin_timestamp")
+    void enhancedSummaryReport(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("enhanced_summary.csv"),
+                "\uFEFF\"origin_timestamp_utc\",\"sender_address\",\"recipient_status\",\"message_subject\",\"total_bytes\","
+                        + "\"message_id\",\"network_message_id\",\"original_client_ip\",\"original_server_ip\",\"directionality\","
+                        + "\"connector_id\",\"delivery_priority\"\r\n"
+                        + "\"2024-03-05T09:00:00.1230000Z\",\"kim@contoso.com\",\"lee@fabrikam.example##Receive, Send;"
+                        + "pat@fabrikam.example##Receive, Defer\",\"Order, rush\",\"12345\",\"<e-1@contoso.com>\",\"0e5c-0001\","
+                        + "\"10.0.0.5\",\"\",\"2\",\"Outbound to Fabrikam\",\"Normal\"\r\n"
+                        + "\"2024-03-05T09:10:00.0000000Z\",\"kim@contoso.com\",\"x@gone.example##Receive, Fail\",\"Hi\",\"100\","
+                        + "\"<e-2@contoso.com>\",\"0e5c-0002\",\"10.0.0.5\",\"\",\"Originating\",\"Outbound to Fabrikam\",\"Normal\"\r\n"
+                        + "\"2024-03-05T09:20:00.0000000Z\",\"x@spam.example\",\"kim@contoso.com##Receive, Quarantine\",\"Win\",\"900\","
+                        + "\"<e-3@spam.example>\",\"0e5c-0003\",\"198.51.100.1\",\"\",\"1\",\"\",\"Normal\"\r\n");
+        final Fixtures.Replayed r = Fixtures.replay(f);
+        assertEquals(TraceFormat.EXCHANGE_ONLINE_CSV, r.summary().files().values().iterator().next());
+        assertEquals(3, r.summary().records());
+        assertEquals(1L, r.summary().skippedByReason().get("exchange event QUARANTINE (unknown event-id)"));
+
+        final List<MessageTrace> first = r.sink().atLines(2);
+        assertEquals(List.of("lee@fabrikam.example", "pat@fabrikam.example"), first.stream().map(MessageTrace::getRecipient).toList());
+        assertEquals(List.of(EventType.SEND, EventType.DEFER), first.stream().map(MessageTrace::getEventType).toList(),
+                "Send delivered it; Defer leaves it queued");
+        assertEquals(Instant.parse("2024-03-05T09:00:00.123Z"), first.get(1).getEventTime());
+        assertEquals("Outbound to Fabrikam", first.get(1).getConnectorId());
+        assertEquals("Receive, Defer", first.get(1).getResponseText());
+        assertNull(first.get(1).getStatusCode(), "event names are no SMTP codes");
+        assertEquals(Direction.ORIGINATING, first.get(1).getDirection(), "directionality 2 is outbound");
+        assertEquals("Order, rush", first.get(1).getSubject());
+
+        assertEquals(EventType.FAIL, r.sink().atLine(3).getEventType());
+        assertEquals("x@gone.example", r.sink().atLine(3).getRecipient());
+    }
+
+    @Test
     @DisplayName("Get-MessageTraceDetail CSV: events mapped, codes from Detail, connector from Data")
     void messageTraceDetail() {
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_message_trace_detail.csv"));
