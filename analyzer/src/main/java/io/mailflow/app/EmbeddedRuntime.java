@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRuntime.class);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+    /** How long writing an output file may wait for its topic's end offsets. */
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
+    static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
+    static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
 
     private final EmbeddedKafka kafka;
     private final MailflowConfig config;
@@ -115,12 +119,6 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private static boolean userSet(final MailflowConfig config, final String key) {
         return config.get(key) != null && config.sourceOf(key) != null && config.sourceOf(key) != MailflowConfig.Source.DEFAULT;
     }
-
-    /** How long writing an output file may wait for its topic's end offsets. */
-    private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
-
-    static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
-    static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
 
     public MailflowConfig config() {
         return config;

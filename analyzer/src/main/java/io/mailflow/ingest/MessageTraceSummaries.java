@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * (no delivery outcome). The result carries no connector and no SMTP codes.
  */
 final class MessageTraceSummaries {
+    private static final Pattern DIGITS = Pattern.compile("\\d{1,18}");
     private static final Pattern MS_DATE = Pattern.compile("^/Date\\((-?\\d+)(?:[+-]\\d{4})?\\)/$");
     private static final Map<String, EventType> STATUS = Map.of(
             "delivered", EventType.DELIVER,
@@ -87,7 +88,7 @@ final class MessageTraceSummaries {
             return size.asLong();
         }
         final String digits = size.asText().trim();
-        return digits.matches("\\d{1,18}") ? Long.valueOf(digits) : null;
+        return DIGITS.matcher(digits).matches() ? Long.valueOf(digits) : null;
     }
 
     private static String text(final JsonNode o, final String name) {

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /**
- * {@code Get-MessageTrace | Export-Csv} (also {@code Get-MessageTraceV2}): the header names the
- * result's properties ({@code Received, SenderAddress, RecipientAddress, Subject, Status, ToIP,
- * FromIP, Size, MessageId, MessageTraceId, ...}) in any order; each row is one recipient of one
- * message, mapped as the JSON form is ({@link MessageTraceSummaries}). A leading PowerShell
- * {@code #TYPE} line is skipped.
+ * {@code Get-MessageTrace | Export-Csv}: the header names the result's properties
+ * ({@code Received, SenderAddress, RecipientAddress, Subject, Status, ToIP, FromIP, Size,
+ * MessageId, MessageTraceId, ...}) in any order; each row is one recipient of one message,
+ * mapped as the JSON form is ({@link MessageTraceSummaries}). A leading PowerShell {@code #TYPE}
+ * line is skipped.
  */
 final class MessageTraceSummaryCsvParser extends CsvExportParser {
     private final String file;

@@ -293,12 +293,6 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
 
     // ---- events --------------------------------------------------------------------------------
 
-    /** The arrival the trace line itself tells (Postfix delay=, Exchange Online origin_timestamp), if not after it. */
-    private static Long arrivalTimeOf(final MessageTrace trace, final long time) {
-        final java.time.Instant arrival = trace.getArrivalTime();
-        return arrival == null || arrival.toEpochMilli() > time ? null : arrival.toEpochMilli();
-    }
-
     private void rememberArrival(final String messageKey, final MessageTrace trace, final long time) {
         // one RECEIVE line per recipient: keep the first, so the store sees one write per message
         if (arrivalOf(messageKey) != null) {
@@ -365,7 +359,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         if (time < s.getFirstDeferralTime()) {
             s.setFirstDeferralTime(time);
         }
-        final Long arrivedAt = arrivalTimeOf(trace, time);
+        final Long arrivedAt = Reports.arrivalTime(null, trace, time); // the RECEIVE already counted when queueing began
         final long startedAt = arrivedAt == null ? time : Math.min(arrivedAt, time);
         if (startedAt < s.getQueuedSince()) {
             // an older deferral arrived late, or this line tells an earlier arrival: the clock
@@ -403,10 +397,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
                                final long time, final String error, final String remote) {
         final Reports.ArrivalInfo arrival = arrivalOf(messageKey);
         final MessageArrival a = arrival == null ? null : arrival.arrival();
-        // queued since the earliest of: the RECEIVE, the arrival the line itself tells (Postfix
-        // delay=), this deferral
-        final Long told = arrivalTimeOf(trace, time);
-        final Long arrivedAt = arrival == null ? told : told == null ? Long.valueOf(arrival.time()) : Long.valueOf(Math.min(arrival.time(), told));
+        // queued since the earliest of: the RECEIVE, the arrival the line itself tells, this deferral
+        final Long arrivedAt = Reports.arrivalTime(arrival, trace, time);
         final long since = arrivedAt == null ? time : Math.min(arrivedAt, time);
         final String sender = FailureText.originalSender(trace);
         final QueuedRecipient s = QueuedRecipient.newBuilder()

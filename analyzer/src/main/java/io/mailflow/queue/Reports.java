@@ -121,7 +121,7 @@ final class Reports {
             .setAction("failed")
             .setReportingMta(server != null ? server : defaultReportingMta)
             .setRemoteMta(FailureText.remoteMta(c))
-            .setArrivalDate(arrival != null ? at(arrival.time()) : trace.getArrivalTime())
+            .setArrivalDate(at(arrivalTime(arrival, trace, trace.getEventTime().toEpochMilli())))
             .setFirstDeferralTime(null)
             .setLastAttemptDate(isAttempt(trace) ? trace.getEventTime() : null)
             .setAttempts(isAttempt(trace) ? 1 : 0);
@@ -159,5 +159,20 @@ final class Reports {
 
     /** What the arrival store knew about the message: RECEIVE time and the message-level fields. */
     record ArrivalInfo(long time, MessageArrival arrival) {
+    }
+
+    /**
+     * When the message arrived, as far as known: the earlier of its RECEIVE ({@code received},
+     * when still remembered) and the arrival the trace line itself tells (Postfix delay=,
+     * Exchange Online origin_timestamp), never after the event at {@code time}; null when
+     * neither is known.
+     */
+    static Long arrivalTime(final ArrivalInfo received, final MessageTrace trace, final long time) {
+        final Instant told = trace.getArrivalTime();
+        final Long fromLine = told == null || told.toEpochMilli() > time ? null : told.toEpochMilli();
+        if (received == null) {
+            return fromLine;
+        }
+        return fromLine == null ? received.time() : Math.min(received.time(), fromLine);
     }
 }

@@ -67,11 +67,10 @@ class ExchangeOnlineParsersTest {
 
     @Test
     @DisplayName("recipient_status written as address##status pairs, with no recipient_address column")
-    void addressedStatuses(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
-        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("summary.csv"),
+    void addressedStatuses(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) {
+        final Fixtures.Replayed r = Fixtures.replayText(tmp, "summary.csv",
                 "origin_timestamp,sender_address,recipient_status,event_id,connector_id,message_id\n"
                         + "2024-03-05T09:00:00Z,a@contoso.com,\"x@fabrikam.com##450 4.4.316 Connection refused; retrying;y@fabrikam.com##250 2.6.0 Queued\",DEFER,Outbound to Fabrikam,<s-1@contoso.com>\n");
-        final Fixtures.Replayed r = Fixtures.replay(f);
         final List<MessageTrace> t = r.sink().atLines(2);
         assertEquals(List.of("x@fabrikam.com", "y@fabrikam.com"), t.stream().map(MessageTrace::getRecipient).toList());
         assertEquals("450 4.4.316 Connection refused; retrying", t.get(0).getResponseText());
@@ -81,13 +80,12 @@ class ExchangeOnlineParsersTest {
 
     @Test
     @DisplayName("origin_timestamp_utc beside date_time_utc: the event at date_time, the message's arrival at origin_timestamp")
-    void originTimestampIsTheArrival(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
-        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("extended.csv"),
+    void originTimestampIsTheArrival(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) {
+        final Fixtures.Replayed r = Fixtures.replayText(tmp, "extended.csv",
                 "origin_timestamp_utc,date_time_utc,event_id,connector_id,recipient_address,recipient_status,message_id\n"
                         + "2024-03-04T22:00:00Z,2024-03-05T09:00:00Z,DEFER,Outbound to Fabrikam,x@fabrikam.com,450 4.4.316 Connection refused,<o-1@contoso.com>\n"
                         + "2024-03-05T10:00:00Z,2024-03-05T09:30:00Z,DEFER,Outbound to Fabrikam,x@fabrikam.com,450 4.4.316 Connection refused,<o-2@contoso.com>\n"
                         + "not a time,2024-03-05T09:45:00Z,DEFER,Outbound to Fabrikam,x@fabrikam.com,450 4.4.316 Connection refused,<o-3@contoso.com>\n");
-        final Fixtures.Replayed r = Fixtures.replay(f);
         assertEquals(3, r.summary().records(), "an unreadable origin_timestamp costs only the arrival");
         assertEquals(Instant.parse("2024-03-05T09:00:00Z"), r.sink().atLine(2).getEventTime());
         assertEquals(Instant.parse("2024-03-04T22:00:00Z"), r.sink().atLine(2).getArrivalTime());
@@ -97,11 +95,11 @@ class ExchangeOnlineParsersTest {
 
     @Test
     @DisplayName("Get-MessageTrace | Export-Csv: detected by its header, #TYPE skipped, Status mapped, other statuses counted")
-    void messageTraceSummaryCsv(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+    void messageTraceSummaryCsv(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) {
         final String header = "\"Organization\",\"MessageId\",\"Received\",\"SenderAddress\",\"RecipientAddress\",\"Subject\","
                 + "\"Status\",\"ToIP\",\"FromIP\",\"Size\",\"MessageTraceId\",\"StartDate\",\"EndDate\",\"Index\"";
         final String common = "\"contoso.onmicrosoft.com\",";
-        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("MessageTrace.csv"),
+        final Fixtures.Replayed r = Fixtures.replayText(tmp, "MessageTrace.csv",
                 "#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n" + header + "\r\n"
                         + common + "\"<o-1@contoso.com>\",\"3/2/2026 10:00:01 AM\",\"kim@contoso.com\",\"lee@fabrikam.example\","
                         + "\"Order 1001, rush\",\"Pending\",\"203.0.113.25\",\"10.0.0.5\",\"12345\",\"0e5c7d3a-0001\","
@@ -111,7 +109,6 @@ class ExchangeOnlineParsersTest {
                         + common + "\"<o-3@contoso.com>\",\"3/2/2026 10:06:00 AM\",\"x@spam.example\",\"kim@contoso.com\","
                         + "\"Win\",\"FilteredAsSpam\",\"\",\"198.51.100.1\",\"900\",\"0e5c7d3a-0003\",\"3/1/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"2\"\r\n"
                         + common + "\"<o-4@contoso.com>\",\"3/2/2026 10:07:00 AM\",\"kim@contoso.com\"\r\n");
-        final Fixtures.Replayed r = Fixtures.replay(f);
         assertEquals(TraceFormat.EXCHANGE_ONLINE_SUMMARY, r.summary().files().values().iterator().next());
         assertEquals(2, r.summary().records());
         assertEquals(1L, r.summary().skippedByReason().get("exchange online status FilteredAsSpam (not a delivery outcome)"));
@@ -136,8 +133,8 @@ class ExchangeOnlineParsersTest {
 
     @Test
     @DisplayName("enhanced summary report: no event_id, each recipient's last event is where it stands, at origin_timestamp")
-    void enhancedSummaryReport(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
-        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("enhanced_summary.csv"),
+    void enhancedSummaryReport(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) {
+        final Fixtures.Replayed r = Fixtures.replayText(tmp, "enhanced_summary.csv",
                 "\uFEFF\"origin_timestamp_utc\",\"sender_address\",\"recipient_status\",\"message_subject\",\"total_bytes\","
                         + "\"message_id\",\"network_message_id\",\"original_client_ip\",\"original_server_ip\",\"directionality\","
                         + "\"connector_id\",\"delivery_priority\"\r\n"
@@ -148,7 +145,6 @@ class ExchangeOnlineParsersTest {
                         + "\"<e-2@contoso.com>\",\"0e5c-0002\",\"10.0.0.5\",\"\",\"Originating\",\"Outbound to Fabrikam\",\"Normal\"\r\n"
                         + "\"2024-03-05T09:20:00.0000000Z\",\"x@spam.example\",\"kim@contoso.com##Receive, Quarantine\",\"Win\",\"900\","
                         + "\"<e-3@spam.example>\",\"0e5c-0003\",\"198.51.100.1\",\"\",\"1\",\"\",\"Normal\"\r\n");
-        final Fixtures.Replayed r = Fixtures.replay(f);
         assertEquals(TraceFormat.EXCHANGE_ONLINE_CSV, r.summary().files().values().iterator().next());
         assertEquals(3, r.summary().records());
         assertEquals(1L, r.summary().skippedByReason().get("exchange event QUARANTINE (unknown event-id)"));

@@ -50,6 +50,15 @@ final class Fixtures {
         return replay(options(), inputs);
     }
 
+    /** Writes {@code text} to {@code dir/fileName} and replays that one file. */
+    static Replayed replayText(final Path dir, final String fileName, final String text) {
+        try {
+            return replay(java.nio.file.Files.writeString(dir.resolve(fileName), text));
+        } catch (final java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     record Replayed(CollectingSink sink, ReplaySummary summary) {
     }
 }

@@ -196,11 +196,10 @@ class PostfixLogParserTest {
 
     @Test
     @DisplayName("a number too large for its field is a dead letter, not a crash")
-    void absurdNumbers(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
-        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("big.log"),
+    void absurdNumbers(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) {
+        final Fixtures.Replayed r = Fixtures.replayText(tmp, "big.log",
                 "Mar  2 10:00:02 mx1 postfix/qmgr[1]: ABCDE1: from=<a@b>, size=99999999999999999999999, nrcpt=1 (queue active)\n"
                         + "Mar  2 10:00:03 mx1 postfix/smtp[1]: ABCDE1: to=<c@d>, relay=none, delay=1, delays=1/0/0/0, dsn=4.4.1, status=deferred (x)\n");
-        final Fixtures.Replayed r = Fixtures.replay(f);
         assertEquals(1, r.summary().records());
         assertEquals(List.of(1L), r.sink().rejectedLines());
         assertTrue(r.sink().deadLetters.get(0).getReason().startsWith("parser failed: java.lang.NumberFormatException"));
@@ -241,9 +240,9 @@ class PostfixLogParserTest {
 
     @Test
     @DisplayName("delay= tells when a message entered the queue, also for one that arrived before the log began")
-    void arrivalFromDelay(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) throws java.io.IOException {
+    void arrivalFromDelay(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path tmp) {
         // the shape of the kumina sample: a message already 12.5 hours in the queue at its first line
-        final java.nio.file.Path f = java.nio.file.Files.writeString(tmp.resolve("maillog"),
+        final Fixtures.Replayed r = Fixtures.replayText(tmp, "maillog",
                 "Mar 14 03:25:38 mx1 postfix/smtp[6656]: 5BECF63C4A: to=<a@icloud.example>, relay=none, delay=44899, "
                         + "delays=44869/0/30/0, dsn=4.4.1, status=deferred (connect to icloud.example[192.0.2.4]:25: Connection timed out)\n"
                         + "Mar 14 03:40:00 mx1 postfix/smtp[6657]: 5BECF63C4A: to=<a@icloud.example>, relay=none, delay=45761, "
@@ -253,7 +252,6 @@ class PostfixLogParserTest {
                         + "delays=0.01/0/0.1/0.16, dsn=2.0.0, status=sent (250 2.0.0 Ok)\n"
                         + "Mar 14 03:42:00 mx1 postfix/smtp[6658]: 77AA12C0A2: to=<b@x.example>, relay=none, delay=soon, "
                         + "delays=1/0/0/0, dsn=4.4.1, status=deferred (x)\n");
-        final Fixtures.Replayed r = Fixtures.replay(f);
         assertEquals(5, r.summary().records());
         final Instant arrived = Instant.parse("2024-03-14T03:25:38Z").minusSeconds(44899);
         assertEquals(arrived, r.sink().atLine(1).getArrivalTime(), "03:25:38 minus 44,899 s in the queue");

@@ -149,12 +149,21 @@ class QueueTrackingTest {
         }
 
         @Test
-        @DisplayName("a permanent failure of a recipient never queued carries the arrival its line tells")
+        @DisplayName("a permanent failure of a recipient never queued carries the earliest known arrival, never a later one")
         void permanentFailureCarriesTheToldArrival() {
             try (QueueTrackingFixture f = new QueueTrackingFixture()) {
                 f.pipe(trace(EventType.FAIL, MSG, BOB, ofHours(1)).setStatusCode("5.4.4").setSmtpReply(null)
                     .setResponseText("Host or domain name not found").setArrivalTime(at(ofMinutes(3))).build());
                 assertEquals(at(ofMinutes(3)), f.readNdrs().get(0).getArrivalDate());
+                // the RECEIVE came later than the told arrival: the earlier one counts
+                f.pipe(receive("<m2@test>", BOB, ofHours(2)));
+                f.pipe(trace(EventType.FAIL, "<m2@test>", BOB, ofHours(3)).setStatusCode("5.4.4").setSmtpReply(null)
+                    .setResponseText("Host or domain name not found").setArrivalTime(at(ofMinutes(90))).build());
+                assertEquals(at(ofMinutes(90)), f.readNdrs().get(0).getArrivalDate());
+                // an arrival after the failure itself is no arrival (a JSON line can say anything)
+                f.pipe(trace(EventType.FAIL, "<m3@test>", BOB, ofHours(4)).setStatusCode("5.4.4").setSmtpReply(null)
+                    .setResponseText("Host or domain name not found").setArrivalTime(at(ofHours(5))).build());
+                assertNull(f.readNdrs().get(0).getArrivalDate());
             }
         }
 
