@@ -20,10 +20,15 @@ final class Fixtures {
         }
     }
 
+    /**
+     * The public sample logs, {@code analyzer/src/test/resources/samples} (with SOURCES.md and
+     * LICENSES.md): surefire and failsafe pass the path, so the files are read where they are kept.
+     */
     static Path samplesDir() {
         final String dir = System.getProperty("mailflow.samples.dir");
         if (dir == null) {
-            throw new IllegalStateException("system property mailflow.samples.dir is not set (surefire passes it)");
+            throw new IllegalStateException("system property mailflow.samples.dir is not set (surefire passes it: "
+                    + "analyzer/src/test/resources/samples)");
         }
         return Path.of(dir);
     }

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every file in the shared samples (real lines from public repositories, see SOURCES.md). The
- * expectations come from reading the lines: which are events, which are context or noise.
+ * Every file in the sample logs kept in this repository, {@code src/test/resources/samples} (real
+ * lines from public repositories: SOURCES.md says from where, LICENSES.md carries their licences).
+ * The expectations come from reading the lines: which are events, which are context or noise.
  */
 @DisplayName("the public sample logs")
 class SampleFilesTest {
@@ -35,10 +36,11 @@ class SampleFilesTest {
     }
 
     @Test
-    @DisplayName("the test covers every file in the samples directory")
+    @DisplayName("the test covers every file in the samples directory (SOURCES.md and LICENSES.md are not trace logs)")
     void everyFileIsCovered() throws IOException {
         try (Stream<Path> files = Files.list(DIR)) {
             assertEquals(List.of(
+                    "LICENSES.md",
                     "SOURCES.md",
                     "exchange2010_msgtrk_beats_bom8.log",
                     "exchange2013_msgtrk_kinesis_agent_windows.log",
@@ -222,11 +224,12 @@ class SampleFilesTest {
     }
 
     @Test
-    @DisplayName("the samples directory replays as one merged stream; SOURCES.md and the TSV are listed as not read")
+    @DisplayName("the samples directory replays as one merged stream; LICENSES.md, SOURCES.md and the TSV are listed as not read")
     void wholeDirectory() {
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.options().withReferenceYear(2020), DIR);
         assertEquals(5, r.summary().files().size());
-        assertEquals(List.of(DIR.resolve("SOURCES.md").toString(), DIR.resolve("postfix_msimerson_postfix_parser_fragments.tsv").toString()),
+        assertEquals(List.of(DIR.resolve("LICENSES.md").toString(), DIR.resolve("SOURCES.md").toString(),
+                        DIR.resolve("postfix_msimerson_postfix_parser_fragments.tsv").toString()),
                 List.copyOf(r.summary().filesNotRead().keySet()));
         assertEquals(10, r.summary().records());
         final List<Instant> times = r.sink().traces().stream().map(MessageTrace::getEventTime).toList();
