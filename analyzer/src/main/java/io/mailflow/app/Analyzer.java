@@ -1,10 +1,18 @@
 package io.mailflow.app;
 
+import io.mailflow.detect.DetectionConfig;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +40,11 @@ public final class Analyzer implements AutoCloseable {
     private final Deque<Long> recentFailures = new ArrayDeque<>();
 
     public Analyzer(final MailflowConfig config) {
-        this(MailflowTopology.build(config), StreamsSettings.streamsProperties(config));
+        this(MailflowTopology.build(withSourcePartitions(config)), StreamsSettings.streamsProperties(config));
     }
 
     public Analyzer(final Topology topology, final Properties props) {
-        this.streams = new KafkaStreams(topology, props);
+        this.streams = new KafkaStreams(topology, props, new LagReportingClientSupplier());
         this.streams.setUncaughtExceptionHandler(this::onUncaught);
         this.streams.setStateListener((newState, oldState) -> {
             LOG.info("Streams state {} -> {}", oldState, newState);
@@ -46,6 +54,34 @@ public final class Analyzer implements AutoCloseable {
         });
         this.metrics = new KafkaStreamsMetrics(streams);
         this.metrics.bindTo(Metrics.globalRegistry);
+    }
+
+    /**
+     * The connector-keyed stages wait for the heartbeats of every traces partition, so they must
+     * know how many there are, including those that have not reported yet (a killed instance's):
+     * unless set, the count is looked up on the broker.
+     */
+    static MailflowConfig withSourcePartitions(final MailflowConfig config) {
+        final String key = DetectionConfig.PREFIX + "source-partitions";
+        final String set = config.get(key);
+        if (set != null && !set.isBlank() && Integer.parseInt(set.trim()) > 0) {
+            return config;
+        }
+        final String traces = config.require("mailflow.topic.traces");
+        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        try (Admin admin = Admin.create(props)) {
+            final int partitions = admin.describeTopics(List.of(traces)).allTopicNames().get(30, TimeUnit.SECONDS)
+                .get(traces).partitions().size();
+            LOG.debug("{} has {} partitions", traces, partitions);
+            return config.with(key, Integer.toString(partitions));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while looking up " + traces, e);
+        } catch (final ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot look up the partitions of " + traces + " on " + config.get("bootstrap.servers")
+                + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
     }
 
     public void start() {

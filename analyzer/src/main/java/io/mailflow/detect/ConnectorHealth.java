@@ -21,14 +21,13 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * traces (by message) ─ classify ─┬─ stats-pre-aggregate ─► [stats-partials] ─ stats-window-close ─► connector-stats
- *                                 └─ transient-failures ─┐                     ┌─ failures + heartbeats ─ failure-episodes ─► alerts
- * queue snapshots ───────────────────────────────────────┴► [connector-signals] ┤
- *                                                                              └─ snapshots + heartbeats ─ backlog-monitor ──► alerts
- *                                      (failure-episodes reads backlog-monitor's store connector-queue)
+ *                                 └─ transient-failures ─┐
+ * queue snapshots ───────────────────────────────────────┴► [connector-signals] ─ connector-monitor ─► alerts
+ *                          (failures, snapshots and heartbeats; judged in watermark order: episodes and backlog)
  * </pre>
  *
  * State stores are in memory with changelogs: all of them are bounded by open windows, open
- * episodes and connectors, and restore quickly.
+ * episodes, connectors and what arrives within the slowest partition's lag, and restore quickly.
  */
 public final class ConnectorHealth {
     private ConnectorHealth() {
@@ -49,29 +48,25 @@ public final class ConnectorHealth {
             Serdes.String(), topics.avro(ConnectorStats.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE),
             Serdes.String(), Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.PROGRESS_STORE),
+        // failures and snapshots waiting for every source partition to pass them: bounded by
+        // what arrives within the slowest partition's lag plus grace
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE),
+            Serdes.String(), topics.avro(ConnectorSignal.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE),
             Serdes.String(), Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.STORE),
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FailureEpisodes.STORE),
             Serdes.String(), topics.avro(FailureEpisode.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EpisodeDetector.MESSAGES_STORE),
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FailureEpisodes.MESSAGES_STORE),
             Serdes.String(), Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.STORE),
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Backlog.STORE),
             Serdes.String(), topics.avro(ConnectorQueue.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.JUDGED_STORE),
-            Serdes.String(), topics.avro(ConnectorQueue.class)));
-        // snapshots waiting for every source partition to pass their asOf: bounded by the
-        // connectors times the partitions times the grid points the slowest partition lags
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.PENDING_STORE),
-            Serdes.String(), topics.avro(ConnectorQueueSnapshot.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BacklogMonitor.PROGRESS_STORE),
-            Serdes.String(), Serdes.Long()));
 
         // classify once per trace; both branches below share the result within the task
         final KStream<String, ClassifiedTrace> attempts = traces.mapValues(ClassifiedTrace::of, Named.as("detect-classify"));
 
         // stats: count per input partition, repartition only the partial counts, sum and emit on close
         attempts
-            .process(() -> new StatsPreAggregator(config), Named.as("stats-pre-aggregate"),
+            .process(() -> new StatsPreAggregator(config, topics.traces.name()), Named.as("stats-pre-aggregate"),
                 StatsPreAggregator.COUNTS_STORE, StatsPreAggregator.MESSAGES_STORE)
             .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(StatsPartial.class))
@@ -80,15 +75,12 @@ public final class ConnectorHealth {
                 StatsWindowCloser.STORE, StatsWindowCloser.PROGRESS_STORE)
             .to(topics.connectorStats.name(), topics.connectorStats.produced("connector-stats-sink"));
 
-        // failures and queue snapshots of a connector travel in ONE topic, partitioned by connector:
-        // per partition the connector's task then sees them in the order the traces task emitted
-        // them (snapshots of a trace before its failure), deterministic for a replay; two topics
-        // would race. Only transient failures (a small share of traffic) and queue changes cross
-        // the network. The detector reads the monitor's store connector-queue, which puts both in
-        // one sub-topology; connector-signals takes its partition count from the traces topic, so
-        // each task's store holds the queues of its own connectors
+        // failures and queue snapshots of a connector travel in ONE topic, partitioned by connector,
+        // to one processor that orders them on one timeline. Only transient failures (a small share
+        // of traffic), queue changes per grid point and heartbeats cross the network.
+        // connector-signals takes its partition count from the traces topic
         final KStream<String, ConnectorSignal> failureSignals = attempts
-            .process(() -> new TransientFailureRouter(config), Named.as("transient-failures"))
+            .process(() -> new TransientFailureRouter(config, topics.traces.name()), Named.as("transient-failures"))
             .mapValues(ConnectorSignals::failure, Named.as("failure-signals"));
         final KStream<String, ConnectorSignal> signals = queueSnapshots
             .mapValues(ConnectorSignals::queue, Named.as("queue-signals"))
@@ -97,24 +89,13 @@ public final class ConnectorHealth {
                 .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorSignal.class))
                 .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorSignals::isHeartbeat, ConnectorSignals::connectorId)));
 
-        // backlog: latest snapshot per (connector, source partition), summed per connector once
-        // every source partition's heartbeats have passed the snapshots' asOf, so the heartbeats
-        // go to both branches
+        // episodes and backlog of a connector, judged in timeline order once every source
+        // partition's heartbeats have passed: the same alerts for any partitioning
         signals
-            .filter((key, signal) -> ConnectorSignals.isQueue(signal) || ConnectorSignals.isHeartbeat(signal),
-                Named.as("connector-signal-queue"))
-            .process(() -> new BacklogMonitor(config, catalog), Named.as("backlog-monitor"),
-                BacklogMonitor.STORE, BacklogMonitor.JUDGED_STORE, BacklogMonitor.PENDING_STORE,
-                BacklogMonitor.PROGRESS_STORE)
-            .to(topics.alerts.name(), topics.alerts.produced("backlog-alerts-sink"));
-
-        // episodes: keyed connector|code, with the connector's queue as of the failure
-        signals
-            .filter((key, signal) -> ConnectorSignals.isFailure(signal), Named.as("connector-signal-failure"))
-            .mapValues(ConnectorSignal::getFailure, Named.as("failure-of-signal"))
-            .process(() -> new EpisodeDetector(config, catalog), Named.as("failure-episodes"),
-                EpisodeDetector.STORE, EpisodeDetector.MESSAGES_STORE, EpisodeDetector.PROGRESS_STORE, BacklogMonitor.STORE)
-            .to(topics.alerts.name(), topics.alerts.produced("failure-alerts-sink"));
+            .process(() -> new ConnectorMonitor(config, catalog), Named.as("connector-monitor"),
+                ConnectorMonitor.PENDING_STORE, ConnectorMonitor.PROGRESS_STORE, FailureEpisodes.STORE,
+                FailureEpisodes.MESSAGES_STORE, Backlog.STORE)
+            .to(topics.alerts.name(), topics.alerts.produced("connector-alerts-sink"));
     }
 
     /** The catalog named by {@code mailflow.connectors.catalog}, or an empty one. */

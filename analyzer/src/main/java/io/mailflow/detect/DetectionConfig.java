@@ -15,9 +15,9 @@ import java.util.Map;
  * @param window         length of the tumbling stats windows ({@code window}, 5 min)
  * @param grace          how late a trace may arrive within its own input partition and still count
  *                       in its stats window ({@code grace}, 1 min)
- * @param partitionIdle  wall-clock time without a heartbeat after which an input partition counts as
- *                       idle: windows close and episodes resolve on the slowest active partition's
- *                       event time, and an idle one no longer holds them back ({@code partition-idle}, 60 s)
+ * @param partitionIdle  wall-clock time without a record after which a traces partition that is caught
+ *                       up with its end offset reports itself idle and stops holding back the
+ *                       connector-keyed stages until its next record ({@code partition-idle}, 60 s)
  * @param idleFlush      wall-clock idleness after which a pre-aggregation task sends its open partials
  *                       early (partials are additive, so this only adds messages); 0 turns it off
  *                       ({@code idle-flush}, 30 s)
@@ -33,6 +33,9 @@ import java.util.Map;
  *                       ({@code backlog-threshold}, 200)
  * @param backlogAge     the age the queue tracker counts as "over age" ({@code backlog-age}, 1 h; used in text)
  * @param maxDestinations bound of destination lists in stats and alerts ({@code max-destinations}, 10)
+ * @param sourcePartitions partitions of the traces topic, whose heartbeats the connector-keyed stages
+ *                       wait for ({@code source-partitions}; 0, the default, means the app looks the
+ *                       count up at start; a test topology without a broker counts the partitions that reported)
  */
 public record DetectionConfig(
     Duration window,
@@ -46,7 +49,8 @@ public record DetectionConfig(
     Duration updateInterval,
     long backlogThreshold,
     Duration backlogAge,
-    int maxDestinations) {
+    int maxDestinations,
+    int sourcePartitions) {
 
     public static final String PREFIX = "mailflow.detect.";
 
@@ -69,12 +73,15 @@ public record DetectionConfig(
         if (maxDestinations < 1) {
             throw new ConfigException("Setting '" + PREFIX + "max-destinations' must be at least 1, got " + maxDestinations);
         }
+        if (sourcePartitions < 0) {
+            throw new ConfigException("Setting '" + PREFIX + "source-partitions' must not be negative, got " + sourcePartitions);
+        }
     }
 
     public static DetectionConfig defaults() {
         return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofSeconds(30),
             Duration.ofSeconds(10), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
-            QueueConfig.defaults().backlogAge(), 10);
+            QueueConfig.defaults().backlogAge(), 10, 0);
     }
 
     /** The {@code mailflow.detect.*} defaults as settings, for {@link MailflowConfig#defaults()}. */
@@ -99,6 +106,7 @@ public record DetectionConfig(
         s.put(PREFIX + "update-interval", Durations.format(updateInterval));
         s.put(PREFIX + "backlog-threshold", Long.toString(backlogThreshold));
         s.put(PREFIX + "max-destinations", Integer.toString(maxDestinations));
+        s.put(PREFIX + "source-partitions", Integer.toString(sourcePartitions));
         return s;
     }
 
@@ -117,7 +125,8 @@ public record DetectionConfig(
             c.getLong(PREFIX + "backlog-threshold", d.backlogThreshold),
             // the queue tracker decides what "over age" means; we only name it in texts
             c.getDuration(QueueConfig.BACKLOG_AGE, d.backlogAge),
-            c.getInt(PREFIX + "max-destinations", d.maxDestinations));
+            c.getInt(PREFIX + "max-destinations", d.maxDestinations),
+            c.getInt(PREFIX + "source-partitions", d.sourcePartitions));
     }
 
     private static void requirePositive(final String key, final Duration d) {

@@ -1,68 +1,66 @@
 package io.mailflow.detect;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * How far in event time every input partition has got, as seen by a connector-keyed task
- * through the heartbeats each traces task broadcasts. The watermark is the slowest active
- * partition's event time, so a window closes (or an episode resolves) only once every
- * partition is past it, even when a fast replay runs one partition's task an hour of event
- * time ahead of another's.
+ * How far in event time every input partition has got, as a connector-keyed task sees it through
+ * the heartbeats each traces task broadcasts. The watermark is the slowest partition's time, so a
+ * window closes (or a failure is judged) only once every partition is past it, however unevenly
+ * the partitions progress: a replay that runs one partition hours ahead, a consumer that lags, a
+ * failover whose partitions are not reassigned yet.
  *
- * <p>"Active" is a wall-clock notion, as Kafka Streams' own max.task.idle.ms: a partition that
- * has sent no heartbeat for {@code idleMs} of wall-clock time (its traffic stopped) no longer
- * holds the watermark back. A partition that is merely behind in event time but busy sends
- * heartbeats all the time, so it is waited for however far behind it is. Wall clock therefore
- * only decides about partitions that went silent, never how far a busy replay may get. The
- * watermark never goes backwards.
- *
- * <p>Start-up: a partition is only known once its first heartbeat arrived, and the traces tasks
- * do not all start at once (one may race through an hour of event time before another has
- * processed its first record). So for {@code idleMs} of wall clock after start the watermark
- * stays put, until every partition that has records has had time to report.
+ * <p>No wall-clock rule here. A partition that has not reported holds the watermark: with the
+ * number of input partitions known, that includes one that has not reported at all yet (a
+ * killed instance's partitions until they are reassigned and restored). Only the partition's own
+ * task can say it is idle (caught up with its end offset, no record for partition-idle; see
+ * {@link SourceProgress}); an idle partition stops holding the watermark until it reports again.
+ * When every partition is idle the watermark is the latest time any reported. It never goes back.
  */
 final class PartitionWatermark {
+    private static final String IDLE = "idle|";
+
     private final KeyValueStore<String, Long> store;
-    private final long idleMs;
+    private final int expectedPartitions;
     private final Map<Integer, Long> eventTime = new HashMap<>();
-    private final Map<Integer, Long> lastSeenWallClock = new HashMap<>();
-    private final long startedWallClock;
+    private final Set<Integer> idle = new HashSet<>();
     private long watermark = Long.MIN_VALUE;
 
-    PartitionWatermark(final KeyValueStore<String, Long> store, final long idleMs, final long nowWallClock) {
+    /** @param expectedPartitions the traces topic's partition count, 0 when unknown (then only partitions that reported count) */
+    PartitionWatermark(final KeyValueStore<String, Long> store, final int expectedPartitions) {
         this.store = store;
-        this.idleMs = idleMs;
-        this.startedWallClock = nowWallClock;
+        this.expectedPartitions = expectedPartitions;
         try (KeyValueIterator<String, Long> it = store.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, Long> entry = it.next();
-                final int partition = Integer.parseInt(entry.key);
-                eventTime.put(partition, entry.value);
-                lastSeenWallClock.put(partition, nowWallClock); // restored partitions get a fresh chance
+                if (entry.key.startsWith(IDLE)) {
+                    idle.add(Integer.parseInt(entry.key.substring(IDLE.length())));
+                } else {
+                    eventTime.put(Integer.parseInt(entry.key), entry.value);
+                }
             }
         }
-        recompute(nowWallClock);
+        recompute();
     }
 
-    /** Records that a partition has reached {@code time}; returns the watermark. */
-    long observe(final int partition, final long time, final long nowWallClock) {
-        lastSeenWallClock.put(partition, nowWallClock);
+    /** A heartbeat: {@code partition} has reached {@code time} (or is idle there); returns the watermark. */
+    long observe(final int partition, final long time, final boolean isIdle) {
         final Long previous = eventTime.get(partition);
         if (previous == null || time > previous) {
             eventTime.put(partition, time);
             store.put(Integer.toString(partition), time);
         }
-        recompute(nowWallClock);
-        return watermark;
-    }
-
-    /** The watermark, after dropping partitions that went silent by {@code nowWallClock}. */
-    long current(final long nowWallClock) {
-        recompute(nowWallClock);
+        if (isIdle && idle.add(partition)) {
+            store.put(IDLE + partition, 1L);
+        } else if (!isIdle && idle.remove(partition)) {
+            store.delete(IDLE + partition);
+        }
+        recompute();
         return watermark;
     }
 
@@ -70,16 +68,18 @@ final class PartitionWatermark {
         return watermark;
     }
 
-    private void recompute(final long nowWallClock) {
-        if (nowWallClock - startedWallClock < idleMs) {
-            return; // still waiting for every partition's first heartbeat
-        }
+    private void recompute() {
         long minActive = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
         for (final Map.Entry<Integer, Long> e : eventTime.entrySet()) {
             max = Math.max(max, e.getValue());
-            if (nowWallClock - lastSeenWallClock.getOrDefault(e.getKey(), nowWallClock) < idleMs) {
+            if (!idle.contains(e.getKey())) {
                 minActive = Math.min(minActive, e.getValue());
+            }
+        }
+        for (int p = 0; p < expectedPartitions; p++) {
+            if (!eventTime.containsKey(p) && !idle.contains(p)) {
+                return; // a partition that has not reported yet holds everything back
             }
         }
         if (max == Long.MIN_VALUE) {

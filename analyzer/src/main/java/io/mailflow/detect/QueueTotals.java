@@ -2,6 +2,7 @@ package io.mailflow.detect;
 
 import io.mailflow.avro.internal.ConnectorQueue;
 import io.mailflow.avro.internal.PartitionQueue;
+import io.mailflow.queue.RecentDestinations;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,8 +21,8 @@ record QueueTotals(long queuedRecipients, long queuedOverAge, Long oldestQueuedT
         Long oldest = null;
         String lastError = null;
         String lastCode = null;
-        long lastErrorAsOf = Long.MIN_VALUE;
-        final List<String> destinations = new ArrayList<>();
+        long lastErrorTime = Long.MIN_VALUE;
+        final RecentDestinations destinations = RecentDestinations.empty(maxDestinations);
         for (final PartitionQueue p : queue.getPartitions()) {
             queued += Math.max(0, p.getQueuedRecipients());
             overAge += Math.max(0, p.getQueuedOverAge());
@@ -29,15 +30,16 @@ record QueueTotals(long queuedRecipients, long queuedOverAge, Long oldestQueuedT
                 && (oldest == null || p.getOldestQueuedTime() < oldest)) {
                 oldest = p.getOldestQueuedTime();
             }
-            if (p.getLastError() != null && p.getAsOf() >= lastErrorAsOf) {
+            // the latest error by its attempt's time, ties by the greater text: the rule each
+            // partition applies to its own attempts, so the merge equals one partition's view
+            if (p.getLastError() != null && (lastError == null || p.getLastErrorTime() > lastErrorTime
+                || p.getLastErrorTime() == lastErrorTime && p.getLastError().compareTo(lastError) > 0)) {
                 lastError = p.getLastError();
                 lastCode = p.getLastStatusCode();
-                lastErrorAsOf = p.getAsOf();
+                lastErrorTime = p.getLastErrorTime();
             }
-            for (final String d : p.getDestinations()) {
-                StatsPartials.addBounded(destinations, d, maxDestinations);
-            }
+            destinations.addAll(p.getDestinations(), p.getDestinationTimes());
         }
-        return new QueueTotals(queued, overAge, oldest, lastError, lastCode, destinations);
+        return new QueueTotals(queued, overAge, oldest, lastError, lastCode, new ArrayList<>(destinations.names()));
     }
 }

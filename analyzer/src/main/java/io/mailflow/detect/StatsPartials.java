@@ -30,7 +30,7 @@ final class StatsPartials {
     }
 
     static StatsPartial heartbeat(final int sourcePartition, final long streamTime) {
-        return StatsPartial.newBuilder().setHeartbeat(true).setSourcePartition(sourcePartition).setConnectorId("").setWindowStart(streamTime)
+        return StatsPartial.newBuilder().setHeartbeat(true).setIdle(false).setSourcePartition(sourcePartition).setConnectorId("").setWindowStart(streamTime)
             .setWindowEnd(streamTime).setDestinations(new ArrayList<>()).build();
     }
 
@@ -67,9 +67,26 @@ final class StatsPartials {
         }
     }
 
+    /**
+     * Keeps the {@code max} first destinations in name order. A rule that does not depend on the
+     * order values come in: each partition keeps its first N, and the first N of their union are
+     * the window's first N, however the partials interleave.
+     */
     static void addBounded(final List<String> list, final String value, final int max) {
-        if (value != null && !value.isEmpty() && list.size() < max && !list.contains(value)) {
-            list.add(value);
+        if (value == null || value.isEmpty()) {
+            return;
+        }
+        final int at = java.util.Collections.binarySearch(list, value);
+        if (at >= 0) {
+            return;
+        }
+        final int insert = -at - 1;
+        if (insert >= max) {
+            return;
+        }
+        list.add(insert, value);
+        if (list.size() > max) {
+            list.remove(list.size() - 1);
         }
     }
 }

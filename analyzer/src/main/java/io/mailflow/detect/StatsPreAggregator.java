@@ -6,6 +6,7 @@ import io.mailflow.classify.Outcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -24,9 +25,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * markers live until the window closes, even when the idle flush sends counts early, so a
  * message is never counted twice in one window.
  *
- * <p>Heartbeats: every heartbeat interval of stream time the task sends a heartbeat partial that
- * is broadcast to all partitions of the partials topic, so a closer whose own connectors went
- * quiet still sees time pass and closes their last windows.
+ * <p>Heartbeats: at every grid point of the heartbeat interval ({@link SourceProgress}) the task
+ * sends a heartbeat partial that is broadcast to all partitions of the partials topic, so a closer
+ * whose own connectors went quiet still sees time pass and closes their last windows; and an idle
+ * heartbeat when its partition is caught up and quiet.
  */
 final class StatsPreAggregator implements Processor<String, ClassifiedTrace, String, StatsPartial> {
     static final String COUNTS_STORE = "stats-partial-counts";
@@ -47,10 +49,14 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
     private static final long NOTHING_STORED = Long.MAX_VALUE;
     /** Earliest window end among stored windows, so most records need no store scan; UNKNOWN after a restart. */
     private long earliestWindowEnd = UNKNOWN;
-    private long lastHeartbeat = Long.MIN_VALUE;
     private long lastRecordWallClock;
+    private final DetectionConfig config;
+    private final String sourceTopic;
+    private SourceProgress progress;
 
-    StatsPreAggregator(final DetectionConfig config) {
+    StatsPreAggregator(final DetectionConfig config, final String sourceTopic) {
+        this.config = config;
+        this.sourceTopic = sourceTopic;
         this.windowMs = config.window().toMillis();
         this.graceMs = config.grace().toMillis();
         this.heartbeatMs = config.heartbeat().toMillis();
@@ -64,6 +70,15 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
         this.counts = context.getStateStore(COUNTS_STORE);
         this.messages = context.getStateStore(MESSAGES_STORE);
         this.lastRecordWallClock = context.currentSystemTimeMs();
+        this.progress = new SourceProgress(heartbeatMs, config.partitionIdle().toMillis(), context.currentSystemTimeMs());
+        // only the partition's own task can tell "caught up and quiet" from "behind"
+        context.schedule(config.partitionIdle().dividedBy(2), PunctuationType.WALL_CLOCK_TIME, now -> {
+            if (progress.idleNow(now, SourceLag.onThisThread(new TopicPartition(sourceTopic, context.taskId().partition())))) {
+                final StatsPartial idle = StatsPartials.heartbeat(context.taskId().partition(), progress.idleTime());
+                idle.setIdle(true);
+                context.forward(new Record<>("", idle, Math.max(0, progress.idleTime())));
+            }
+        });
         if (!idleFlush.isZero()) {
             // wall clock only decides *when* open partials are sent early, never what they count
             context.schedule(idleFlush.dividedBy(2).isZero() ? idleFlush : idleFlush.dividedBy(2),
@@ -81,9 +96,9 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
             count(record.key(), attempt, c);
         }
         closeWindows();
-        if (lastHeartbeat == Long.MIN_VALUE || streamTime - lastHeartbeat >= heartbeatMs) {
-            lastHeartbeat = streamTime;
-            context.forward(new Record<>("", StatsPartials.heartbeat(context.taskId().partition(), streamTime), streamTime));
+        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs());
+        if (heartbeat != SourceProgress.NONE) {
+            context.forward(new Record<>("", StatsPartials.heartbeat(context.taskId().partition(), heartbeat), Math.max(0, heartbeat)));
         }
     }
 

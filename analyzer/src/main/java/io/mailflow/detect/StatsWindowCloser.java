@@ -14,8 +14,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Sums the partials of all input partitions per (connector, code, window) and emits each
  * window's {@link ConnectorStats} exactly once, when it closes: when every input partition has
- * passed window end + grace (the {@link PartitionWatermark} of their heartbeats; a partition
- * silent for the partition-idle wall-clock time is not waited for). Each
+ * passed window end + grace (the {@link PartitionWatermark} of their heartbeats; only a partition
+ * that reported itself caught up and idle is not waited for). Each
  * partition sends its partial for a window before its heartbeat past that window's close, so
  * at that moment all partials are in. A partial of a window already emitted is late: counted
  * in the metric, not emitted a second time.
@@ -26,7 +26,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     static final String LATE_STAGE = "stats-close";
 
     private final long graceMs;
-    private final long idleMs;
+    private final int sourcePartitions;
     private final int maxDestinations;
     private ProcessorContext<String, ConnectorStats> context;
     private KeyValueStore<String, ConnectorStats> windows;
@@ -34,7 +34,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
 
     StatsWindowCloser(final DetectionConfig config) {
         this.graceMs = config.grace().toMillis();
-        this.idleMs = config.partitionIdle().toMillis();
+        this.sourcePartitions = config.sourcePartitions();
         this.maxDestinations = config.maxDestinations();
     }
 
@@ -42,10 +42,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     public void init(final ProcessorContext<String, ConnectorStats> context) {
         this.context = context;
         this.windows = context.getStateStore(STORE);
-        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), idleMs, context.currentSystemTimeMs());
-        // when every input partition has gone quiet, nothing else would close the last windows
-        context.schedule(java.time.Duration.ofMillis(idleMs), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
-            now -> closeWindows());
+        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), sourcePartitions);
     }
 
     @Override
@@ -55,7 +52,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
             return;
         }
         if (partial.getHeartbeat()) {
-            progress.observe(partial.getSourcePartition(), record.timestamp(), context.currentSystemTimeMs());
+            progress.observe(partial.getSourcePartition(), partial.getWindowStart(), partial.getIdle());
             closeWindows();
             return;
         }
@@ -74,7 +71,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     }
 
     private void closeWindows() {
-        final long watermark = progress.current(context.currentSystemTimeMs());
+        final long watermark = progress.current();
         final List<String> closed = new ArrayList<>();
         try (KeyValueIterator<String, ConnectorStats> it = windows.all()) {
             while (it.hasNext()) {

@@ -2,6 +2,8 @@ package io.mailflow.detect;
 
 import io.mailflow.avro.internal.ConnectorFailure;
 import io.mailflow.classify.Classification;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -10,22 +12,35 @@ import org.apache.kafka.streams.processor.api.Record;
  * Picks the transient (4.x.x) failures out of the trace stream, slims each to a
  * {@link ConnectorFailure} keyed "connector|code" for the episode detector, and counts every
  * failure (transient and permanent) in the failures metric. Permanent failures are recipient
- * problems: they go to stats and NDRs, never into episodes. Every heartbeat interval of stream
- * time a heartbeat goes out to all detector partitions (see {@link HeartbeatBroadcast}).
+ * problems: they go to stats and NDRs, never into episodes. Heartbeats on the event-time grid of
+ * {@link SourceProgress} go out to all connector partitions (see {@link HeartbeatBroadcast}), and
+ * an idle heartbeat when the partition is caught up and quiet.
  */
 final class TransientFailureRouter implements Processor<String, ClassifiedTrace, String, ConnectorFailure> {
     private static final int MAX_TEXT = 1024;
-    private final long heartbeatMs;
+    private final DetectionConfig config;
+    private final String sourceTopic;
     private ProcessorContext<String, ConnectorFailure> context;
-    private long lastHeartbeat = Long.MIN_VALUE;
+    private SourceProgress progress;
 
-    TransientFailureRouter(final DetectionConfig config) {
-        this.heartbeatMs = config.heartbeat().toMillis();
+    TransientFailureRouter(final DetectionConfig config, final String sourceTopic) {
+        this.config = config;
+        this.sourceTopic = sourceTopic;
     }
 
     @Override
     public void init(final ProcessorContext<String, ConnectorFailure> context) {
         this.context = context;
+        this.progress = new SourceProgress(config.heartbeat().toMillis(), config.partitionIdle().toMillis(),
+            context.currentSystemTimeMs());
+        // only the partition's own task can tell "caught up and quiet" from "behind"
+        context.schedule(config.partitionIdle().dividedBy(2), PunctuationType.WALL_CLOCK_TIME, now -> {
+            if (progress.idleNow(now, SourceLag.onThisThread(new TopicPartition(sourceTopic, context.taskId().partition())))) {
+                final ConnectorFailure idle = heartbeat(context.taskId().partition(), progress.idleTime());
+                idle.setIdle(true);
+                context.forward(new Record<>("", idle, Math.max(0, progress.idleTime())));
+            }
+        });
     }
 
     @Override
@@ -40,9 +55,9 @@ final class TransientFailureRouter implements Processor<String, ClassifiedTrace,
             }
         }
         final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
-        if (lastHeartbeat == Long.MIN_VALUE || streamTime - lastHeartbeat >= heartbeatMs) {
-            lastHeartbeat = streamTime;
-            context.forward(new Record<>("", heartbeat(context.taskId().partition(), streamTime), streamTime));
+        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs());
+        if (heartbeat != SourceProgress.NONE) {
+            context.forward(new Record<>("", heartbeat(context.taskId().partition(), heartbeat), Math.max(0, heartbeat)));
         }
     }
 

@@ -23,6 +23,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class ConnectorQueues {
     /** Connector id used when the trace names none, so those recipients are still counted. */
     static final String UNKNOWN_CONNECTOR = "unknown";
+    /** Reserved key of the counts store holding the next grid point (no connector id starts with NUL). */
+    private static final String GRID_KEY = "\u0000next-grid-point";
     private static final byte[] PRESENT = new byte[0];
 
     private final KeyValueStore<String, ConnectorQueueSnapshot> counts;
@@ -45,16 +47,15 @@ final class ConnectorQueues {
 
     /** A recipient joins the connector's queue; its first attempt's error and destination are noted in the same write. */
     void enqueue(final String connector, final String recipientKey, final long queuedSince, final boolean overAge,
-                 final String error, final String statusCode, final String destination) {
+                 final String error, final String statusCode, final String destination, final long attemptTime) {
         final ConnectorQueueSnapshot s = load(connector);
         s.setQueuedRecipients(s.getQueuedRecipients() + 1);
         if (overAge) {
             s.setQueuedOverAge(s.getQueuedOverAge() + 1);
         }
-        applyAttempt(s, error, statusCode, destination);
-        counts.put(connector, s);
+        applyAttempt(s, error, statusCode, destination, attemptTime);
         ages.put(ageKey(connector, queuedSince, recipientKey), PRESENT);
-        changed.add(connector);
+        markChanged(connector, s);
     }
 
     void dequeue(final String connector, final String recipientKey, final long queuedSince, final boolean overAge) {
@@ -67,69 +68,100 @@ final class ConnectorQueues {
         if (overAge) {
             s.setQueuedOverAge(Math.max(0, s.getQueuedOverAge() - 1));
         }
-        counts.put(connector, s);
-        changed.add(connector);
+        markChanged(connector, s);
     }
 
     /** A recipient's queued-since moved earlier (an older deferral or RECEIVE arrived late). */
     void requeue(final String connector, final String recipientKey, final long oldSince, final long newSince) {
         ages.delete(ageKey(connector, oldSince, recipientKey));
         ages.put(ageKey(connector, newSince, recipientKey), PRESENT);
-        changed.add(connector);
+        markChanged(connector, load(connector));
     }
 
     void crossedBacklogAge(final String connector) {
         final ConnectorQueueSnapshot s = load(connector);
         s.setQueuedOverAge(s.getQueuedOverAge() + 1);
-        counts.put(connector, s);
-        changed.add(connector);
+        markChanged(connector, s);
     }
 
     /**
-     * The latest error and destination seen on the connector (from the newest deferral). During an
-     * outage most deferrals repeat the last error to the last destination: then nothing is written.
+     * The latest error and the recently attempted destinations of the connector. Every attempt
+     * marks the connector changed, even one that repeats the last error: whether a snapshot goes
+     * out at a grid point must depend only on what happened on the connector in that interval, so
+     * that one partition and several partitions report at the same grid points.
      */
-    void noteAttempt(final String connector, final String error, final String statusCode, final String destination) {
+    void noteAttempt(final String connector, final String error, final String statusCode, final String destination,
+                     final long attemptTime) {
         final ConnectorQueueSnapshot s = load(connector);
-        if (applyAttempt(s, error, statusCode, destination)) {
-            counts.put(connector, s);
-            changed.add(connector);
-        }
+        applyAttempt(s, error, statusCode, destination, attemptTime);
+        markChanged(connector, s);
     }
 
-    private boolean applyAttempt(final ConnectorQueueSnapshot s, final String error, final String statusCode, final String destination) {
+    /**
+     * The latest error is the one with the latest time, ties by the greater text; destinations are
+     * the latest {@link RecentDestinations}. The same rules merge the partitions' snapshots, so the
+     * connector's figures do not depend on how its recipients spread over partitions.
+     */
+    private boolean applyAttempt(final ConnectorQueueSnapshot s, final String error, final String statusCode, final String destination,
+                                 final long attemptTime) {
         boolean changedAny = false;
-        if (error != null && !(error.equals(s.getLastError()) && java.util.Objects.equals(statusCode, s.getLastStatusCode()))) {
+        if (error != null && (s.getLastError() == null || attemptTime > s.getLastErrorTime()
+            || attemptTime == s.getLastErrorTime() && error.compareTo(s.getLastError()) > 0)) {
+            changedAny = !(error.equals(s.getLastError()) && java.util.Objects.equals(statusCode, s.getLastStatusCode())
+                && attemptTime == s.getLastErrorTime());
             s.setLastError(error);
             s.setLastStatusCode(statusCode);
-            changedAny = true;
+            s.setLastErrorTime(attemptTime);
         }
-        final List<String> current = s.getDestinations();
-        if (destination != null && (current.isEmpty() || !destination.equals(current.get(current.size() - 1)))) {
-            final List<String> destinations = new ArrayList<>(current);
-            destinations.remove(destination);
-            destinations.add(destination);
-            while (destinations.size() > maxDestinations) {
-                destinations.remove(0);
-            }
-            s.setDestinations(destinations);
+        final RecentDestinations recent = new RecentDestinations(s.getDestinations(), s.getDestinationTimes(), maxDestinations);
+        if (recent.note(destination, attemptTime)) {
+            s.setDestinations(new ArrayList<>(recent.names()));
+            s.setDestinationTimes(new ArrayList<>(recent.times()));
             changedAny = true;
         }
         return changedAny;
     }
 
-    /** After a restart the in-memory change set is gone: report every connector once. */
-    void markAllChanged() {
+    /**
+     * A changed connector is marked in the store too (asOf set to the epoch until it is reported),
+     * so a task restarted from its changelog reports exactly the connectors that changed since the
+     * last grid point, as the run that was not interrupted does.
+     */
+    private void markChanged(final String connector, final ConnectorQueueSnapshot s) {
+        s.setAsOf(Instant.EPOCH);
+        counts.put(connector, s);
+        changed.add(connector);
+    }
+
+    /** After a restart: the connectors whose change was not reported yet. */
+    void restoreChanged() {
         try (KeyValueIterator<String, ConnectorQueueSnapshot> it = counts.all()) {
             while (it.hasNext()) {
-                changed.add(it.next().key);
+                final KeyValue<String, ConnectorQueueSnapshot> entry = it.next();
+                if (!entry.key.equals(GRID_KEY) && Instant.EPOCH.equals(entry.value.getAsOf())) {
+                    changed.add(entry.key);
+                }
             }
         }
     }
 
+    /** The next grid point at which changed connectors are reported, kept with the counts (so it survives a restart); MIN when none yet. */
+    long nextGridPoint() {
+        final ConnectorQueueSnapshot g = counts.get(GRID_KEY);
+        return g == null ? Long.MIN_VALUE : g.getAsOf().toEpochMilli();
+    }
+
+    void setNextGridPoint(final long gridPoint) {
+        final ConnectorQueueSnapshot g = load(GRID_KEY);
+        g.setAsOf(Instant.ofEpochMilli(gridPoint));
+        counts.put(GRID_KEY, g);
+    }
+
     /**
      * Snapshots of the connectors that changed since the last call. A connector whose queue is
-     * empty is reported once with zeros (so the backlog monitor sees it drain) and then forgotten.
+     * empty is reported with zeros (so the backlog monitor sees it drain) and kept, with its latest
+     * error and destinations: one small entry per connector, and the figures of later snapshots
+     * then continue the connector's history as one partition would.
      */
     List<ConnectorQueueSnapshot> drainChanged(final long asOf) {
         final List<ConnectorQueueSnapshot> out = new ArrayList<>(changed.size());
@@ -140,10 +172,8 @@ final class ConnectorQueues {
             }
             s.setOldestQueuedTime(Reports.at(oldestQueuedTime(connector)));
             s.setAsOf(Instant.ofEpochMilli(asOf));
+            counts.put(connector, s);
             out.add(s);
-            if (s.getQueuedRecipients() == 0) {
-                counts.delete(connector);
-            }
         }
         changed.clear();
         return out;
@@ -174,6 +204,8 @@ final class ConnectorQueues {
             .setQueuedOverAge(0)
             .setOldestQueuedTime(null)
             .setDestinations(new ArrayList<>())
+            .setDestinationTimes(new ArrayList<>())
+            .setLastErrorTime(0L)
             .setAsOf(Instant.EPOCH)
             .build();
     }

@@ -68,8 +68,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private long wallAtLastAdvance;
     /** Time deadlines are judged by: stream time, or further when the safety net moved it. Never goes back. */
     private long clock = Long.MIN_VALUE;
-    /** Event time at which the next changed snapshots go out: record-driven, so a replay emits them at the same points. */
-    private long nextSnapshotAt = Long.MIN_VALUE;
+    /** The next grid point at which changed connector snapshots go out (see reportGridPointsUpTo). */
+    private long nextGridPoint = Long.MIN_VALUE;
 
     QueueTracker(final QueueConfig config, final QueueStores names) {
         this.config = config;
@@ -91,7 +91,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         this.connectors = new ConnectorQueues(context.getStateStore(names.connectors()),
             context.getStateStore(names.connectorAges()), partition, config.maxDestinations());
         this.metrics = new QueueMetrics(partition);
-        this.connectors.markAllChanged();
+        this.connectors.restoreChanged();
         this.wallAtLastAdvance = context.currentSystemTimeMs();
         final long interval = config.punctuationInterval().toMillis();
         this.streamTimeCheck = context.schedule(config.punctuationInterval(), PunctuationType.STREAM_TIME, this::onStreamTime);
@@ -102,20 +102,17 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     @Override
     public void process(final Record<String, MessageTrace> record) {
         final MessageTrace trace = record.value();
-        if (trace == null || trace.getEventType() == null) {
-            metrics.ignoredRecord();
-            return;
-        }
         // the task's stream time survives a restart (it is committed with the offsets), our own
         // maximum does not: take the larger, so a restarted task judges deadlines as before
-        advanceStreamTime(Math.max(record.timestamp(), context.currentStreamTimeMs()));
+        final long now = Math.max(record.timestamp(), context.currentStreamTimeMs());
+        reportGridPointsUpTo(now);
+        advanceStreamTime(now);
         checkDeadlines();
-        if (clock >= nextSnapshotAt) {
-            // snapshots go out on an event-time grid crossed by records, not on punctuations
-            // (which run between batches of records of varying size): replays emit the same ones
-            emitChangedSnapshots();
-            final long interval = config.punctuationInterval().toMillis();
-            nextSnapshotAt = Math.floorDiv(clock, interval) * interval + interval;
+        if (trace == null || trace.getEventType() == null) {
+            if (trace != null) {
+                metrics.ignoredRecord();
+            }
+            return; // a progress marker (null value) only moves time on
         }
         final String messageKey = record.key() != null ? record.key() : MessageKeys.of(trace);
         final long time = record.timestamp();
@@ -204,12 +201,41 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
                 final long advanced = streamTime + idle;
                 if (advanced > clock) {
                     LOG.debug("stream time idle for {} ms: judging deadlines at {} (stream time {})", idle, advanced, streamTime);
+                    reportGridPointsUpTo(advanced);
                     clock = advanced;
                 }
             }
             checkDeadlines();
-            emitChangedSnapshots();
         }
+    }
+
+    /**
+     * Connector snapshots describe the queue at points of a fixed event-time grid (every
+     * punctuation interval): the snapshot at grid point g holds every record and deadline before g.
+     * Before time moves to {@code time}, each grid point up to it is reported in turn. So one
+     * partition holding all connectors' recipients and several partitions holding parts of them
+     * report the same moments, and their snapshots of a moment add up to the same queue; the
+     * points do not depend on punctuations (which run between batches of varying size) either.
+     */
+    private void reportGridPointsUpTo(final long time) {
+        final long interval = config.punctuationInterval().toMillis();
+        if (nextGridPoint == Long.MIN_VALUE) {
+            nextGridPoint = connectors.nextGridPoint(); // after a restart: where the task left off
+        }
+        long g = nextGridPoint == Long.MIN_VALUE ? Math.floorDiv(time, interval) * interval + interval : nextGridPoint;
+        if (g == nextGridPoint && g > time) {
+            return; // the common case: still before the next grid point
+        }
+        while (g <= time) {
+            clock = Math.max(clock, g - 1);
+            do {
+                checkDeadlines();
+            } while (deadlines.mayBeDue(clock));
+            emitChangedSnapshots(g);
+            g += interval;
+        }
+        nextGridPoint = g;
+        connectors.setNextGridPoint(g);
     }
 
     /** Handles due deadlines in deadline order, at most a bounded batch per call. */
@@ -374,7 +400,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             final String oldConnector = ConnectorQueues.idOf(s.getConnectorId());
             if (!oldConnector.equals(connector)) {
                 connectors.dequeue(oldConnector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
-                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE), null, null, null);
+                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE), null, null, null, time);
             }
             s.setConnectorId(trace.getConnectorId());
             s.setLastAttemptTime(time);
@@ -387,7 +413,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             if (server != null) {
                 s.setReportingMta(server);
             }
-            connectors.noteAttempt(connector, error, c.statusCode(), remote);
+            connectors.noteAttempt(connector, error, c.statusCode(), remote, time);
         }
         fillMessageFields(s, trace);
         reschedule(key, s);
@@ -421,7 +447,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             .setNextDeadline(0L)
             .build();
         final String connector = ConnectorQueues.idOf(trace.getConnectorId());
-        connectors.enqueue(connector, key, since, false, error, c.statusCode(), remote);
+        connectors.enqueue(connector, key, since, false, error, c.statusCode(), remote, time);
         s.setNextDeadline(nextDeadline(s));
         recipients.put(key, s);
         deadlines.add(s.getNextDeadline(), key);
@@ -538,8 +564,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         recipients.delete(key);
     }
 
-    private void emitChangedSnapshots() {
-        final long asOf = clock == Long.MIN_VALUE ? context.currentStreamTimeMs() : clock;
+    private void emitChangedSnapshots(final long asOf) {
         for (final ConnectorQueueSnapshot snapshot : connectors.drainChanged(asOf)) {
             final java.time.Instant oldest = snapshot.getOldestQueuedTime();
             metrics.connector(snapshot.getConnectorId(), snapshot.getQueuedRecipients(), oldest == null ? null : oldest.toEpochMilli(), asOf);

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.ConnectorAlert;
+import io.mailflow.app.MailflowConfig;
+import io.mailflow.avro.internal.ConnectorFailure;
 import io.mailflow.avro.internal.ConnectorQueue;
+import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.serde.MockSchemaRegistry;
@@ -29,38 +32,40 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The test driver runs one input partition; here the connector's task gets the snapshots and
- * heartbeats of several source partitions directly, in the order connector-signals would hand
- * them over when one partition's traces task runs ahead of another's in event time.
+ * The test driver runs one input partition; here the connector's task gets the snapshots,
+ * failures and heartbeats of two source partitions directly, in the orders connector-signals
+ * could hand them over when one partition's traces task runs ahead of another's in event time.
+ * Grace is 0 here, so an item is judged once both partitions' heartbeats are past it.
  */
-@DisplayName("Queue backlog across source partitions that are at different event times")
+@DisplayName("Connector monitor: backlog and failures across source partitions that are at different event times")
 class BacklogAcrossPartitionsTest {
     private static final String CONTOSO = "Outbound to Contoso";
     private static final String SCOPE = "detect-backlog-partitions";
 
-    private final DetectionConfig config = DetectionConfig.defaults();
+    private final DetectionConfig config = DetectionConfig.from(MailflowConfig.builder().defaults()
+        .override("mailflow.detect.grace", "0s").override("mailflow.detect.source-partitions", "2").build());
     private MockProcessorContext<String, ConnectorAlert> context;
-    private BacklogMonitor monitor;
+    private ConnectorMonitor monitor;
     private int seen;
 
     @BeforeEach
     void start() {
         context = new MockProcessorContext<>(new Properties(), new TaskId(1, 0), null);
         context.setCurrentSystemTimeMs(0);
-        store(BacklogMonitor.STORE, avro(ConnectorQueue.class));
-        store(BacklogMonitor.JUDGED_STORE, avro(ConnectorQueue.class));
-        store(BacklogMonitor.PENDING_STORE, avro(ConnectorQueueSnapshot.class));
-        store(BacklogMonitor.PROGRESS_STORE, Serdes.Long());
-        monitor = new BacklogMonitor(config, ConnectorCatalog.empty());
+        store(ConnectorMonitor.PENDING_STORE, avro(ConnectorSignal.class));
+        store(ConnectorMonitor.PROGRESS_STORE, Serdes.Long());
+        store(FailureEpisodes.STORE, avro(FailureEpisode.class));
+        store(FailureEpisodes.MESSAGES_STORE, Serdes.Long());
+        store(Backlog.STORE, avro(ConnectorQueue.class));
+        monitor = new ConnectorMonitor(config, ConnectorCatalog.empty());
         monitor.init(context);
-        // past the start-up wait for every partition's first heartbeat
-        context.setCurrentSystemTimeMs(config.partitionIdle().toMillis());
     }
 
     @AfterAll
     static void dropRegistry() {
-        MockSchemaRegistry.dropScope(SCOPE + "-ConnectorQueue");
-        MockSchemaRegistry.dropScope(SCOPE + "-ConnectorQueueSnapshot");
+        for (final String type : List.of("ConnectorQueue", "ConnectorSignal", "FailureEpisode")) {
+            MockSchemaRegistry.dropScope(SCOPE + "-" + type);
+        }
     }
 
     /** A mock processor context names every store's changelog "changelog": one registry scope per value type. */
@@ -81,9 +86,22 @@ class BacklogAcrossPartitionsTest {
         monitor.process(new Record<>(CONTOSO, ConnectorSignals.queue(snapshot), snapshot.getAsOf().toEpochMilli()));
     }
 
+    private void failure(final String message, final Instant at) {
+        final ConnectorFailure f = ConnectorFailure.newBuilder().setConnectorId(CONTOSO).setStatusCode("4.4.316").setSmtpReply("450")
+            .setEventTime(at.toEpochMilli()).setMessageKey(message).setResponseText("450 4.4.316 Connection refused").build();
+        monitor.process(new Record<>(CONTOSO + "|4.4.316", ConnectorSignals.failure(f), at.toEpochMilli()));
+    }
+
+    /** A heartbeat one second past {@code at}: the partition has sent everything up to and including {@code at}. */
     private void heartbeat(final int sourcePartition, final Instant at) {
-        monitor.process(new Record<>("", ConnectorSignals.failure(TransientFailureRouter.heartbeat(sourcePartition, at.toEpochMilli())),
-            at.toEpochMilli()));
+        final long t = at.toEpochMilli() + 1000;
+        monitor.process(new Record<>("", ConnectorSignals.failure(TransientFailureRouter.heartbeat(sourcePartition, t)), t));
+    }
+
+    private void idle(final int sourcePartition, final Instant at) {
+        final ConnectorFailure idle = TransientFailureRouter.heartbeat(sourcePartition, at.toEpochMilli());
+        idle.setIdle(true);
+        monitor.process(new Record<>("", ConnectorSignals.failure(idle), at.toEpochMilli()));
     }
 
     /** The alerts forwarded since the last call. */
@@ -151,14 +169,13 @@ class BacklogAcrossPartitionsTest {
     }
 
     @Test
+    @DisplayName("Snapshots of one moment are judged together: a backlog moving between partitions does not resolve and refire")
     void snapshotsOfOneMomentAreJudgedTogether() {
         pipe(snapshot(CONTOSO, 0, 300, 250, minutes(60)));
         pipe(snapshot(CONTOSO, 1, 0, 0, minutes(60)));
         heartbeat(0, minutes(60));
         heartbeat(1, minutes(60));
         assertEquals(List.of(AlertState.FIRING), states(sent()));
-        // at 65 the backlog moved from partition 0's recipients to partition 1's, 250 in all:
-        // judged one snapshot at a time, partition 0's alone would resolve and partition 1's refire
         pipe(snapshot(CONTOSO, 0, 0, 0, minutes(65)));
         heartbeat(0, minutes(65));
         pipe(snapshot(CONTOSO, 1, 300, 250, minutes(65)));
@@ -167,27 +184,69 @@ class BacklogAcrossPartitionsTest {
     }
 
     @Test
-    void aPartitionSilentForLongerThanTheIdleTimeNoLongerHoldsTheBacklogBack() {
+    @DisplayName("A partition that is behind holds everything back, however long it takes; one that reports itself idle does not")
+    void onlyAnIdleReportLetsTheOthersGoOn() {
         heartbeat(0, minutes(0));
         heartbeat(1, minutes(0));
         pipe(snapshot(CONTOSO, 0, 400, 250, minutes(60)));
-        heartbeat(0, minutes(60));
-        assertEquals(List.of(), sent(), "partition 1 is still at 0");
-        // partition 1's traffic stopped: a minute and more of wall clock without its heartbeat
-        context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + config.partitionIdle().toMillis() + 1);
         heartbeat(0, minutes(61));
+        // hours of wall clock pass: partition 1 is behind (a killed instance's, not reassigned yet)
+        context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 3_600_000);
+        heartbeat(0, minutes(62));
+        assertEquals(List.of(), sent(), "partition 1 is still at 0 and has not said it is idle");
+        // its task says it is caught up with its end offset and quiet
+        idle(1, minutes(0));
         final List<ConnectorAlert> alerts = sent();
         assertEquals(List.of(AlertState.FIRING), states(alerts));
         assertEquals(minutes(60), alerts.get(0).getEventTime());
     }
 
     @Test
-    @DisplayName("The queue figures of failure alerts do not wait: connector-queue has every snapshot as it arrives")
-    void theEpisodeDetectorsViewHasEverySnapshotAtOnce() {
-        pipe(snapshot(CONTOSO, 0, 300, 150, minutes(60)));
-        pipe(snapshot(CONTOSO, 1, 217, 0, minutes(61)));
-        final KeyValueStore<String, ConnectorQueue> latest = context.getStateStore(BacklogMonitor.STORE);
-        assertEquals(517, QueueTotals.of(latest.get(CONTOSO), config.maxDestinations()).queuedRecipients());
-        assertEquals(List.of(), sent(), "while the backlog itself is judged once the watermark gets there");
+    @DisplayName("A partition that has not reported at all holds everything back (the partition count is known)")
+    void aPartitionNeverHeardOfHoldsBack() {
+        pipe(snapshot(CONTOSO, 0, 400, 250, minutes(60)));
+        heartbeat(0, minutes(90));
+        assertEquals(List.of(), sent());
+        heartbeat(1, minutes(90));
+        assertEquals(List.of(AlertState.FIRING), states(sent()));
+    }
+
+    @Test
+    @DisplayName("Failures arriving in any interleaving of the partitions give the same alerts, with the queue of their moment")
+    void failuresInAnyInterleavingGiveTheSameAlerts() {
+        final List<List<ConnectorAlert>> runs = new java.util.ArrayList<>();
+        for (final boolean partitionOneFirst : List.of(false, true)) {
+            start();
+            seen = 0;
+            final Runnable zero = () -> {
+                pipe(snapshot(CONTOSO, 0, 40, 0, minutes(0)));
+                for (int m = 0; m <= 20; m += 2) {
+                    failure("<a" + m + "@x>", minutes(m));
+                }
+                heartbeat(0, minutes(60));
+            };
+            final Runnable one = () -> {
+                pipe(snapshot(CONTOSO, 1, 7, 0, minutes(10)));
+                for (int m = 1; m <= 21; m += 2) {
+                    failure("<b" + m + "@x>", minutes(m));
+                }
+                heartbeat(1, minutes(60));
+            };
+            if (partitionOneFirst) {
+                one.run();
+                zero.run();
+            } else {
+                zero.run();
+                one.run();
+            }
+            runs.add(sent());
+        }
+        assertEquals(List.of(AlertState.FIRING, AlertState.UPDATED, AlertState.RESOLVED), states(runs.get(0)));
+        assertEquals(runs.get(0), runs.get(1), "same alerts whichever partition arrived first");
+        final ConnectorAlert firing = runs.get(0).get(0);
+        assertEquals(minutes(15), firing.getEventTime(), "15 min after the first failure, on the merged timeline");
+        assertEquals(16, firing.getFailureCount());
+        assertEquals(47, firing.getQueuedRecipients(), "both partitions' queues as of 15");
+        assertEquals(minutes(51), runs.get(0).get(2).getEventTime(), "last failure 21 + quiet period 30");
     }
 }

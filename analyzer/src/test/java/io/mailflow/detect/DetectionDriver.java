@@ -36,8 +36,11 @@ final class DetectionDriver implements AutoCloseable {
     private final TestOutputTopic<String, ConnectorStats> stats;
     private final List<ConnectorAlert> alertsSeen = new ArrayList<>();
     private final List<ConnectorStats> statsSeen = new ArrayList<>();
+    private final DetectionConfig config;
+    private long latestPiped = Long.MIN_VALUE;
 
     DetectionDriver(final DetectionConfig config, final ConnectorCatalog catalog) {
+        this.config = config;
         final MailflowConfig mailflow = MailflowConfig.builder().defaults()
             .override("schema.registry.url", "mock://detect-test").build();
         this.topics = new Topics(mailflow);
@@ -60,13 +63,11 @@ final class DetectionDriver implements AutoCloseable {
         this.alerts = driver.createOutputTopic(topics.alerts.name(), Serdes.String().deserializer(), topics.alerts.valueSerde().deserializer());
         this.stats = driver.createOutputTopic(topics.connectorStats.name(), Serdes.String().deserializer(),
             topics.connectorStats.valueSerde().deserializer());
-        // connector-keyed tasks wait partition-idle of wall clock after start for every input
-        // partition's first heartbeat; the driver's wall clock only moves when told to
-        driver.advanceWallClockTime(config.partitionIdle());
     }
 
     void pipe(final MessageTrace trace) {
         traces.pipeInput(MessageKeys.of(trace), trace, trace.getEventTime());
+        latestPiped = Math.max(latestPiped, trace.getEventTime().toEpochMilli());
     }
 
     void pipeTombstone(final String key, final java.time.Instant at) {
@@ -78,11 +79,20 @@ final class DetectionDriver implements AutoCloseable {
     }
 
     /**
-     * Moves the (single) traces partition's stream time to {@code at}: a delivery on a connector
-     * no test looks at, after which the traces task sends its heartbeat to the connector tasks.
+     * Moves the timeline past {@code at}, so everything up to {@code at} has been judged: a delivery
+     * on a connector no test looks at, a grace and a heartbeat after {@code at} (the connector
+     * monitor judges an item once the slowest partition's heartbeat is a grace past it).
      */
     void advanceEventTime(final Instant at) {
-        pipe(TestTraces.delivery("Clock - unrelated", at, "<clock-" + at.toEpochMilli() + "@fabrikam.example>"));
+        final Instant past = at.plus(config.grace()).plus(config.heartbeat()).plusMillis(1);
+        pipe(TestTraces.delivery("Clock - unrelated", past, "<clock-" + past.toEpochMilli() + "@fabrikam.example>"));
+    }
+
+    /** Everything piped so far has been judged. */
+    void settle() {
+        if (latestPiped != Long.MIN_VALUE) {
+            advanceEventTime(Instant.ofEpochMilli(latestPiped));
+        }
     }
 
     void advanceWallClock(final java.time.Duration d) {

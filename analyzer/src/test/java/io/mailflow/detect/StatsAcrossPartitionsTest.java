@@ -52,7 +52,7 @@ class StatsAcrossPartitionsTest {
     /** One input partition's task: a pre-aggregator with its own stores. */
     private final class Partition {
         final MockProcessorContext<String, StatsPartial> context;
-        final StatsPreAggregator processor = new StatsPreAggregator(config);
+        final StatsPreAggregator processor = new StatsPreAggregator(config, "mailflow.traces");
 
         Partition(final int partition) {
             context = new MockProcessorContext<>(new java.util.Properties(), new org.apache.kafka.streams.processor.TaskId(0, partition),

@@ -431,7 +431,8 @@ class QueueTrackingTest {
                 assertEquals(at(ofMinutes(0)), contoso.getOldestQueuedTime());
                 assertEquals("4.4.316", contoso.getLastStatusCode());
                 assertEquals(List.of("mail.contoso.example"), contoso.getDestinations());
-                assertEquals(at(ofMinutes(75)), contoso.getAsOf());
+                assertEquals(at(ofMinutes(70).plusSeconds(30)), contoso.getAsOf(),
+                    "reported at the grid point after its last change (b crossed the backlog age at 70 min)");
                 final ConnectorQueueSnapshot partner = latest.get("Partner TLS");
                 assertEquals(1, partner.getQueuedRecipients());
                 assertEquals(0, partner.getQueuedOverAge(), "queued at 20 min: not over 1 h until 80 min");
@@ -445,7 +446,7 @@ class QueueTrackingTest {
                 assertEquals(at(ofMinutes(10)), latest.get("Outbound to Contoso").getOldestQueuedTime(), "the oldest left");
                 assertTrue(!latest.containsKey("Partner TLS"), "an unchanged connector is not re-emitted");
 
-                f.advanceStreamTimeTo(ofMinutes(80));
+                f.advanceStreamTimeTo(ofMinutes(81));
                 assertEquals(1, f.latestSnapshots().get("Partner TLS").getQueuedOverAge(), "crossed the backlog age at 80 min");
             }
         }
@@ -481,7 +482,8 @@ class QueueTrackingTest {
             f.advanceStreamTimeTo(ofHours(1).plusSeconds(99)); // backlog age 1 h: recipients 0..99 are due
             final double visited = meters.counter("mailflow.queue.deadline.index.visited").count() - before;
             assertEquals(100.0, visited, "only the 100 due entries are visited, not the 2000 queued");
-            assertEquals(100, f.latestSnapshots().get("Outbound to Contoso").getQueuedOverAge());
+            // snapshots describe grid points (every 30 s): the one at 1:01:30 counts the 90 crossed before it
+            assertEquals(90, f.latestSnapshots().get("Outbound to Contoso").getQueuedOverAge());
         } finally {
             Metrics.removeRegistry(meters);
         }
@@ -498,7 +500,8 @@ class QueueTrackingTest {
             f.pipe(defer(MSG, BOB, ofHours(0)));
             f.advanceStreamTimeTo(ofHours(24));
             assertEquals(1, f.readNdrs().size());
-            assertEquals(3.0, meters.counter("mailflow.queue.records.ignored").count());
+            // a null value is a progress marker (time moves on), not bad input
+            assertEquals(2.0, meters.counter("mailflow.queue.records.ignored").count());
         } finally {
             Metrics.removeRegistry(meters);
         }

@@ -1,0 +1,229 @@
+package io.mailflow.detect;
+
+import io.mailflow.avro.AlertState;
+import io.mailflow.avro.AlertType;
+import io.mailflow.avro.ConnectorAlert;
+import io.mailflow.avro.internal.ConnectorFailure;
+import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.avro.internal.ConnectorSignal;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A connector's failure episodes and queue backlog, judged on one timeline that does not depend
+ * on partitions, instances or arrival order. Failures and queue snapshots of many source
+ * partitions arrive interleaved as the partitions' tasks progress; they wait in
+ * connector-signals-pending, ordered by (event time, snapshots before failures, connector, code,
+ * message), until the {@link PartitionWatermark} of the heartbeats minus grace has passed them.
+ * Then they are handed to {@link Backlog} and {@link FailureEpisodes} in that order, and episodes
+ * end at their own moment on the same timeline. Two runs of the same input therefore judge the
+ * same items in the same order with the same queue figures, however many partitions carried them
+ * and however unevenly those progressed.
+ *
+ * <p>The price is latency: an item is judged once the slowest partition's heartbeat is a grace
+ * (1 min) past it. Only a partition that reported itself caught up and idle stops holding the
+ * watermark; an item that arrives behind the watermark after all (from such a partition) is
+ * judged at once and counted as late.
+ */
+final class ConnectorMonitor implements Processor<String, ConnectorSignal, String, ConnectorAlert> {
+    static final String PENDING_STORE = "connector-signals-pending";
+    static final String PROGRESS_STORE = "connector-progress";
+    static final String LATE_STAGE = "connector-monitor";
+
+    private final DetectionConfig config;
+    private final ConnectorAlerts alerts;
+    private final long graceMs;
+    private ProcessorContext<String, ConnectorAlert> context;
+    private KeyValueStore<String, ConnectorSignal> pending;
+    private PartitionWatermark progress;
+    private FailureEpisodes episodes;
+    private Backlog backlog;
+    private long failuresFiring;
+    private long backlogsFiring;
+
+    ConnectorMonitor(final DetectionConfig config, final ConnectorCatalog catalog) {
+        this.config = config;
+        this.alerts = new ConnectorAlerts(catalog, config);
+        this.graceMs = config.grace().toMillis();
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, ConnectorAlert> context) {
+        this.context = context;
+        this.pending = context.getStateStore(PENDING_STORE);
+        this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.sourcePartitions());
+        this.episodes = new FailureEpisodes(config, alerts, context.getStateStore(FailureEpisodes.STORE),
+            context.getStateStore(FailureEpisodes.MESSAGES_STORE), this::emit);
+        this.backlog = new Backlog(config, alerts, context.getStateStore(Backlog.STORE));
+        // stores are restored before init: count the alerts this task brings back firing
+        failuresFiring = episodes.restore();
+        backlogsFiring = backlog.restore();
+        DetectionMetrics.firingAdjust(AlertType.CONNECTOR_FAILURE, failuresFiring);
+        DetectionMetrics.firingAdjust(AlertType.QUEUE_BACKLOG, backlogsFiring);
+    }
+
+    @Override
+    public void close() {
+        DetectionMetrics.firingAdjust(AlertType.CONNECTOR_FAILURE, -failuresFiring);
+        DetectionMetrics.firingAdjust(AlertType.QUEUE_BACKLOG, -backlogsFiring);
+    }
+
+    @Override
+    public void process(final Record<String, ConnectorSignal> record) {
+        final ConnectorSignal signal = record.value();
+        if (signal == null) {
+            return;
+        }
+        final ConnectorFailure failure = signal.getFailure();
+        if (failure != null && failure.getHeartbeat()) {
+            progress.observe(failure.getSourcePartition(), failure.getEventTime(), failure.getIdle());
+            judgeThrough(judgedBefore());
+            return;
+        }
+        final long time = timeOf(signal);
+        if (time == Long.MIN_VALUE) {
+            return;
+        }
+        if (failure == null && signal.getQueueSnapshot().getConnectorId() == null) {
+            signal.getQueueSnapshot().setConnectorId(record.key());
+        }
+        if (time < judgedBefore()) {
+            // the timeline has passed it: only a partition that had reported idle sends such a one
+            DetectionMetrics.late(LATE_STAGE);
+            apply(record.key(), signal, time);
+            judgeSnapshots(time);
+            return;
+        }
+        pending.put(freeKey(orderKey(time, record.key(), signal)), signal);
+    }
+
+    /** Everything before this time has arrived from every partition (heartbeats minus grace). */
+    private long judgedBefore() {
+        final long watermark = progress.current();
+        return watermark == Long.MIN_VALUE ? Long.MIN_VALUE : watermark - graceMs;
+    }
+
+    private final Set<String> touched = new LinkedHashSet<>();
+
+    /** Judges the pending items before {@code bound} in timeline order; episodes that ended on the way resolve in their turn. */
+    private void judgeThrough(final long bound) {
+        if (bound == Long.MIN_VALUE) {
+            return;
+        }
+        final String firstNotDue = timePrefix(bound);
+        final List<KeyValue<String, ConnectorSignal>> due = new ArrayList<>();
+        // only the due keys: an in-memory store copies the key set of the range it iterates
+        try (KeyValueIterator<String, ConnectorSignal> it = pending.range(null, firstNotDue)) {
+            while (it.hasNext()) {
+                final KeyValue<String, ConnectorSignal> entry = it.next();
+                if (entry.key.compareTo(firstNotDue) >= 0) {
+                    break;
+                }
+                due.add(entry);
+            }
+        }
+        long snapshotTime = Long.MIN_VALUE;
+        for (final KeyValue<String, ConnectorSignal> entry : due) {
+            final long time = timeOf(entry.value);
+            if (snapshotTime != Long.MIN_VALUE && (time != snapshotTime || entry.value.getQueueSnapshot() == null)) {
+                judgeSnapshots(snapshotTime); // the previous moment's snapshots are all applied
+                snapshotTime = Long.MIN_VALUE;
+            }
+            episodes.resolveEndedBefore(time, backlog::totals);
+            apply(keyOf(entry.key), entry.value, time);
+            if (entry.value.getQueueSnapshot() != null) {
+                snapshotTime = time;
+            }
+            pending.delete(entry.key);
+        }
+        judgeSnapshots(snapshotTime);
+        episodes.resolveEndedBefore(bound, backlog::totals);
+    }
+
+    private void apply(final String key, final ConnectorSignal signal, final long time) {
+        if (signal.getQueueSnapshot() != null) {
+            if (backlog.apply(signal.getQueueSnapshot())) {
+                touched.add(signal.getQueueSnapshot().getConnectorId());
+            }
+        } else {
+            episodes.onFailure(key, signal.getFailure(), backlog::totals);
+        }
+    }
+
+    /** After all snapshots of one moment: the threshold of each connector they touched, at that moment. */
+    private void judgeSnapshots(final long asOf) {
+        if (asOf == Long.MIN_VALUE || touched.isEmpty()) {
+            return;
+        }
+        for (final String connectorId : touched) {
+            final ConnectorAlert alert = backlog.judge(connectorId, asOf);
+            if (alert != null) {
+                emit(alert);
+            }
+        }
+        touched.clear();
+    }
+
+    private void emit(final ConnectorAlert alert) {
+        final long delta = alert.getState() == AlertState.FIRING ? 1 : alert.getState() == AlertState.RESOLVED ? -1 : 0;
+        if (alert.getType() == AlertType.QUEUE_BACKLOG) {
+            backlogsFiring += delta;
+        } else {
+            failuresFiring += delta;
+        }
+        DetectionMetrics.alert(alert.getType(), alert.getState());
+        context.forward(new Record<>(alert.getConnectorId(), alert, alert.getEventTime().toEpochMilli()));
+    }
+
+    private static long timeOf(final ConnectorSignal signal) {
+        if (signal.getFailure() != null) {
+            return signal.getFailure().getEventTime();
+        }
+        final ConnectorQueueSnapshot s = signal.getQueueSnapshot();
+        return s == null || s.getAsOf() == null ? Long.MIN_VALUE : s.getAsOf().toEpochMilli();
+    }
+
+    /**
+     * The timeline order: event time (fixed-width hex with the sign bit flipped, so byte order is
+     * time order), snapshots before failures of the same moment, then connector and partition
+     * (snapshots) or record key and message (failures): an order of the content alone, the same
+     * whichever partitions carried the items. The record key is kept last, to hand it on.
+     */
+    static String orderKey(final long time, final String recordKey, final ConnectorSignal signal) {
+        final String at = timePrefix(time);
+        if (signal.getQueueSnapshot() != null) {
+            final ConnectorQueueSnapshot s = signal.getQueueSnapshot();
+            return at + "0|" + s.getConnectorId() + '\u0000' + String.format("%08x", s.getSourcePartition()) + '\u0000' + recordKey;
+        }
+        final String message = signal.getFailure().getMessageKey() == null ? "" : signal.getFailure().getMessageKey();
+        return at + "1|" + recordKey + '\u0000' + message + '\u0000' + recordKey;
+    }
+
+    private static String timePrefix(final long time) {
+        return String.format("%016x|", time ^ Long.MIN_VALUE);
+    }
+
+    /** Items with equal order keys (two recipients of one message failing at one moment) keep their arrival order. */
+    private String freeKey(final String orderKey) {
+        for (int seq = 0; ; seq++) {
+            final String key = orderKey + '\u0000' + String.format("%04x", seq);
+            if (pending.get(key) == null) {
+                return key;
+            }
+        }
+    }
+
+    private static String keyOf(final String pendingKey) {
+        final int end = pendingKey.lastIndexOf('\u0000');
+        final int start = pendingKey.lastIndexOf('\u0000', end - 1);
+        return pendingKey.substring(start + 1, end);
+    }
+}
