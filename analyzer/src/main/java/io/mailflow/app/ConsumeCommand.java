@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,7 +23,8 @@ import picocli.CommandLine.Spec;
 /** {@code mailflow consume}: a topic as JSON lines, like {@code kcat -C}. */
 @Command(name = "consume", mixinStandardHelpOptions = true,
     description = {"Print a topic's records as JSON lines (field names as in the Avro schema, timestamps ISO-8601 UTC).",
-        "Values are decoded with the writer schema from the registry, so any Avro topic in the Confluent wire format works."})
+        "Values are decoded with the writer schema from the registry, so any Avro topic in the Confluent wire format works.",
+        "Records without a value (the progress markers on the traces topic) are skipped."})
 public final class ConsumeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
@@ -74,8 +74,10 @@ public final class ConsumeCommand implements Callable<Integer> {
             final Map<TopicPartition, Long> end = consumer.endOffsets(tps);
             while (true) {
                 for (final ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    final GenericRecord value = values.deserialize(r.topic(), r.value());
-                    final String json = value == null ? "null" : AvroJson.toJson(value);
+                    if (r.value() == null) {
+                        continue; // a progress marker (KafkaTraceSink), not a record to show
+                    }
+                    final String json = AvroJson.toJson(values.deserialize(r.topic(), r.value()));
                     if (withMetadata) {
                         out.printf("{\"topic\":\"%s\",\"partition\":%d,\"offset\":%d,\"timestamp\":\"%s\",\"key\":%s,\"value\":%s}%n",
                             r.topic(), r.partition(), r.offset(), java.time.Instant.ofEpochMilli(r.timestamp()),

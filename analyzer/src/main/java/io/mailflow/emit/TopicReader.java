@@ -15,7 +15,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Reads a whole topic once: every partition from the beginning to its end offset at the time of
  * the call, read committed (so an open or aborted transaction is never read), decoded with the
- * topic's serdes. Used to write a replay's output files and by the integration tests.
+ * topic's serdes. Records without a value (the traces topic's progress markers, see
+ * {@link io.mailflow.ingest.KafkaTraceSink}) are left out. Used to write a replay's output files
+ * and by the integration tests.
  */
 public final class TopicReader {
     private TopicReader() {
@@ -46,6 +48,9 @@ public final class TopicReader {
                         + " within " + timeout);
                 }
                 for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        continue;
+                    }
                     records.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
                         r.serializedKeySize(), r.serializedValueSize(),
                         topic.keySerde().deserializer().deserialize(r.topic(), r.key()),

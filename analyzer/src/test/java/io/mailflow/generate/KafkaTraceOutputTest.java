@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.avro.MessageTrace;
+import io.mailflow.ingest.KafkaTraceSink;
 import io.mailflow.ingest.MessageKeys;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,6 +51,27 @@ class KafkaTraceOutputTest {
         }
         assertEquals(traces.size(), output.acknowledged());
         assertTrue(producer.closed(), "the output owns its producer");
+    }
+
+    @Test
+    @DisplayName("progress markers go to the topic with the records but are not counted as acknowledged records")
+    void markersAreNotCountedAsRecords() throws Exception {
+        final Node node = new Node(0, "localhost", 9092);
+        final List<PartitionInfo> partitions = IntStream.range(0, 3)
+            .mapToObj(p -> new PartitionInfo("mailflow.traces", p, node, new Node[] {node}, new Node[] {node})).toList();
+        final MockProducer<String, MessageTrace> producer = new MockProducer<>(
+            new Cluster("mock", List.of(node), partitions, Set.of(), Set.of()), true, null, new StringSerializer(), NO_BYTES);
+        final List<MessageTrace> traces = traffic();
+        final KafkaTraceOutput output = new KafkaTraceOutput(producer, "mailflow.traces");
+        try (output) {
+            for (final MessageTrace t : traces) {
+                output.accept(t);
+            }
+        }
+        assertEquals(traces.size(), output.acknowledged());
+        final long markers = producer.history().stream().filter(r -> r.headers().lastHeader(KafkaTraceSink.PROGRESS_HEADER) != null).count();
+        assertTrue(markers >= 3, "at least the final marker on each partition: " + markers);
+        assertEquals(traces.size() + markers, producer.history().size());
     }
 
     @Test

@@ -31,6 +31,9 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -72,6 +75,8 @@ class ReplayToBrokerIT {
     private static List<MessageTrace> parsed;
     private static List<ConsumerRecord<String, MessageTrace>> traces;
     private static List<ConsumerRecord<String, DeadLetter>> deadLetters;
+    /** Every record of the traces topic as stored, progress markers included. */
+    private static List<ConsumerRecord<byte[], byte[]>> rawTraces;
 
     @BeforeAll
     static void replayIntoBroker() throws Exception {
@@ -98,7 +103,26 @@ class ReplayToBrokerIT {
             summary = KafkaReplay.replay(config, topics, inputs, Fixtures.options());
             traces = TopicReader.readToEnd(config.kafkaProperties(), topics.traces, Duration.ofSeconds(30));
             deadLetters = TopicReader.readToEnd(config.kafkaProperties(), topics.deadLetters, Duration.ofSeconds(30));
+            rawTraces = readRaw(config.kafkaProperties(), topics.traces.name());
         }
+    }
+
+    /** The topic as stored, records without a value included (TopicReader leaves those out). */
+    private static List<ConsumerRecord<byte[], byte[]>> readRaw(final Map<String, Object> kafkaProperties, final String topic) {
+        final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafkaProperties, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
     }
 
     @AfterAll
@@ -130,6 +154,24 @@ class ReplayToBrokerIT {
 
         assertEquals(counts(parsed, Function.identity()), counts(traces, ConsumerRecord::value),
                 "the broker holds exactly the records the parsers produce from the same files");
+    }
+
+    @Test
+    @DisplayName("every partition ends with a progress marker at the last event time: no key, no value, the time in its header")
+    void everyPartitionEndsWithAProgressMarker() {
+        traces.forEach(r -> assertEquals(r.partition(), KafkaTraceSink.partitionOf(r.key(), PARTITIONS),
+                "the sink places " + r.key() + " where the producer did"));
+        final long lastEventTime = parsed.stream().mapToLong(t -> t.getEventTime().toEpochMilli()).max().orElseThrow();
+        for (int p = 0; p < PARTITIONS; p++) {
+            final int partition = p;
+            final ConsumerRecord<byte[], byte[]> last = rawTraces.stream().filter(r -> r.partition() == partition)
+                    .reduce((a, b) -> b).orElseThrow();
+            assertEquals(null, last.key(), "partition " + p);
+            assertEquals(null, last.value(), "partition " + p);
+            assertEquals(lastEventTime, last.timestamp(), "partition " + p);
+            assertEquals(Long.toString(lastEventTime), new String(
+                    last.headers().lastHeader(KafkaTraceSink.PROGRESS_HEADER).value(), StandardCharsets.US_ASCII));
+        }
     }
 
     @Test
