@@ -1,0 +1,226 @@
+package io.mailflow.detect;
+
+import static io.mailflow.detect.TestTraces.minutes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mailflow.app.MailflowConfig;
+import io.mailflow.avro.AlertState;
+import io.mailflow.avro.ConnectorAlert;
+import io.mailflow.avro.internal.ConnectorFailure;
+import io.mailflow.avro.internal.ConnectorQueue;
+import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.avro.internal.ConnectorSignal;
+import io.mailflow.avro.internal.FailureEpisode;
+import io.mailflow.serde.MockSchemaRegistry;
+import io.mailflow.serde.SpecificAvroSerde;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The connector monitor's output is a function of the input alone. The same timeline (two
+ * connectors failing in overlapping episodes, a growing and draining queue) is carried once by
+ * one source partition, and once split over three partitions whose records reach the monitor in
+ * many interleavings: random, one partition hours behind the others, one that falls silent for
+ * real and says so. Every run must give exactly the alerts of the one-partition run.
+ */
+@DisplayName("Connector monitor: the same alerts for one partition and for three in any interleaving")
+class ConnectorMonitorInterleavingTest {
+    private static final String SCOPE = "detect-interleaving";
+    private static final String CONTOSO = "Outbound to Contoso";
+    private static final String FABRIKAM = "Outbound to Fabrikam";
+    private static final int SOURCES = 3;
+
+    /** One thing a traces task sends on connector-signals, in its own order. */
+    private record Item(String key, ConnectorSignal signal) {
+    }
+
+    @AfterAll
+    static void dropRegistry() {
+        for (final String type : List.of("ConnectorQueue", "ConnectorSignal", "FailureEpisode")) {
+            MockSchemaRegistry.dropScope(SCOPE + "-" + type);
+        }
+    }
+
+    @Test
+    @DisplayName("random interleavings of three partitions give the one-partition alerts")
+    void randomInterleavings() {
+        final List<ConnectorAlert> expected = run(1, onePartition(), new Random(0), false);
+        assertTrue(expected.stream().anyMatch(a -> a.getState() == AlertState.RESOLVED), "the scenario resolves episodes: " + expected);
+        assertTrue(expected.stream().anyMatch(a -> a.getType() == io.mailflow.avro.AlertType.QUEUE_BACKLOG), "and fires a backlog");
+        for (int seed = 1; seed <= 40; seed++) {
+            assertEquals(expected, run(SOURCES, threePartitions(), new Random(seed), false), "interleaving seed " + seed);
+        }
+    }
+
+    @Test
+    @DisplayName("a partition hours behind the others (delivered after them) gives the one-partition alerts")
+    void aPartitionHoursBehind() {
+        final List<ConnectorAlert> expected = run(1, onePartition(), new Random(0), false);
+        final List<List<Item>> parts = threePartitions();
+        final List<Item> inOrder = new ArrayList<>();
+        inOrder.addAll(parts.get(0));
+        inOrder.addAll(parts.get(2));
+        inOrder.addAll(parts.get(1)); // partition 1 comes last, hours of event time behind
+        assertEquals(expected, feed(SOURCES, List.of(inOrder), new Random(0)));
+    }
+
+    @Test
+    @DisplayName("a partition that falls silent for real and reports itself idle does not change the alerts")
+    void aPartitionThatFallsSilent() {
+        final List<ConnectorAlert> expected = run(1, onePartition(), new Random(0), false);
+        for (int seed = 1; seed <= 10; seed++) {
+            assertEquals(expected, run(SOURCES + 1, threePartitions(), new Random(seed), true), "seed " + seed);
+        }
+    }
+
+    // ---- the scenario -----------------------------------------------------------------------
+
+    /**
+     * Failures: Contoso 4.4.316 every minute from 10 to 60 (each partition carries every third
+     * message), Fabrikam 4.4.315 every 2 minutes from 40 to 70. Queue: Contoso's queued-over-age
+     * grows by 12 a minute per partition from 70 to 100, then drains; snapshots on a 5-minute grid.
+     * Heartbeats every minute up to 180.
+     */
+    private static List<List<Item>> threePartitions() {
+        final List<List<Item>> parts = new ArrayList<>();
+        for (int p = 0; p < SOURCES; p++) {
+            final List<Item> items = new ArrayList<>();
+            for (int m = 0; m <= 180; m++) {
+                if (m >= 10 && m <= 60 && m % SOURCES == p) {
+                    items.add(failure(CONTOSO, "4.4.316", m, "<c" + m + "@x>"));
+                }
+                if (m >= 40 && m <= 70 && m % 2 == 0 && (m / 2) % SOURCES == p) {
+                    items.add(failure(FABRIKAM, "4.4.315", m, "<f" + m + "@x>"));
+                }
+                if (m % 5 == 0 && m >= 70 && m <= 130) {
+                    items.add(snapshot(p, overAge(m), m));
+                }
+                items.add(heartbeat(p, m));
+            }
+            parts.add(items);
+        }
+        return parts;
+    }
+
+    /** The same timeline as one partition: the same failures, the partitions' snapshots summed. */
+    private static List<List<Item>> onePartition() {
+        final List<Item> items = new ArrayList<>();
+        for (int m = 0; m <= 180; m++) {
+            if (m >= 10 && m <= 60) {
+                items.add(failure(CONTOSO, "4.4.316", m, "<c" + m + "@x>"));
+            }
+            if (m >= 40 && m <= 70 && m % 2 == 0) {
+                items.add(failure(FABRIKAM, "4.4.315", m, "<f" + m + "@x>"));
+            }
+            if (m % 5 == 0 && m >= 70 && m <= 130) {
+                final ConnectorQueueSnapshot sum = snapshot(0, SOURCES * overAge(m), m).signal().getQueueSnapshot();
+                sum.setQueuedRecipients(SOURCES * (overAge(m) + 10));
+                items.add(new Item(CONTOSO, ConnectorSignals.queue(sum)));
+            }
+            items.add(heartbeat(0, m));
+        }
+        return List.of(items);
+    }
+
+    private static long overAge(final int minute) {
+        return minute <= 100 ? 12L * (minute - 70) : Math.max(0, 12L * (130 - minute));
+    }
+
+    private static Item failure(final String connector, final String code, final int minute, final String message) {
+        final ConnectorFailure f = ConnectorFailure.newBuilder().setConnectorId(connector).setStatusCode(code).setSmtpReply("450")
+            .setEventTime(minutes(minute).toEpochMilli()).setMessageKey(message).setDestinationHost("mail." + connector.length() + ".example")
+            .setResponseText("450 " + code + " failed").build();
+        return new Item(connector + "|" + code, ConnectorSignals.failure(f));
+    }
+
+    private static Item snapshot(final int partition, final long overAge, final int minute) {
+        final Instant at = minutes(minute);
+        final ConnectorQueueSnapshot s = ConnectorQueueSnapshot.newBuilder().setConnectorId(CONTOSO).setSourcePartition(partition)
+            .setQueuedRecipients(overAge + 10).setQueuedOverAge(overAge).setOldestQueuedTime(minutes(0))
+            .setLastError("450 4.4.316 failed").setLastErrorTime(minutes(60).toEpochMilli()).setLastStatusCode("4.4.316")
+            .setDestinations(List.of("mail.contoso.example")).setDestinationTimes(List.of(minutes(60).toEpochMilli())).setAsOf(at).build();
+        return new Item(CONTOSO, ConnectorSignals.queue(s));
+    }
+
+    private static Item heartbeat(final int partition, final int minute) {
+        return new Item("", ConnectorSignals.failure(TransientFailureRouter.heartbeat(partition, minutes(minute).toEpochMilli())));
+    }
+
+    // ---- running it ---------------------------------------------------------------------------
+
+    /**
+     * Feeds the partitions' items in a random interleaving that keeps each partition's own order.
+     * With {@code silentExtra}, one more partition exists that never sends anything but reports
+     * itself idle at a random moment (a partition that is caught up and quiet).
+     */
+    private List<ConnectorAlert> run(final int sources, final List<List<Item>> parts, final Random random, final boolean silentExtra) {
+        final List<List<Item>> all = new ArrayList<>(parts);
+        if (silentExtra) {
+            final ConnectorFailure idle = TransientFailureRouter.heartbeat(SOURCES, 0);
+            idle.setIdle(true);
+            all.add(List.of(new Item("", ConnectorSignals.failure(idle))));
+        }
+        final List<Item> interleaved = new ArrayList<>();
+        final int[] next = new int[all.size()];
+        int left = all.stream().mapToInt(List::size).sum();
+        while (left > 0) {
+            final int p = random.nextInt(all.size());
+            if (next[p] < all.get(p).size()) {
+                interleaved.add(all.get(p).get(next[p]++));
+                left--;
+            }
+        }
+        return feed(sources, List.of(interleaved), random);
+    }
+
+    private List<ConnectorAlert> feed(final int sources, final List<List<Item>> streams, final Random random) {
+        final DetectionConfig config = DetectionConfig.from(MailflowConfig.builder().defaults()
+            .override("mailflow.detect.source-partitions", Integer.toString(sources)).build());
+        final MockProcessorContext<String, ConnectorAlert> context = new MockProcessorContext<>(new Properties(), new TaskId(1, 0), null);
+        store(context, ConnectorMonitor.PENDING_STORE, avro(ConnectorSignal.class));
+        store(context, ConnectorMonitor.PROGRESS_STORE, Serdes.Long());
+        store(context, FailureEpisodes.STORE, avro(FailureEpisode.class));
+        store(context, FailureEpisodes.MESSAGES_STORE, Serdes.Long());
+        store(context, Backlog.STORE, avro(ConnectorQueue.class));
+        final ConnectorMonitor monitor = new ConnectorMonitor(config, ConnectorCatalog.empty());
+        monitor.init(context);
+        for (final List<Item> stream : streams) {
+            for (final Item item : stream) {
+                // copies: the monitor may keep and change what it is given
+                final ConnectorSignal copy = ConnectorSignal.newBuilder(item.signal()).build();
+                monitor.process(new Record<>(item.key(), copy, 0L));
+            }
+        }
+        monitor.close();
+        return context.forwarded().stream().map(f -> (ConnectorAlert) f.record().value()).toList();
+    }
+
+    private static <T extends SpecificRecord> Serde<T> avro(final Class<T> type) {
+        final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
+        serde.configure(Map.of("schema.registry.url", "mock://" + SCOPE + "-" + type.getSimpleName()), false);
+        return serde;
+    }
+
+    private static <V> void store(final MockProcessorContext<String, ConnectorAlert> context, final String name, final Serde<V> serde) {
+        final KeyValueStore<String, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
+            .withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+    }
+}
