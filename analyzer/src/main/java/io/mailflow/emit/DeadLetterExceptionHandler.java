@@ -43,6 +43,11 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
     public DeserializationExceptionHandler.Response handleError(final ErrorHandlerContext context,
                                                                final ConsumerRecord<byte[], byte[]> record,
                                                                final Exception exception) {
+        if (isInfrastructureFault(exception)) {
+            LOG.warn("Record {}/{}/{} not read because of a fault of the registry or broker, not of the record; "
+                + "the task fails and is retried: {}", record.topic(), record.partition(), record.offset(), DeadLetters.reasonOf(exception));
+            return DeserializationExceptionHandler.Response.fail();
+        }
         final DeadLetter letter = DeadLetters.forRecord(record.topic(), record.partition(), record.offset(),
             "cannot deserialize: " + DeadLetters.reasonOf(exception), record.value(), DeadLetters.STAGE_DESERIALIZE,
             record.timestamp());
@@ -52,6 +57,12 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
     @Override
     public ProcessingExceptionHandler.Response handleError(final ErrorHandlerContext context, final Record<?, ?> record,
                                                           final Exception exception) {
+        if (isInfrastructureFault(exception)) {
+            LOG.warn("Record {}/{}/{} not processed in {} because of a fault of the registry or broker, not of the record; "
+                + "the task fails and is retried: {}", context.topic(), context.partition(), context.offset(), context.processorNodeId(),
+                DeadLetters.reasonOf(exception));
+            return ProcessingExceptionHandler.Response.fail();
+        }
         final DeadLetter letter = DeadLetters.forRecord(context.topic(), context.partition(), context.offset(),
             "processing failed in " + context.processorNodeId() + ": " + DeadLetters.reasonOf(exception),
             context.sourceRawValue(), DeadLetters.STAGE_PROCESS, context.timestamp());
@@ -60,6 +71,24 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
         }
         LOG.warn("Record {} sent to {}: {}", letter.getSource(), topic, letter.getReason(), exception);
         return ProcessingExceptionHandler.Response.resume(List.of(toProducerRecord(context.sourceRawKey(), letter)));
+    }
+
+    /**
+     * A dead letter is for input that can never be read. A registry that could not be reached or
+     * failed inside (after the client's own retries), or a retriable broker error, says nothing
+     * about the record: the task fails instead, Kafka Streams restarts it, and the record is
+     * processed again once the fault is gone.
+     */
+    static boolean isInfrastructureFault(final Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.mailflow.serde.SchemaRegistryException registry && registry.isTransient()) {
+                return true;
+            }
+            if (t instanceof org.apache.kafka.common.errors.RetriableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private ProducerRecord<byte[], byte[]> toProducerRecord(final byte[] key, final DeadLetter letter) {

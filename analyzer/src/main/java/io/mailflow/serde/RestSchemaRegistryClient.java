@@ -36,9 +36,27 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private final Duration requestTimeout;
     /** The URL that answered last: requests start there, so a dead first URL costs one failure, not one per request. */
     private final AtomicInteger current = new AtomicInteger();
+    private final Retries retries;
+
+    /** Bounded retries with exponential backoff and full jitter, as Confluent's client does. */
+    public record Retries(int maxRetries, Duration initialWait, Duration maxWait) {
+        public static final Retries DEFAULT = new Retries(3, Duration.ofSeconds(1), Duration.ofSeconds(20));
+        public static final Retries NONE = new Retries(0, Duration.ZERO, Duration.ZERO);
+
+        long backoffMillis(final int attempt) {
+            final long ceiling = Math.min(maxWait.toMillis(), initialWait.toMillis() << Math.min(attempt, 20));
+            return ceiling <= 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+        }
+    }
 
     public RestSchemaRegistryClient(final List<URI> baseUrls, final RegistryAuth auth, final Duration connectTimeout,
                                     final Duration requestTimeout) {
+        this(baseUrls, auth, connectTimeout, requestTimeout, Retries.DEFAULT);
+    }
+
+    public RestSchemaRegistryClient(final List<URI> baseUrls, final RegistryAuth auth, final Duration connectTimeout,
+                                    final Duration requestTimeout, final Retries retries) {
+        this.retries = retries;
         if (baseUrls.isEmpty()) {
             throw new IllegalArgumentException("At least one schema registry URL is needed");
         }
@@ -64,7 +82,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         final List<URI> bases = withUserInfo.stream().map(RestSchemaRegistryClient::withoutUserInfo).toList();
         return new RestSchemaRegistryClient(bases, auth,
             Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.HTTP_CONNECT_TIMEOUT_MS, 60_000)),
-            Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.HTTP_READ_TIMEOUT_MS, 60_000)));
+            Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.HTTP_READ_TIMEOUT_MS, 60_000)),
+            new Retries((int) SerdeConfig.getLong(configs, SerdeConfig.MAX_RETRIES, Retries.DEFAULT.maxRetries()),
+                Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.RETRIES_WAIT_MS, Retries.DEFAULT.initialWait().toMillis())),
+                Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.RETRIES_MAX_WAIT_MS, Retries.DEFAULT.maxWait().toMillis()))));
     }
 
     public List<URI> baseUrls() {
@@ -73,7 +94,20 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int register(final String subject, final Schema schema) {
-        return send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema)).path("id").asInt();
+        try {
+            return send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema)).path("id").asInt();
+        } catch (final SchemaRegistryException e) {
+            if (e.status() != 409) {
+                throw e;
+            }
+            // 409 is Confluent's "incompatible", but Apicurio also answers it to two instances
+            // registering the same schema at once ("already exists"): then the schema is there
+            try {
+                return getId(subject, schema);
+            } catch (final SchemaRegistryException lookup) {
+                throw e;
+            }
+        }
     }
 
     @Override
@@ -136,7 +170,26 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         return errorCode == 40401 || errorCode == 40402;
     }
 
+    /** One request, retried while the registry's answer is a fault of the registry (see {@link SchemaRegistryException#isTransient}). */
     private JsonNode send(final String method, final String path, final JsonNode body) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return sendOnce(method, path, body);
+            } catch (final SchemaRegistryException e) {
+                if (!e.isTransient() || attempt >= retries.maxRetries() || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(retries.backoffMillis(attempt));
+                } catch (final InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private JsonNode sendOnce(final String method, final String path, final JsonNode body) {
         final int start = current.get();
         IOException lastFailure = null;
         for (int attempt = 0; attempt < baseUrls.size(); attempt++) {

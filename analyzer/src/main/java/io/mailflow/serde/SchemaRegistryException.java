@@ -25,6 +25,14 @@ public class SchemaRegistryException extends RuntimeException {
         return status;
     }
 
+    /**
+     * A fault of the registry, not of the request: it could not be reached, timed out, was
+     * overloaded (429) or failed inside (5xx). Worth retrying; never a property of a record.
+     */
+    public boolean isTransient() {
+        return status == -1 || status == 429 || status >= 500;
+    }
+
     /** The registry's error_code, or -1 when the registry could not be reached. */
     public int errorCode() {
         return errorCode;

@@ -27,6 +27,10 @@ public final class SerdeConfig {
     public static final String BEARER_AUTH_TOKEN = "bearer.auth.token";
     /** Connect timeout of registry requests in milliseconds (default 60000, as Confluent). */
     public static final String HTTP_CONNECT_TIMEOUT_MS = "http.connect.timeout.ms";
+    /** Confluent's client keys for retrying a registry that is briefly unavailable (defaults 3, 1000 ms, 20000 ms). */
+    public static final String MAX_RETRIES = "max.retries";
+    public static final String RETRIES_WAIT_MS = "retries.wait.ms";
+    public static final String RETRIES_MAX_WAIT_MS = "retries.max.wait.ms";
     /** Timeout of one registry request in milliseconds (default 60000, as Confluent). */
     public static final String HTTP_READ_TIMEOUT_MS = "http.read.timeout.ms";
     public static final String MOCK_SCHEME = "mock://";

@@ -136,10 +136,71 @@ class RestSchemaRegistryClientTest {
     @DisplayName("an error answer that is not JSON still surfaces its status and text")
     void nonJsonErrors() {
         server.answerNext(503, "<html>Service Unavailable</html>");
-        final SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client(Map.of()).getById(1));
+        final SchemaRegistryException e = assertThrows(SchemaRegistryException.class,
+            () -> client(Map.of(SerdeConfig.MAX_RETRIES, "0")).getById(1));
         assertEquals(503, e.status());
         assertEquals(503, e.errorCode());
         assertTrue(e.getMessage().contains("Service Unavailable"), e.getMessage());
+    }
+
+    private RestSchemaRegistryClient retrying(final int maxRetries) {
+        return client(Map.of(SerdeConfig.MAX_RETRIES, Integer.toString(maxRetries), SerdeConfig.RETRIES_WAIT_MS, "1",
+            SerdeConfig.RETRIES_MAX_WAIT_MS, "5"));
+    }
+
+    @Test
+    @DisplayName("a registry that answers 500, 503 and 429 is asked again until it answers: a blip costs no record")
+    void transientErrorsAreRetried() {
+        final RestSchemaRegistryClient client = retrying(3);
+        server.answerNext(500, "{\"error_code\":50001,\"message\":\"JdbcSQLTimeoutException\"}");
+        server.answerNext(503, "<html>Service Unavailable</html>");
+        server.answerNext(429, "{\"error_code\":429,\"message\":\"slow down\"}");
+        final int id = client.register("t-value", V1);
+        assertEquals(V1, client.getById(id));
+        assertEquals(5, server.total(), "three failed answers, the registration, the lookup");
+    }
+
+    @Test
+    @DisplayName("retries are bounded by max.retries; the last error is the one reported")
+    void retriesAreBounded() {
+        final RestSchemaRegistryClient client = retrying(2);
+        for (int i = 0; i < 3; i++) {
+            server.answerNext(500, "{\"error_code\":50001,\"message\":\"down\"}");
+        }
+        final SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register("t-value", V1));
+        assertEquals(500, e.status());
+        assertTrue(e.isTransient());
+        assertEquals(3, server.total(), "the first try and two retries");
+    }
+
+    @Test
+    @DisplayName("a client error (422 invalid schema, 404) is not retried")
+    void clientErrorsAreNotRetried() {
+        final RestSchemaRegistryClient client = retrying(3);
+        server.answerNext(422, "{\"error_code\":42201,\"message\":\"Invalid schema\"}");
+        final SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.register("t-value", V1));
+        assertEquals(42201, e.errorCode());
+        assertEquals(1, server.total());
+    }
+
+    @Test
+    @DisplayName("409 to a registration of a schema that is already there (two instances at once, Apicurio) gives its id")
+    void conflictOnAnExistingSchemaGivesItsId() {
+        final RestSchemaRegistryClient client = retrying(0);
+        final int id = client.register("t-value", V1);
+        server.answerNext(409, "{\"error_code\":409,\"message\":\"Unique index or primary key violation\"}");
+        assertEquals(id, client.register("t-value", V1));
+    }
+
+    @Test
+    @DisplayName("409 to a schema that is not there is Confluent's 'incompatible' and stays an error")
+    void conflictOnANewSchemaIsAnError() {
+        final RestSchemaRegistryClient client = retrying(0);
+        client.register("t-value", V1);
+        server.answerNext(409, "{\"error_code\":409,\"message\":\"Schema being registered is incompatible\"}");
+        final SchemaRegistryException e = assertThrows(SchemaRegistryException.class,
+            () -> client.register("t-value", V2_WITHOUT_DEFAULT));
+        assertEquals(409, e.status());
     }
 
     @Test
@@ -158,7 +219,7 @@ class RestSchemaRegistryClientTest {
     void noUrlAnswers() throws IOException {
         final String dead = "http://127.0.0.1:" + freePort();
         final RestSchemaRegistryClient client = RestSchemaRegistryClient.fromConfig(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL,
-            dead, SerdeConfig.HTTP_CONNECT_TIMEOUT_MS, "2000"));
+            dead, SerdeConfig.HTTP_CONNECT_TIMEOUT_MS, "2000", SerdeConfig.MAX_RETRIES, "0"));
         final SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.getById(1));
         assertEquals(-1, e.status());
         assertTrue(e.getMessage().contains(dead), e.getMessage());
