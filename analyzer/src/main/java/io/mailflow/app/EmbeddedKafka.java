@@ -122,12 +122,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         final ByteArrayOutputStream output = new ByteArrayOutputStream();
         final int rc;
         try (PrintStream ps = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(),
+            rc = StorageTool.execute(new String[] {"format", "-t", clusterId(dir), "-c", config.toString(),
                 "--ignore-formatted"}, ps);
         }
         if (rc != 0) {
             throw new IllegalStateException("Formatting the embedded broker's storage failed: " + output.toString(StandardCharsets.UTF_8));
         }
+    }
+
+    /** A restarted broker keeps the cluster id its data directory was formatted with. */
+    private static String clusterId(final Path dir) throws IOException {
+        final Path meta = dir.resolve("log").resolve("meta.properties");
+        if (Files.exists(meta)) {
+            final Properties formatted = new Properties();
+            try (java.io.InputStream in = Files.newInputStream(meta)) {
+                formatted.load(in);
+            }
+            final String id = formatted.getProperty("cluster.id");
+            if (id != null && !id.isBlank()) {
+                return id;
+            }
+        }
+        return Uuid.randomUuid().toString();
     }
 
     private void awaitReady() {

@@ -49,7 +49,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Same input, same output: eight generated hours from two Exchange servers with four overlapping
+ * Same input, same output: six generated hours from two Exchange servers with four overlapping
  * connector outages, analysed (1) by the embedded one-partition replay and (2) as deployed: a
  * broker with 6-partition topics, the real dev registry, two `mailflow run` processes of one
  * application with standby replicas. In (2) the traces reach the analyzer deliberately unevenly:
@@ -64,13 +64,13 @@ class PartitionIndependenceIT {
     private static final int PARTITIONS = 6;
     private static final int LATE_PARTITION = 3;
     private static final Duration DONE_TIMEOUT = Duration.ofMinutes(5);
-    private static final String[] SCENARIO = {"generate", "--seed", "11", "--duration", "8h", "--format", "exchange",
-        "--servers", "EX01,EX02", "--connectors", "internet:12,partner-contoso:8,partner-fabrikam:5,mailbox:15",
+    private static final String[] SCENARIO = {"generate", "--seed", "11", "--duration", "6h", "--format", "exchange",
+        "--servers", "EX01,EX02", "--connectors", "internet:10,partner-contoso:6,partner-fabrikam:4,mailbox:10",
         "--outage", "partner-contoso:4.4.316:90m@+1h", "--outage", "partner-fabrikam:4.4.315:2h@+1h30m",
-        "--outage", "internet:4.4.312:40m@+4h", "--outage", "partner-contoso:4.7.320:50m@+5h30m"};
+        "--outage", "internet:4.4.312:40m@+3h30m", "--outage", "partner-contoso:4.7.320:50m@+4h"};
 
-    @TempDir
-    Path dir;
+    /** Logs and state of the cluster run, kept under target/ for a look after a failure. */
+    private Path work;
     private Path logs;
     private Map<String, Map<String, List<String>>> reference;
     private final List<Process> started = new ArrayList<>();
@@ -94,7 +94,9 @@ class PartitionIndependenceIT {
         }
         System.out.printf("PartitionIndependenceIT: reference (one partition) in %.1f s: %s%n",
             (System.nanoTime() - t0) / 1e9, counts(reference));
-        assertTrue(reference.get("mailflow.alerts").size() >= 4, "the scenario fires alerts on several connectors");
+        assertTrue(reference.get("mailflow.alerts").size() >= 3, "the scenario fires alerts on several connectors: "
+            + reference.get("mailflow.alerts").keySet());
+        assertTrue(reference.get("mailflow.alerts").values().stream().mapToInt(List::size).sum() >= 8, "and updates and resolves them");
     }
 
     @AfterEach
@@ -123,7 +125,10 @@ class PartitionIndependenceIT {
         final Map<String, String> fixedPorts = Map.of(
             "controller.quorum.voters", "1@127.0.0.1:" + controllerPort,
             "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        final Path kafkaDir = dir.resolve("kafka");
+        work = Path.of("target", "partition-independence-it", fault).toAbsolutePath();
+        EmbeddedKafka.deleteRecursively(work);
+        Files.createDirectories(work);
+        final Path kafkaDir = work.resolve("kafka");
         EmbeddedKafka kafka = EmbeddedKafka.start(port, kafkaDir, fixedPorts);
         try {
             final String registry = DevRegistry.url();
@@ -192,7 +197,7 @@ class PartitionIndependenceIT {
         final List<String> command = List.of(java, "-Xmx512m", "-jar", jar.toString(), "run", "-b", bootstrap, "-r", registry,
             "--metrics-port", Integer.toString(metrics),
             "-D", "application.id=" + app,
-            "-D", "state.dir=" + dir.resolve("state-" + name),
+            "-D", "state.dir=" + work.resolve("state-" + name),
             "-D", "num.standby.replicas=1",
             "-D", "mailflow.topic.partitions=" + PARTITIONS,
             "-D", "mailflow.topic.retention=infinite",
@@ -204,7 +209,7 @@ class PartitionIndependenceIT {
             "-D", "session.timeout.ms=10000");
         final ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("run-" + name + ".log").toFile()));
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("run-" + name + ".log").toFile()));
         final Process p = pb.start();
         started.add(p);
         return p;
@@ -234,7 +239,7 @@ class PartitionIndependenceIT {
     private String tail(final Process process) throws IOException {
         final StringBuilder out = new StringBuilder();
         for (final String name : List.of("a", "b")) {
-            final Path log = dir.resolve("run-" + name + ".log");
+            final Path log = work.resolve("run-" + name + ".log");
             if (Files.exists(log)) {
                 final List<String> lines = Files.readAllLines(log);
                 out.append("\n--- run-").append(name).append(".log ---\n")
@@ -286,6 +291,8 @@ class PartitionIndependenceIT {
         final long deadline = System.nanoTime() + DONE_TIMEOUT.toNanos();
         Map<TopicPartition, Long> last = Map.of();
         long stableSince = -1;
+        int polls = 0;
+        Exception lastError = null;
         try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
             while (System.nanoTime() < deadline) {
                 for (final Process p : alive) {
@@ -298,13 +305,13 @@ class PartitionIndependenceIT {
                 try {
                     final Map<TopicPartition, OffsetAndMetadata> committed =
                         admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-                    for (final Topic<String, ? extends SpecificRecord> t : topics.all()) {
-                        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-                        for (int p = 0; p < PARTITIONS; p++) {
-                            request.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
-                        }
-                        admin.listOffsets(request).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> snapshot.put(tp, info.offset()));
-                    }
+                    final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+                    admin.describeTopics(topics.all().stream().map(Topic::name).toList()).allTopicNames().get(10, TimeUnit.SECONDS)
+                        .forEach((name, description) -> description.partitions()
+                            .forEach(p -> request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+                    admin.listOffsets(request).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> snapshot.put(tp, info.offset()));
+                    committed.forEach((tp, om) -> snapshot.put(new TopicPartition("committed:" + tp.topic(), tp.partition()),
+                        om == null ? -1 : om.offset()));
                     for (int p = 0; p < PARTITIONS; p++) {
                         final TopicPartition tp = new TopicPartition(topics.traces.name(), p);
                         final OffsetAndMetadata c = committed.get(tp);
@@ -314,6 +321,11 @@ class PartitionIndependenceIT {
                     }
                 } catch (final Exception e) {
                     tracesDone = false; // broker still coming back
+                    lastError = e;
+                }
+                if (++polls % 30 == 0) {
+                    System.out.printf("PartitionIndependenceIT: waiting, traces done %s (%s), offsets %s%n", tracesDone, lastError, new TreeMap<>(
+                        snapshot.entrySet().stream().collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue))));
                 }
                 if (tracesDone && snapshot.equals(last)) {
                     if (stableSince < 0) {

@@ -1,0 +1,50 @@
+package io.mailflow.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.OptionalLong;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("A traces partition's progress: heartbeats on a grid, idle only when caught up and quiet")
+class SourceProgressTest {
+    private static final long GRID = 10_000;
+    private static final long IDLE = 60_000;
+
+    @Test
+    @DisplayName("heartbeats carry grid points, once each: partitions at the same event time report the same value")
+    void heartbeatsOnAGrid() {
+        final SourceProgress p = new SourceProgress(GRID, IDLE, 0);
+        assertEquals(120_000, p.afterRecord(123_456, 1));
+        assertEquals(SourceProgress.NONE, p.afterRecord(125_000, 2), "same grid point: nothing new to say");
+        assertEquals(130_000, p.afterRecord(130_000, 3));
+        assertEquals(SourceProgress.NONE, p.afterRecord(129_000, 4), "a late record does not move progress back");
+        final SourceProgress other = new SourceProgress(GRID, IDLE, 0);
+        other.afterRecord(121_000, 1);
+        assertEquals(130_000, other.afterRecord(139_999, 2), "another partition reaching the same time reports the same point");
+    }
+
+    @Test
+    @DisplayName("a partition is idle only when its consumer is caught up and no record came for partition-idle")
+    void idleOnlyWhenCaughtUpAndQuiet() {
+        final SourceProgress p = new SourceProgress(GRID, IDLE, 0);
+        p.afterRecord(50_000, 1_000);
+        assertFalse(p.idleNow(30_000, OptionalLong.of(0)), "quiet for 29 s only");
+        assertFalse(p.idleNow(120_000, OptionalLong.of(17)), "behind: 17 records not fetched yet");
+        assertFalse(p.idleNow(120_000, OptionalLong.empty()), "lag unknown: not idle");
+        assertTrue(p.idleNow(120_000, OptionalLong.of(0)));
+        assertEquals(50_000, p.idleTime());
+        assertFalse(p.idleNow(180_000, OptionalLong.of(0)), "said once per idle spell");
+        assertEquals(50_000, p.afterRecord(51_000, 200_000), "the next record says at once that it holds the watermark again");
+    }
+
+    @Test
+    @DisplayName("a partition that never had a record reports idle at time 0")
+    void emptyPartition() {
+        final SourceProgress p = new SourceProgress(GRID, IDLE, 0);
+        assertTrue(p.idleNow(IDLE, OptionalLong.of(0)));
+        assertEquals(0, p.idleTime());
+    }
+}
