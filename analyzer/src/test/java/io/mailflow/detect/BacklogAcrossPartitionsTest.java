@@ -4,28 +4,13 @@ import static io.mailflow.detect.DetectionDriver.snapshot;
 import static io.mailflow.detect.TestTraces.minutes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.mailflow.app.MailflowConfig;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.ConnectorAlert;
-import io.mailflow.app.MailflowConfig;
 import io.mailflow.avro.internal.ConnectorFailure;
-import io.mailflow.avro.internal.ConnectorQueue;
-import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
-import io.mailflow.avro.internal.ConnectorSignal;
-import io.mailflow.serde.MockSchemaRegistry;
-import io.mailflow.serde.SpecificAvroSerde;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.processor.TaskId;
-import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -44,72 +29,42 @@ class BacklogAcrossPartitionsTest {
 
     private final DetectionConfig config = DetectionConfig.from(MailflowConfig.builder().defaults()
         .override("mailflow.detect.grace", "0s").override("mailflow.detect.source-partitions", "2").build());
-    private MockProcessorContext<String, ConnectorAlert> context;
-    private ConnectorMonitor monitor;
-    private int seen;
+    private ConnectorMonitorHarness monitor;
 
     @BeforeEach
     void start() {
-        context = new MockProcessorContext<>(new Properties(), new TaskId(1, 0), null);
-        context.setCurrentSystemTimeMs(0);
-        store(ConnectorMonitor.PENDING_STORE, avro(ConnectorSignal.class));
-        store(ConnectorMonitor.PROGRESS_STORE, Serdes.Long());
-        store(FailureEpisodes.STORE, avro(FailureEpisode.class));
-        store(FailureEpisodes.MESSAGES_STORE, Serdes.Long());
-        store(Backlog.STORE, avro(ConnectorQueue.class));
-        monitor = new ConnectorMonitor(config, ConnectorCatalog.empty());
-        monitor.init(context);
+        monitor = new ConnectorMonitorHarness(config, SCOPE);
     }
 
     @AfterAll
     static void dropRegistry() {
-        for (final String type : List.of("ConnectorQueue", "ConnectorSignal", "FailureEpisode")) {
-            MockSchemaRegistry.dropScope(SCOPE + "-" + type);
-        }
-    }
-
-    /** A mock processor context names every store's changelog "changelog": one registry scope per value type. */
-    private static <T extends SpecificRecord> Serde<T> avro(final Class<T> type) {
-        final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
-        serde.configure(Map.of("schema.registry.url", "mock://" + SCOPE + "-" + type.getSimpleName()), false);
-        return serde;
-    }
-
-    private <V> void store(final String name, final Serde<V> serde) {
-        final KeyValueStore<String, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
-            .withLoggingDisabled().build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
+        ConnectorMonitorHarness.dropRegistry(SCOPE);
     }
 
     private void pipe(final ConnectorQueueSnapshot snapshot) {
-        monitor.process(new Record<>(CONTOSO, ConnectorSignals.queue(snapshot), snapshot.getAsOf().toEpochMilli()));
+        monitor.process(CONTOSO, ConnectorSignals.queue(snapshot));
     }
 
     private void failure(final String message, final Instant at) {
         final ConnectorFailure f = ConnectorFailure.newBuilder().setConnectorId(CONTOSO).setStatusCode("4.4.316").setSmtpReply("450")
             .setEventTime(at.toEpochMilli()).setMessageKey(message).setResponseText("450 4.4.316 Connection refused").build();
-        monitor.process(new Record<>(CONTOSO + "|4.4.316", ConnectorSignals.failure(f), at.toEpochMilli()));
+        monitor.process(CONTOSO + "|4.4.316", ConnectorSignals.failure(f));
     }
 
     /** A heartbeat one second past {@code at}: the partition has sent everything up to and including {@code at}. */
     private void heartbeat(final int sourcePartition, final Instant at) {
         final long t = at.toEpochMilli() + 1000;
-        monitor.process(new Record<>("", ConnectorSignals.failure(TransientFailureRouter.heartbeat(sourcePartition, t)), t));
+        monitor.process("", ConnectorSignals.failure(TransientFailureRouter.heartbeat(sourcePartition, t)));
     }
 
     private void idle(final int sourcePartition, final Instant at) {
         final ConnectorFailure idle = TransientFailureRouter.heartbeat(sourcePartition, at.toEpochMilli());
         idle.setIdle(true);
-        monitor.process(new Record<>("", ConnectorSignals.failure(idle), at.toEpochMilli()));
+        monitor.process("", ConnectorSignals.failure(idle));
     }
 
-    /** The alerts forwarded since the last call. */
     private List<ConnectorAlert> sent() {
-        final List<ConnectorAlert> all = context.forwarded().stream().map(f -> (ConnectorAlert) f.record().value()).toList();
-        final List<ConnectorAlert> fresh = all.subList(seen, all.size());
-        seen = all.size();
-        return fresh;
+        return monitor.newAlerts();
     }
 
     private static List<AlertState> states(final List<ConnectorAlert> alerts) {
@@ -191,7 +146,7 @@ class BacklogAcrossPartitionsTest {
         pipe(snapshot(CONTOSO, 0, 400, 250, minutes(60)));
         heartbeat(0, minutes(61));
         // hours of wall clock pass: partition 1 is behind (a killed instance's, not reassigned yet)
-        context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + 3_600_000);
+        monitor.advanceWallClock(3_600_000);
         heartbeat(0, minutes(62));
         assertEquals(List.of(), sent(), "partition 1 is still at 0 and has not said it is idle");
         // its task says it is caught up with its end offset and quiet
@@ -217,7 +172,6 @@ class BacklogAcrossPartitionsTest {
         final List<List<ConnectorAlert>> runs = new java.util.ArrayList<>();
         for (final boolean partitionOneFirst : List.of(false, true)) {
             start();
-            seen = 0;
             final Runnable zero = () -> {
                 pipe(snapshot(CONTOSO, 0, 40, 0, minutes(0)));
                 for (int m = 0; m <= 20; m += 2) {

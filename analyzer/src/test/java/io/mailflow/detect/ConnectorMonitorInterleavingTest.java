@@ -8,26 +8,12 @@ import io.mailflow.app.MailflowConfig;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.internal.ConnectorFailure;
-import io.mailflow.avro.internal.ConnectorQueue;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
-import io.mailflow.avro.internal.FailureEpisode;
-import io.mailflow.serde.MockSchemaRegistry;
-import io.mailflow.serde.SpecificAvroSerde;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.processor.TaskId;
-import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -52,9 +38,7 @@ class ConnectorMonitorInterleavingTest {
 
     @AfterAll
     static void dropRegistry() {
-        for (final String type : List.of("ConnectorQueue", "ConnectorSignal", "FailureEpisode")) {
-            MockSchemaRegistry.dropScope(SCOPE + "-" + type);
-        }
+        ConnectorMonitorHarness.dropRegistry(SCOPE);
     }
 
     @Test
@@ -192,35 +176,13 @@ class ConnectorMonitorInterleavingTest {
     private List<ConnectorAlert> feed(final int sources, final List<List<Item>> streams, final Random random) {
         final DetectionConfig config = DetectionConfig.from(MailflowConfig.builder().defaults()
             .override("mailflow.detect.source-partitions", Integer.toString(sources)).build());
-        final MockProcessorContext<String, ConnectorAlert> context = new MockProcessorContext<>(new Properties(), new TaskId(1, 0), null);
-        store(context, ConnectorMonitor.PENDING_STORE, avro(ConnectorSignal.class));
-        store(context, ConnectorMonitor.PROGRESS_STORE, Serdes.Long());
-        store(context, FailureEpisodes.STORE, avro(FailureEpisode.class));
-        store(context, FailureEpisodes.MESSAGES_STORE, Serdes.Long());
-        store(context, Backlog.STORE, avro(ConnectorQueue.class));
-        final ConnectorMonitor monitor = new ConnectorMonitor(config, ConnectorCatalog.empty());
-        monitor.init(context);
+        final ConnectorMonitorHarness monitor = new ConnectorMonitorHarness(config, SCOPE);
         for (final List<Item> stream : streams) {
             for (final Item item : stream) {
-                // copies: the monitor may keep and change what it is given
-                final ConnectorSignal copy = ConnectorSignal.newBuilder(item.signal()).build();
-                monitor.process(new Record<>(item.key(), copy, 0L));
+                monitor.process(item.key(), item.signal());
             }
         }
         monitor.close();
-        return context.forwarded().stream().map(f -> (ConnectorAlert) f.record().value()).toList();
-    }
-
-    private static <T extends SpecificRecord> Serde<T> avro(final Class<T> type) {
-        final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
-        serde.configure(Map.of("schema.registry.url", "mock://" + SCOPE + "-" + type.getSimpleName()), false);
-        return serde;
-    }
-
-    private static <V> void store(final MockProcessorContext<String, ConnectorAlert> context, final String name, final Serde<V> serde) {
-        final KeyValueStore<String, V> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), serde)
-            .withLoggingDisabled().build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
+        return monitor.alerts();
     }
 }
