@@ -30,6 +30,10 @@ import java.util.Map;
  * @param maxDeadlinesPerCheck   due deadlines handled per check, so one punctuation stays well inside a transaction
  *                               ({@code mailflow.queue.max-deadlines-per-check}, default 5000)
  * @param maxDestinations        destinations kept per connector snapshot ({@code mailflow.queue.max-destinations}, default 10)
+ * @param grace                  how far behind the latest event time deadlines are judged, so a record that arrives up to this
+ *                               late within its partition (servers' clocks, concurrent log writers) still counts before a
+ *                               deadline it precedes: no expiry or delay notice for a recipient whose delivery was merely late
+ *                               ({@code mailflow.queue.grace}, default 1m; reports keep the deadline as their time)
  */
 public record QueueConfig(
     Duration delayNoticeAfter,
@@ -42,7 +46,8 @@ public record QueueConfig(
     Duration arrivalRetention,
     Duration reorderTolerance,
     int maxDeadlinesPerCheck,
-    int maxDestinations) {
+    int maxDestinations,
+    Duration grace) {
 
     public static final String DELAY_NOTICE_AFTER = "mailflow.queue.delay-notice-after";
     public static final String EXPIRE_AFTER = "mailflow.queue.expire-after";
@@ -55,9 +60,11 @@ public record QueueConfig(
     public static final String REORDER_TOLERANCE = "mailflow.queue.reorder-tolerance";
     public static final String MAX_DEADLINES_PER_CHECK = "mailflow.queue.max-deadlines-per-check";
     public static final String MAX_DESTINATIONS = "mailflow.queue.max-destinations";
+    public static final String GRACE = "mailflow.queue.grace";
 
     public QueueConfig {
         requireNonNegative(DELAY_NOTICE_AFTER, delayNoticeAfter);
+        requireNonNegative(GRACE, grace);
         requirePositive(EXPIRE_AFTER, expireAfter);
         requirePositive(BACKLOG_AGE, backlogAge);
         requirePositive(WALL_CLOCK_MAX_LAG, wallClockMaxLag);
@@ -75,7 +82,7 @@ public record QueueConfig(
     /** The defaults stated above; {@link MailflowConfig#defaults()} lists them through {@link #defaultSettings()}. */
     public static QueueConfig defaults() {
         return new QueueConfig(Duration.ofHours(4), Duration.ofHours(24), Duration.ofHours(1), "mailflow.local", true,
-            Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofHours(1), 5000, 10);
+            Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofHours(1), 5000, 10, Duration.ofMinutes(1));
     }
 
     public static QueueConfig from(final MailflowConfig c) {
@@ -91,7 +98,8 @@ public record QueueConfig(
             c.getDuration(ARRIVAL_RETENTION, d.arrivalRetention),
             c.getDuration(REORDER_TOLERANCE, d.reorderTolerance),
             c.getInt(MAX_DEADLINES_PER_CHECK, d.maxDeadlinesPerCheck),
-            c.getInt(MAX_DESTINATIONS, d.maxDestinations));
+            c.getInt(MAX_DESTINATIONS, d.maxDestinations),
+            durationOrZero(c, GRACE, d.grace));
     }
 
     /** The {@code mailflow.queue.*} and {@code mailflow.reporting-mta} defaults as settings, for {@link MailflowConfig#defaults()}. */
@@ -113,6 +121,7 @@ public record QueueConfig(
         s.put(REORDER_TOLERANCE, Durations.format(reorderTolerance));
         s.put(MAX_DEADLINES_PER_CHECK, Integer.toString(maxDeadlinesPerCheck));
         s.put(MAX_DESTINATIONS, Integer.toString(maxDestinations));
+        s.put(GRACE, grace.isZero() ? "0" : Durations.format(grace));
         return s;
     }
 
@@ -122,7 +131,7 @@ public record QueueConfig(
 
     public QueueConfig withWallClockSafetyNet(final boolean enabled) {
         return new QueueConfig(delayNoticeAfter, expireAfter, backlogAge, reportingMta, enabled, wallClockMaxLag,
-            punctuationInterval, arrivalRetention, reorderTolerance, maxDeadlinesPerCheck, maxDestinations);
+            punctuationInterval, arrivalRetention, reorderTolerance, maxDeadlinesPerCheck, maxDestinations, grace);
     }
 
     /** Like {@link MailflowConfig#getDuration}, but a bare {@code 0} means zero (disabled). */

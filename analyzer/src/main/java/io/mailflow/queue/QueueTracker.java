@@ -51,6 +51,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private final long delayAfter;
     private final long expireAfter;
     private final long backlogAge;
+    private final long graceMs;
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, QueuedRecipient> recipients;
@@ -77,6 +78,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         this.delayAfter = config.delayNoticeAfter().toMillis();
         this.expireAfter = config.expireAfter().toMillis();
         this.backlogAge = config.backlogAge().toMillis();
+        this.graceMs = config.grace().toMillis();
     }
 
     @Override
@@ -136,10 +138,10 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         }
         final String key = RecipientKeys.of(messageKey, recipient);
         QueuedRecipient state = recipients.get(key);
-        if (state != null && state.getNextDeadline() <= clock) {
+        if (state != null && state.getNextDeadline() <= time) {
             // handle this recipient's due deadlines first, even if the bounded global check has not
             // reached it yet, so the outcome does not depend on how checks were batched
-            state = fireDeadlines(key, state);
+            state = fireDeadlines(key, state, time);
         }
         if (FailureText.isMtaExpiry(trace, c)) {
             onMtaExpiry(messageKey, key, state, trace, c, time);
@@ -219,18 +221,18 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
      */
     private void reportGridPointsUpTo(final long time) {
         final long interval = config.punctuationInterval().toMillis();
+        final long judged = time - graceMs; // grid points are reported once the grace behind them has passed
         if (nextGridPoint == Long.MIN_VALUE) {
             nextGridPoint = connectors.nextGridPoint(); // after a restart: where the task left off
         }
-        long g = nextGridPoint == Long.MIN_VALUE ? Math.floorDiv(time, interval) * interval + interval : nextGridPoint;
-        if (g == nextGridPoint && g > time) {
+        long g = nextGridPoint == Long.MIN_VALUE ? Math.floorDiv(judged, interval) * interval + interval : nextGridPoint;
+        if (g == nextGridPoint && g > judged) {
             return; // the common case: still before the next grid point
         }
-        while (g <= time) {
-            clock = Math.max(clock, g - 1);
+        while (g <= judged) {
             do {
-                checkDeadlines();
-            } while (deadlines.mayBeDue(clock));
+                checkDeadlinesUpTo(g - 1);
+            } while (deadlines.mayBeDue(g - 1));
             emitChangedSnapshots(g);
             g += interval;
         }
@@ -238,12 +240,21 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         connectors.setNextGridPoint(g);
     }
 
-    /** Handles due deadlines in deadline order, at most a bounded batch per call. */
+    /** Deadlines are judged a grace behind the clock, so a record late by less than that still counts first. */
+    private long judgeTime() {
+        return clock == Long.MIN_VALUE ? Long.MIN_VALUE : clock - graceMs;
+    }
+
     private void checkDeadlines() {
-        if (clock == Long.MIN_VALUE || !deadlines.mayBeDue(clock)) {
+        checkDeadlinesUpTo(judgeTime());
+    }
+
+    /** Handles the deadlines due at {@code now}, in deadline order, at most a bounded batch per call. */
+    private void checkDeadlinesUpTo(final long now) {
+        if (now == Long.MIN_VALUE || !deadlines.mayBeDue(now)) {
             return;
         }
-        final List<DeadlineIndex.Due> due = deadlines.due(clock, config.maxDeadlinesPerCheck());
+        final List<DeadlineIndex.Due> due = deadlines.due(now, config.maxDeadlinesPerCheck());
         metrics.deadlineEntriesVisited(due.size());
         for (final DeadlineIndex.Due d : due) {
             final QueuedRecipient state = recipients.get(d.recipientKey());
@@ -251,10 +262,10 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
                 deadlines.remove(d.deadline(), d.recipientKey()); // left behind by a change of configuration
                 continue;
             }
-            fireDeadlines(d.recipientKey(), state);
+            fireDeadlines(d.recipientKey(), state, now);
         }
         if (due.size() < config.maxDeadlinesPerCheck()) {
-            deadlines.refreshEarliest(clock);
+            deadlines.refreshEarliest(now);
         }
     }
 
@@ -263,7 +274,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
      * expiry; then its next deadline goes back into the index. Returns the state left (null when
      * the recipient is gone).
      */
-    private QueuedRecipient fireDeadlines(final String key, final QueuedRecipient s) {
+    private QueuedRecipient fireDeadlines(final String key, final QueuedRecipient s, final long now) {
         deadlines.remove(s.getNextDeadline(), key);
         if (has(s, EXPIRY_NDR_SENT)) {
             recipients.delete(key); // remembered long enough for the MTA's own expiry record
@@ -271,17 +282,17 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         }
         final long since = s.getQueuedSince();
         final String connector = ConnectorQueues.idOf(s.getConnectorId());
-        if (!has(s, OVER_BACKLOG_AGE) && clock >= since + backlogAge) {
+        if (!has(s, OVER_BACKLOG_AGE) && now >= since + backlogAge) {
             s.setFlags(s.getFlags() | OVER_BACKLOG_AGE);
             connectors.crossedBacklogAge(connector);
         }
-        if (delayNoticeDue(s) && clock >= since + delayAfter) {
+        if (delayNoticeDue(s) && now >= since + delayAfter) {
             s.setFlags(s.getFlags() | DELAY_NOTICE_SENT);
             final DelayNotice notice = Reports.delayNotice(s, since + delayAfter, since + expireAfter, config.reportingMta());
             context.forward(new Record<>(RecipientKeys.messageKeyOf(key), notice, since + delayAfter));
             metrics.delayNotice();
         }
-        if (clock >= since + expireAfter) {
+        if (now >= since + expireAfter) {
             final long expiry = since + expireAfter;
             final NonDeliveryReport ndr = Reports.expired(s, expiry, config.reportingMta());
             context.forward(new Record<>(RecipientKeys.messageKeyOf(key), ndr, expiry));
@@ -451,8 +462,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         s.setNextDeadline(nextDeadline(s));
         recipients.put(key, s);
         deadlines.add(s.getNextDeadline(), key);
-        if (s.getNextDeadline() <= clock) {
-            fireDeadlines(key, s); // arrived long ago, or a late record: catch up at once
+        if (s.getNextDeadline() <= judgeTime()) {
+            fireDeadlines(key, s, judgeTime()); // arrived long ago, or a late record: catch up at once
         }
     }
 
@@ -466,8 +477,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             deadlines.add(next, key);
         }
         recipients.put(key, s);
-        if (next <= clock) {
-            fireDeadlines(key, s);
+        if (next <= judgeTime()) {
+            fireDeadlines(key, s, judgeTime());
         }
     }
 

@@ -16,11 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.avro.DelayNotice;
 import io.mailflow.avro.EventType;
+import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NdrReason;
 import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.test.TestRecord;
@@ -319,6 +321,87 @@ class QueueTrackingTest {
                 f.advanceStreamTimeTo(ofHours(30));
                 assertEquals(List.of(), f.readNdrs());
                 assertEquals(List.of(), f.readDelays());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("records late within the grace (1 min by default)")
+    class LateWithinGrace {
+        private static final String OTHER = "<other@x>";
+
+        @Test
+        @DisplayName("a delivery 40 s late, after another message's record has passed the expiry, means no NDR")
+        void lateDeliveryBeforeTheDeadlineIsNoExpiry() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture(QueueConfig.GRACE, "1m")) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.pipe(delivered(OTHER, CAROL, ofHours(24).plusSeconds(30))); // the partition's time passes Bob's expiry
+                f.pipe(delivered(MSG, BOB, ofHours(24).minusSeconds(10)));    // Bob's delivery, 40 s late
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of(), f.readNdrs(), "delivered before the deadline: no expiry NDR");
+            }
+        }
+
+        @Test
+        @DisplayName("beyond the grace the deadline has been judged: the late delivery no longer undoes the expiry")
+        void beyondTheGraceTheExpiryStands() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture(QueueConfig.GRACE, "1m")) {
+                f.pipe(defer(MSG, BOB, ofHours(0)));
+                f.pipe(delivered(OTHER, CAROL, ofHours(24).plusMinutes(2)));
+                f.pipe(delivered(MSG, BOB, ofHours(24).minusSeconds(10)));    // 2 min 10 s late
+                f.advanceStreamTimeTo(ofHours(30));
+                final List<NonDeliveryReport> ndrs = f.readNdrs();
+                assertEquals(1, ndrs.size());
+                assertEquals(at(ofHours(24)), ndrs.get(0).getEventTime(), "the report keeps the deadline as its time");
+            }
+        }
+
+        @Test
+        @DisplayName("any order of records that are at most 50 s apart gives the reports of the sorted order")
+        void permutationsWithinTheGraceGiveTheSortedReports() {
+            // three recipients around their delay-notice and expiry deadlines, with records of other messages moving time
+            final List<MessageTrace> sorted = List.of(
+                defer("<a@x>", BOB, ofMinutes(0)),
+                defer("<b@x>", CAROL, ofMinutes(1)),
+                defer("<c@x>", BOB, ofMinutes(2)),
+                delivered(OTHER + "1", CAROL, ofHours(4).minusSeconds(20)),
+                delivered("<b@x>", CAROL, ofHours(4).plusSeconds(30)),   // Carol: delivered 30 s before her delay notice is due
+                delivered(OTHER + "2", CAROL, ofHours(4).plusSeconds(50)),
+                delivered(OTHER + "3", CAROL, ofHours(24).minusSeconds(40)),
+                delivered("<a@x>", BOB, ofHours(24).minusSeconds(5)),   // Bob a: delivered 5 s before his expiry
+                delivered(OTHER + "4", CAROL, ofHours(24).plusSeconds(10)),
+                delivered(OTHER + "5", CAROL, ofHours(24).plusSeconds(40)));  // Bob c expires at 24:02
+            final List<String> expected = reports(sorted);
+            assertEquals(3, expected.size(), "two delay notices (a, c; b is delivered after hers), one expiry (c): " + expected);
+            final java.util.Random random = new java.util.Random(3);
+            for (int run = 0; run < 30; run++) {
+                assertEquals(expected, reports(shuffledWithin(sorted, ofSeconds(50), random)), "permutation " + run);
+            }
+        }
+
+        /** Each record moved at most {@code window} from its place in time: a random order of records that close. */
+        private List<MessageTrace> shuffledWithin(final List<MessageTrace> sorted, final Duration window, final java.util.Random random) {
+            final List<MessageTrace> out = new java.util.ArrayList<>(sorted);
+            for (int i = 0; i < out.size(); i++) {
+                for (int j = i + 1; j < out.size(); j++) {
+                    final long gap = out.get(j).getEventTime().toEpochMilli() - out.get(i).getEventTime().toEpochMilli();
+                    if (Math.abs(gap) <= window.toMillis() && random.nextBoolean()) {
+                        java.util.Collections.swap(out, i, j);
+                    }
+                }
+            }
+            return out;
+        }
+
+        private List<String> reports(final List<MessageTrace> records) {
+            try (QueueTrackingFixture f = new QueueTrackingFixture(QueueConfig.GRACE, "1m")) {
+                records.forEach(r -> f.pipe(r));
+                f.advanceStreamTimeTo(ofHours(48));
+                final List<String> out = new java.util.ArrayList<>();
+                f.readDelays().forEach(d -> out.add("delay " + d.getFinalRecipient() + " " + d.getEventTime()));
+                f.readNdrs().forEach(n -> out.add("ndr " + n.getFinalRecipient() + " " + n.getEventTime()));
+                java.util.Collections.sort(out);
+                return out;
             }
         }
     }
