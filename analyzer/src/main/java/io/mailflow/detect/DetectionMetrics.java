@@ -63,6 +63,7 @@ final class DetectionMetrics {
         LATE.computeIfAbsent(stage, s -> Counter.builder("mailflow.detect.late.records")
             .description("Records that arrived after their window or episode closed").tag("stage", s)
             .register(Metrics.globalRegistry)).increment();
+        io.mailflow.metrics.LateRecords.seen("detect " + stage, "mailflow.detect.grace");
     }
 
     static void alert(final AlertType type, final AlertState state) {

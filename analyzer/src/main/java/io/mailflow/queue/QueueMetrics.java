@@ -26,6 +26,7 @@ final class QueueMetrics {
     private final Counter permanentNdrs;
     private final Counter delayNotices;
     private final Counter ignored;
+    private final Counter late;
     private final Counter deadlineEntriesVisited;
 
     QueueMetrics(final int partition) {
@@ -34,6 +35,7 @@ final class QueueMetrics {
         this.permanentNdrs = registry.counter("mailflow.queue.ndr", "reason", "PERMANENT_FAILURE");
         this.delayNotices = registry.counter("mailflow.queue.delay.notices");
         this.ignored = registry.counter("mailflow.queue.records.ignored");
+        this.late = registry.counter("mailflow.queue.late.records");
         this.deadlineEntriesVisited = registry.counter("mailflow.queue.deadline.index.visited");
     }
 
@@ -50,6 +52,12 @@ final class QueueMetrics {
     }
 
     /** A record that could not be used for tracking (no recipient, stale, duplicate): counted, never silent. */
+    /** A record older than the time deadlines have already been judged to (later than the grace). */
+    void lateRecord() {
+        late.increment();
+        io.mailflow.metrics.LateRecords.seen("queue tracking", "mailflow.queue.grace");
+    }
+
     void ignoredRecord() {
         ignored.increment();
     }

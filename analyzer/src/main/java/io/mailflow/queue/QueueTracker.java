@@ -107,6 +107,9 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         // the task's stream time survives a restart (it is committed with the offsets), our own
         // maximum does not: take the larger, so a restarted task judges deadlines as before
         final long now = Math.max(record.timestamp(), context.currentStreamTimeMs());
+        if (trace != null && clock != Long.MIN_VALUE && record.timestamp() < judgeTime()) {
+            metrics.lateRecord(); // deadlines up to judgeTime() have been judged without it
+        }
         reportGridPointsUpTo(now);
         advanceStreamTime(now);
         checkDeadlines();
@@ -213,7 +216,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
 
     /**
      * Connector snapshots describe the queue at points of a fixed event-time grid (every
-     * punctuation interval): the snapshot at grid point g holds every record and deadline before g.
+     * punctuation interval): the snapshot at grid point g holds every record before g and every
+     * deadline before g less the grace.
      * Before time moves to {@code time}, each grid point up to it is reported in turn. So one
      * partition holding all connectors' recipients and several partitions holding parts of them
      * report the same moments, and their snapshots of a moment add up to the same queue; the
@@ -221,18 +225,19 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
      */
     private void reportGridPointsUpTo(final long time) {
         final long interval = config.punctuationInterval().toMillis();
-        final long judged = time - graceMs; // grid points are reported once the grace behind them has passed
         if (nextGridPoint == Long.MIN_VALUE) {
             nextGridPoint = connectors.nextGridPoint(); // after a restart: where the task left off
         }
-        long g = nextGridPoint == Long.MIN_VALUE ? Math.floorDiv(judged, interval) * interval + interval : nextGridPoint;
-        if (g == nextGridPoint && g > judged) {
+        long g = nextGridPoint == Long.MIN_VALUE ? Math.floorDiv(time, interval) * interval + interval : nextGridPoint;
+        if (g == nextGridPoint && g > time) {
             return; // the common case: still before the next grid point
         }
-        while (g <= judged) {
+        while (g <= time) {
+            // deadlines a grace behind, as everywhere: the backlog-age crossings it counts trail by the grace
+            final long judged = g - 1 - graceMs;
             do {
-                checkDeadlinesUpTo(g - 1);
-            } while (deadlines.mayBeDue(g - 1));
+                checkDeadlinesUpTo(judged);
+            } while (deadlines.mayBeDue(judged));
             emitChangedSnapshots(g);
             g += interval;
         }
