@@ -3,6 +3,7 @@ package io.mailflow.app;
 import io.mailflow.emit.Topic;
 import io.mailflow.emit.TopicAdmin;
 import io.mailflow.emit.Topics;
+import io.mailflow.ingest.DateOrder;
 import io.mailflow.ingest.ReplayOptions;
 import io.mailflow.ingest.ReplayProgress;
 import io.mailflow.ingest.ReplaySummary;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,8 +64,17 @@ public final class ReplayCommand implements Callable<Integer> {
     Integer year;
 
     @Option(names = "--timezone", paramLabel = "ZONE", defaultValue = "UTC",
-        description = "Time zone of syslog timestamps without an offset (default UTC).")
+        description = "Time zone of syslog timestamps without an offset (default UTC). Exchange and Exchange Online "
+            + "times without a zone are UTC whatever this says.")
     ZoneId zone;
+
+    @Option(names = "--date-format", paramLabel = "ORDER|CULTURE", converter = DateOrderConverter.class,
+        description = {"Order of day and month in the dates of Exchange Online CSV exports (Export-Csv writes them in the "
+            + "exporting machine's culture), for every file: dmy, mdy, ymd, or the culture: en-US (mdy); en-GB, fr-FR, "
+            + "de-DE, nl-NL, es-ES, it-IT (dmy); sv-SE, ISO (ymd); any case.",
+            "Default: decided per file from its own dates (a day above 12 settles it); a file whose days are all 12 or "
+            + "less is refused until this is given. Rows that do not fit the given order become dead letters."})
+    DateOrder dateFormat;
 
     @Option(names = "--quiet-period", paramLabel = "DURATION", defaultValue = "3s",
         description = "With --embedded: how long nothing may move before the output counts as complete (default 3s).")
@@ -89,6 +100,7 @@ public final class ReplayCommand implements Callable<Integer> {
             .withSpeed(ReplayOptions.parseSpeed(speed))
             .withReferenceYear(year)
             .withSyslogZone(zone)
+            .withDateOrder(dateFormat)
             .withProgress(ReplayProgress.forCurrentTerminal());
         if (!embedded) {
             final Duration retention;
@@ -128,6 +140,18 @@ public final class ReplayCommand implements Callable<Integer> {
             }
             printer.flush();
             return ExitCodes.OK;
+        }
+    }
+
+    /** {@code --date-format}: an unknown value is a usage error that lists the accepted ones. */
+    static final class DateOrderConverter implements CommandLine.ITypeConverter<DateOrder> {
+        @Override
+        public DateOrder convert(final String value) {
+            try {
+                return DateOrder.fromOption(value);
+            } catch (final IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

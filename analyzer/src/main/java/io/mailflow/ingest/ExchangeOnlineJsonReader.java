@@ -106,7 +106,7 @@ final class ExchangeOnlineJsonReader implements UnitReader {
 
     private void mapGuarded(final JsonNode o, final long line, final ParseOutput out) {
         try {
-            MessageTraceSummaries.map(o, TraceFormat.EXCHANGE_ONLINE_JSON, file, line, out);
+            MessageTraceSummaries.map(o, TraceFormat.EXCHANGE_ONLINE_JSON, file, line, null, out);
         } catch (final RuntimeException e) {
             out.reject("parser failed: " + e);
         }

@@ -14,8 +14,9 @@ final class ExchangeOnlineReportParser extends CsvExportParser {
     private final ExchangeRowMapper mapper;
     private ExchangeColumns columns;
 
-    ExchangeOnlineReportParser(final String file) {
-        this.mapper = new ExchangeRowMapper(TraceFormat.EXCHANGE_ONLINE_CSV.id(), file);
+    /** {@code dateOrder}: of the file's numeric dates (date_time_utc is ISO in real downloads); null = ISO only. */
+    ExchangeOnlineReportParser(final String file, final DateOrder dateOrder) {
+        this.mapper = new ExchangeRowMapper(TraceFormat.EXCHANGE_ONLINE_CSV.id(), file, dateOrder);
     }
 
     @Override

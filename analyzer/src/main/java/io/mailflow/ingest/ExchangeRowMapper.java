@@ -3,6 +3,7 @@ package io.mailflow.ingest;
 import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.Provenance;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +19,13 @@ final class ExchangeRowMapper {
 
     private final String format;
     private final String file;
+    /** Order of day and month in numeric dates; null = only year-first (ISO) dates, as tracking logs write. */
+    private final DateOrder dateOrder;
 
-    ExchangeRowMapper(final String format, final String file) {
+    ExchangeRowMapper(final String format, final String file, final DateOrder dateOrder) {
         this.format = format;
         this.file = file;
+        this.dateOrder = dateOrder;
     }
 
     void map(final ExchangeColumns cols, final List<String> row, final long line, final ParseOutput out) {
@@ -42,13 +46,15 @@ final class ExchangeRowMapper {
             }
         }
         final String timeText = get(row, cols.time);
-        final Instant time = Timestamps.parseUtc(timeText);
-        if (time == null) {
-            out.reject("unreadable date-time '" + (timeText == null ? "" : timeText) + "'");
+        final Instant time;
+        try {
+            time = Timestamps.parse(timeText, dateOrder);
+        } catch (final DateTimeException e) {
+            out.reject(Timestamps.unreadable("date-time", timeText, e));
             return;
         }
         // an arrival after the event is no arrival (a clock or export error): the event alone counts
-        final Instant origin = Timestamps.parseUtc(get(row, cols.origin));
+        final Instant origin = orNull(get(row, cols.origin));
         final Instant arrival = origin != null && !origin.isAfter(time) ? origin : null;
         Long size = null;
         final String bytes = get(row, cols.totalBytes);
@@ -113,6 +119,14 @@ final class ExchangeRowMapper {
                     .setProvenance(new Provenance(format, file, line))
                     .setArrivalTime(arrival)
                     .build());
+        }
+    }
+
+    private Instant orNull(final String text) {
+        try {
+            return text == null ? null : Timestamps.parse(text, dateOrder);
+        } catch (final DateTimeException e) {
+            return null;
         }
     }
 

@@ -12,7 +12,7 @@ final class ExchangeTrackingLogParser implements LineParser {
     private ExchangeColumns columns;
 
     ExchangeTrackingLogParser(final String file) {
-        this.mapper = new ExchangeRowMapper(TraceFormat.EXCHANGE_MSGTRK.id(), file);
+        this.mapper = new ExchangeRowMapper(TraceFormat.EXCHANGE_MSGTRK.id(), file, null);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.mailflow.avro.Direction;
 import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.Provenance;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +43,7 @@ final class MessageTraceDetailParser extends CsvExportParser {
             Map.entry("expired", EventType.EXPIRE));
 
     private final String file;
+    private final DateOrder dateOrder;
     private int date = -1;
     private int event = -1;
     private int detail = -1;
@@ -51,8 +53,10 @@ final class MessageTraceDetailParser extends CsvExportParser {
     private int recipient = -1;
     private int sender = -1;
 
-    MessageTraceDetailParser(final String file) {
+    /** {@code dateOrder}: of the file's numeric dates, as Export-Csv wrote them; null = ISO only. */
+    MessageTraceDetailParser(final String file, final DateOrder dateOrder) {
         this.file = file;
+        this.dateOrder = dateOrder;
     }
 
     @Override
@@ -67,9 +71,12 @@ final class MessageTraceDetailParser extends CsvExportParser {
             out.skip("message trace detail event '" + eventName.trim() + "' (not a delivery event)");
             return;
         }
-        final Instant time = Timestamps.parseUtc(ExchangeRowMapper.get(row, date));
-        if (time == null) {
-            out.reject("unreadable Date '" + ExchangeRowMapper.get(row, date) + "'");
+        final String dateText = ExchangeRowMapper.get(row, date);
+        final Instant time;
+        try {
+            time = Timestamps.parse(dateText, dateOrder);
+        } catch (final DateTimeException e) {
+            out.reject(Timestamps.unreadable("Date", dateText, e));
             return;
         }
         final String detailText = ExchangeRowMapper.get(row, detail);

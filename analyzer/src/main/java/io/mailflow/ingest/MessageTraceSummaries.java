@@ -5,6 +5,7 @@ import io.mailflow.avro.Direction;
 import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.Provenance;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
@@ -31,8 +32,12 @@ final class MessageTraceSummaries {
     private MessageTraceSummaries() {
     }
 
-    /** Maps one result (field names as Exchange writes them) to a record, a skip or a rejection. */
-    static void map(final JsonNode o, final TraceFormat format, final String file, final long line, final ParseOutput out) {
+    /**
+     * Maps one result (field names as Exchange writes them) to a record, a skip or a rejection;
+     * {@code dateOrder} is the order of numeric dates in a CSV export (null: JSON, ISO only).
+     */
+    static void map(final JsonNode o, final TraceFormat format, final String file, final long line,
+            final DateOrder dateOrder, final ParseOutput out) {
         if (!o.isObject()) {
             out.reject("message trace entry is not a JSON object");
             return;
@@ -47,9 +52,12 @@ final class MessageTraceSummaries {
             out.skip("exchange online status " + status + " (not a delivery outcome)");
             return;
         }
-        final Instant time = time(text(o, "Received"));
-        if (time == null) {
-            out.reject("unreadable Received '" + text(o, "Received") + "'");
+        final String received = text(o, "Received");
+        final Instant time;
+        try {
+            time = time(received, dateOrder);
+        } catch (final DateTimeException e) {
+            out.reject(Timestamps.unreadable("Received", received, e));
             return;
         }
         final String toIp = text(o, "ToIP");
@@ -70,13 +78,10 @@ final class MessageTraceSummaries {
                 .build());
     }
 
-    /** ISO-8601, the en-US PowerShell form, or the OData {@code /Date(ms)/}. */
-    private static Instant time(final String text) {
-        if (text == null) {
-            return null;
-        }
-        final Matcher ms = MS_DATE.matcher(text);
-        return ms.matches() ? Instant.ofEpochMilli(Long.parseLong(ms.group(1))) : Timestamps.parseUtc(text);
+    /** ISO-8601, the OData {@code /Date(ms)/}, or a culture's numeric date in the file's order. */
+    private static Instant time(final String text, final DateOrder dateOrder) {
+        final Matcher ms = text == null ? null : MS_DATE.matcher(text);
+        return ms != null && ms.matches() ? Instant.ofEpochMilli(Long.parseLong(ms.group(1))) : Timestamps.parse(text, dateOrder);
     }
 
     /** A JSON number, or the digits of a CSV cell; anything else is no size (the record stays). */

@@ -13,10 +13,13 @@ import java.util.List;
  */
 final class MessageTraceSummaryCsvParser extends CsvExportParser {
     private final String file;
+    private final DateOrder dateOrder;
     private List<String> header;
 
-    MessageTraceSummaryCsvParser(final String file) {
+    /** {@code dateOrder}: of the file's numeric dates, as Export-Csv wrote them; null = ISO only. */
+    MessageTraceSummaryCsvParser(final String file, final DateOrder dateOrder) {
         this.file = file;
+        this.dateOrder = dateOrder;
     }
 
     @Override
@@ -31,6 +34,6 @@ final class MessageTraceSummaryCsvParser extends CsvExportParser {
         for (int i = 0; i < row.size(); i++) {
             result.put(header.get(i), row.get(i));
         }
-        MessageTraceSummaries.map(result, TraceFormat.EXCHANGE_ONLINE_SUMMARY, file, lineNumber, out);
+        MessageTraceSummaries.map(result, TraceFormat.EXCHANGE_ONLINE_SUMMARY, file, lineNumber, dateOrder, out);
     }
 }

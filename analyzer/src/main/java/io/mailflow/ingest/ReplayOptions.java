@@ -15,6 +15,9 @@ import java.time.ZoneOffset;
  * @param reorderWindow   records buffered per file to put slightly out-of-order lines back in order
  * @param maxQueueIds     Postfix queue ids remembered per file (least recently used leave first)
  * @param progress        progress listener
+ * @param dateOrder       order of day and month in the numeric dates of Exchange Online CSV exports
+ *                        ({@code --date-format}), for every file; null = decided per file from its own
+ *                        dates ({@link ExportDates}), which the replay fills in for each file it reads
  */
 public record ReplayOptions(
         TraceFormat format,
@@ -24,7 +27,8 @@ public record ReplayOptions(
         Clock clock,
         int reorderWindow,
         int maxQueueIds,
-        ReplayProgress progress) {
+        ReplayProgress progress,
+        DateOrder dateOrder) {
 
     public static final int DEFAULT_REORDER_WINDOW = 1024;
     public static final int DEFAULT_MAX_QUEUE_IDS = 200_000;
@@ -40,10 +44,13 @@ public record ReplayOptions(
         progress = progress == null ? ReplayProgress.NONE : progress;
     }
 
-    /** Detect formats, full speed, UTC syslog times, year from the current date, no progress output. */
+    /**
+     * Detect formats, full speed, UTC syslog times, year from the current date, no progress output,
+     * export date order decided per file.
+     */
     public static ReplayOptions defaults() {
         return new ReplayOptions(null, 0, null, ZoneOffset.UTC, Clock.systemUTC(),
-                DEFAULT_REORDER_WINDOW, DEFAULT_MAX_QUEUE_IDS, ReplayProgress.NONE);
+                DEFAULT_REORDER_WINDOW, DEFAULT_MAX_QUEUE_IDS, ReplayProgress.NONE, null);
     }
 
     /** Parses "max" or a factor such as "10", "10x", "0.5x". */
@@ -60,34 +67,38 @@ public record ReplayOptions(
     }
 
     public ReplayOptions withFormat(final TraceFormat value) {
-        return new ReplayOptions(value, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(value, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder);
     }
 
     public ReplayOptions withSpeed(final double value) {
-        return new ReplayOptions(format, value, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, value, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder);
     }
 
     public ReplayOptions withReferenceYear(final Integer value) {
-        return new ReplayOptions(format, speed, value, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, value, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder);
     }
 
     public ReplayOptions withSyslogZone(final ZoneId value) {
-        return new ReplayOptions(format, speed, referenceYear, value, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, referenceYear, value, clock, reorderWindow, maxQueueIds, progress, dateOrder);
     }
 
     public ReplayOptions withClock(final Clock value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, value, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, value, reorderWindow, maxQueueIds, progress, dateOrder);
     }
 
     public ReplayOptions withReorderWindow(final int value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, value, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, value, maxQueueIds, progress, dateOrder);
     }
 
     public ReplayOptions withMaxQueueIds(final int value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, value, progress);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, value, progress, dateOrder);
     }
 
     public ReplayOptions withProgress(final ReplayProgress value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, value);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, value, dateOrder);
+    }
+
+    public ReplayOptions withDateOrder(final DateOrder value) {
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, value);
     }
 }

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * Replays trace logs into a {@link TraceSink}: every input file is recognised (or forced to a
  * format), parsed, and all files are merged by event time, so logs of several servers interleave
  * as they happened. Unparseable lines become dead letters; nothing stops a replay except an
- * input that is not a trace log at all ({@link UnsupportedTraceFileException}), which is
- * reported before anything is sent.
+ * input that is not a trace log at all, or an export whose dates cannot be read unambiguously
+ * ({@link UnsupportedTraceFileException}), which is reported before anything is sent.
  *
  * <p>Each input is opened when the merge reaches its first event time and closed when exhausted,
  * so a directory of rotated logs keeps only the files that overlap in time open.
@@ -95,12 +95,14 @@ public final class Replayer {
                 LOG.warn("{}: not a trace log, left out", name);
                 continue;
             }
+            // the order of day and month in a CSV export's dates: --date-format, or decided from the whole file
+            final ReplayOptions fileOptions = ExportDates.forFile(format, path, options);
             stats.files.put(name, format);
             final int index = out.size();
-            out.add(new PendingSource(index, name, firstEventTime(format, head, name, options), () -> {
+            out.add(new PendingSource(index, name, firstEventTime(format, head, name, fileOptions), () -> {
                 try {
                     final InputFiles.Opened opened = InputFiles.open(path, bytesRead, 0);
-                    return new TraceSource(index, name, format, reader(format, opened, name, options), options.reorderWindow(),
+                    return new TraceSource(index, name, format, reader(format, opened, name, fileOptions), options.reorderWindow(),
                             stats, rejection -> sink.reject(rejection.toDeadLetter()));
                 } catch (final IOException e) {
                     throw new UncheckedIOException("cannot reopen " + name, e);
@@ -138,9 +140,9 @@ public final class Replayer {
     static LineParser lineParser(final TraceFormat format, final String file, final ReplayOptions options) {
         return switch (format) {
             case EXCHANGE_MSGTRK -> new ExchangeTrackingLogParser(file);
-            case EXCHANGE_ONLINE_CSV -> new ExchangeOnlineReportParser(file);
-            case EXCHANGE_ONLINE_DETAIL -> new MessageTraceDetailParser(file);
-            case EXCHANGE_ONLINE_SUMMARY -> new MessageTraceSummaryCsvParser(file);
+            case EXCHANGE_ONLINE_CSV -> new ExchangeOnlineReportParser(file, options.dateOrder());
+            case EXCHANGE_ONLINE_DETAIL -> new MessageTraceDetailParser(file, options.dateOrder());
+            case EXCHANGE_ONLINE_SUMMARY -> new MessageTraceSummaryCsvParser(file, options.dateOrder());
             case POSTFIX -> new PostfixLogParser(file, options.referenceYear(),
                     ZonedDateTime.now(options.clock()).withZoneSameInstant(options.syslogZone()),
                     options.syslogZone(), options.maxQueueIds());

@@ -99,15 +99,16 @@ class ExchangeOnlineParsersTest {
         final String header = "\"Organization\",\"MessageId\",\"Received\",\"SenderAddress\",\"RecipientAddress\",\"Subject\","
                 + "\"Status\",\"ToIP\",\"FromIP\",\"Size\",\"MessageTraceId\",\"StartDate\",\"EndDate\",\"Index\"";
         final String common = "\"contoso.onmicrosoft.com\",";
+        // en-US: StartDate 2/27/2026 (27 cannot be a month) tells that the file's dates are month first
         final Fixtures.Replayed r = Fixtures.replayText(tmp, "MessageTrace.csv",
                 "#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n" + header + "\r\n"
                         + common + "\"<o-1@contoso.com>\",\"3/2/2026 10:00:01 AM\",\"kim@contoso.com\",\"lee@fabrikam.example\","
                         + "\"Order 1001, rush\",\"Pending\",\"203.0.113.25\",\"10.0.0.5\",\"12345\",\"0e5c7d3a-0001\","
-                        + "\"3/1/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"0\"\r\n"
+                        + "\"2/27/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"0\"\r\n"
                         + common + "\"<o-2@contoso.com>\",\"3/2/2026 10:05:00 AM\",\"kim@contoso.com\",\"pat@fabrikam.example\","
-                        + "\"Hi\",\"Failed\",\"\",\"10.0.0.5\",\"\",\"0e5c7d3a-0002\",\"3/1/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"1\"\r\n"
+                        + "\"Hi\",\"Failed\",\"\",\"10.0.0.5\",\"\",\"0e5c7d3a-0002\",\"2/27/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"1\"\r\n"
                         + common + "\"<o-3@contoso.com>\",\"3/2/2026 10:06:00 AM\",\"x@spam.example\",\"kim@contoso.com\","
-                        + "\"Win\",\"FilteredAsSpam\",\"\",\"198.51.100.1\",\"900\",\"0e5c7d3a-0003\",\"3/1/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"2\"\r\n"
+                        + "\"Win\",\"FilteredAsSpam\",\"\",\"198.51.100.1\",\"900\",\"0e5c7d3a-0003\",\"2/27/2026 12:00:00 AM\",\"3/3/2026 12:00:00 AM\",\"2\"\r\n"
                         + common + "\"<o-4@contoso.com>\",\"3/2/2026 10:07:00 AM\",\"kim@contoso.com\"\r\n");
         assertEquals(TraceFormat.EXCHANGE_ONLINE_SUMMARY, r.summary().files().values().iterator().next());
         assertEquals(2, r.summary().records());
@@ -167,6 +168,7 @@ class ExchangeOnlineParsersTest {
     @Test
     @DisplayName("Get-MessageTraceDetail CSV: events mapped, codes from Detail, connector from Data")
     void messageTraceDetail() {
+        // en-US; the StartDate column's 2/26/2024 tells that the file's dates are month first
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("exo_message_trace_detail.csv"));
         assertEquals(TraceFormat.EXCHANGE_ONLINE_DETAIL, r.summary().files().values().iterator().next());
         assertEquals(6, r.summary().records());
