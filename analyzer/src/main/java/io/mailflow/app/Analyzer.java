@@ -17,6 +17,8 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.ProcessorStateException;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -44,7 +46,7 @@ public final class Analyzer implements AutoCloseable {
     }
 
     public Analyzer(final Topology topology, final Properties props) {
-        this.streams = new KafkaStreams(topology, props, new LagReportingClientSupplier());
+        this.streams = open(topology, props);
         this.streams.setUncaughtExceptionHandler(this::onUncaught);
         this.streams.setStateListener((newState, oldState) -> {
             LOG.info("Streams state {} -> {}", oldState, newState);
@@ -54,6 +56,48 @@ public final class Analyzer implements AutoCloseable {
         });
         this.metrics = new KafkaStreamsMetrics(streams);
         this.metrics.bindTo(Metrics.globalRegistry);
+    }
+
+    /**
+     * A SIGKILL can leave a RocksDB store half created (a segment directory without its
+     * MANIFEST; seen once in QueueExactlyOnceIT), and Kafka Streams then fails in its constructor
+     * with "Error opening store ... at location DIR", before any thread runs: the instance could not
+     * start again without someone deleting files. Every store has a changelog, so a task's local
+     * state is only a cache: that one task directory is deleted and Kafka Streams restores it from
+     * the changelog. Nothing else is touched (another instance's lock, for example, fails differently).
+     */
+    private static KafkaStreams open(final Topology topology, final Properties props) {
+        final StreamsConfig streamsConfig = new StreamsConfig(props);
+        final java.nio.file.Path appDir = java.nio.file.Path.of(streamsConfig.getString(StreamsConfig.STATE_DIR_CONFIG),
+            streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG)).toAbsolutePath();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return new KafkaStreams(topology, props, new LagReportingClientSupplier());
+            } catch (final ProcessorStateException e) {
+                final java.nio.file.Path taskDir = unopenableTaskDir(e, appDir);
+                if (taskDir == null || attempt >= 10) {
+                    throw e;
+                }
+                LOG.warn("The local state of task {} cannot be opened ({}); deleting it: Kafka Streams restores it from the changelog",
+                    taskDir.getFileName(), e.getMessage());
+                EmbeddedKafka.deleteRecursively(taskDir);
+            }
+        }
+    }
+
+    /** The task directory (directly under the app's state directory) of a store RocksDB could not open, or null. */
+    static java.nio.file.Path unopenableTaskDir(final ProcessorStateException e, final java.nio.file.Path appDir) {
+        final String message = e.getMessage();
+        final String marker = " at location ";
+        if (message == null || !message.startsWith("Error opening store") || !(e.getCause() instanceof org.rocksdb.RocksDBException)
+            || !message.contains(marker)) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(message.substring(message.indexOf(marker) + marker.length()).trim()).toAbsolutePath();
+        while (p != null && p.getParent() != null && !p.getParent().equals(appDir)) {
+            p = p.getParent();
+        }
+        return p == null || p.getParent() == null ? null : p;
     }
 
     /**
