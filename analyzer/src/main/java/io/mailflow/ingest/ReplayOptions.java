@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
  * @param reorderWindow   records buffered per file to put slightly out-of-order lines back in order
  * @param maxQueueIds     Postfix queue ids remembered per file (least recently used leave first)
  * @param progress        progress listener
+ * @param sort            which files are sorted before the merge (exports by default), in how much memory
  */
 public record ReplayOptions(
         TraceFormat format,
@@ -24,7 +25,8 @@ public record ReplayOptions(
         Clock clock,
         int reorderWindow,
         int maxQueueIds,
-        ReplayProgress progress) {
+        ReplayProgress progress,
+        SortOptions sort) {
 
     public static final int DEFAULT_REORDER_WINDOW = 1024;
     public static final int DEFAULT_MAX_QUEUE_IDS = 200_000;
@@ -38,12 +40,13 @@ public record ReplayOptions(
         reorderWindow = reorderWindow <= 0 ? DEFAULT_REORDER_WINDOW : reorderWindow;
         maxQueueIds = maxQueueIds <= 0 ? DEFAULT_MAX_QUEUE_IDS : maxQueueIds;
         progress = progress == null ? ReplayProgress.NONE : progress;
+        sort = sort == null ? SortOptions.defaults() : sort;
     }
 
     /** Detect formats, full speed, UTC syslog times, year from the current date, no progress output. */
     public static ReplayOptions defaults() {
         return new ReplayOptions(null, 0, null, ZoneOffset.UTC, Clock.systemUTC(),
-                DEFAULT_REORDER_WINDOW, DEFAULT_MAX_QUEUE_IDS, ReplayProgress.NONE);
+                DEFAULT_REORDER_WINDOW, DEFAULT_MAX_QUEUE_IDS, ReplayProgress.NONE, SortOptions.defaults());
     }
 
     /** Parses "max" or a factor such as "10", "10x", "0.5x". */
@@ -60,34 +63,53 @@ public record ReplayOptions(
     }
 
     public ReplayOptions withFormat(final TraceFormat value) {
-        return new ReplayOptions(value, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(value, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, sort);
     }
 
     public ReplayOptions withSpeed(final double value) {
-        return new ReplayOptions(format, value, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, value, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, sort);
     }
 
     public ReplayOptions withReferenceYear(final Integer value) {
-        return new ReplayOptions(format, speed, value, syslogZone, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, value, syslogZone, clock, reorderWindow, maxQueueIds, progress, sort);
     }
 
     public ReplayOptions withSyslogZone(final ZoneId value) {
-        return new ReplayOptions(format, speed, referenceYear, value, clock, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, referenceYear, value, clock, reorderWindow, maxQueueIds, progress, sort);
     }
 
     public ReplayOptions withClock(final Clock value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, value, reorderWindow, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, value, reorderWindow, maxQueueIds, progress, sort);
     }
 
     public ReplayOptions withReorderWindow(final int value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, value, maxQueueIds, progress);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, value, maxQueueIds, progress, sort);
     }
 
     public ReplayOptions withMaxQueueIds(final int value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, value, progress);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, value, progress, sort);
     }
 
     public ReplayOptions withProgress(final ReplayProgress value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, value);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, value, sort);
+    }
+
+    public ReplayOptions withSort(final SortOptions value) {
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, value);
+    }
+
+    /** AUTO: exports sorted, logs streamed; ALWAYS: {@code --sort}; NEVER: {@code --no-sort}. */
+    public ReplayOptions withSortMode(final SortOptions.Mode value) {
+        return withSort(sort.withMode(value));
+    }
+
+    /** Records per in-memory sort run ({@code --sort-buffer}). */
+    public ReplayOptions withSortBuffer(final int value) {
+        return withSort(sort.withBuffer(value));
+    }
+
+    /** Where sort runs are spilled ({@code --sort-dir}); null = java.io.tmpdir. */
+    public ReplayOptions withSortDir(final java.nio.file.Path value) {
+        return withSort(sort.withDir(value));
     }
 }
