@@ -7,6 +7,7 @@ import io.mailflow.ingest.DateOrder;
 import io.mailflow.ingest.ReplayOptions;
 import io.mailflow.ingest.ReplayProgress;
 import io.mailflow.ingest.ReplaySummary;
+import io.mailflow.ingest.SortOptions;
 import io.mailflow.ingest.TraceFormat;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "replay", mixinStandardHelpOptions = true,
     description = {"Replay Exchange tracking logs, Exchange Online exports, Postfix logs or JSON lines into mailflow.traces,",
         "merged by event time across all inputs (directories are read recursively, .gz files are decompressed).",
+        "Exports are sorted, logs stream: Exchange Online exports and JSON lines are sorted by event time first (they come",
+        "in any order), tracking logs and syslog stream; --sort sorts every file, --no-sort none.",
         "With --embedded, run a broker and the analyzer in this process and, with --out, write every output topic to DIR/<topic>.jsonl."})
 public final class ReplayCommand implements Callable<Integer> {
 
@@ -76,6 +79,21 @@ public final class ReplayCommand implements Callable<Integer> {
             + "less is refused until this is given. Rows that do not fit the given order become dead letters."})
     DateOrder dateFormat;
 
+    @Option(names = "--sort", negatable = true,
+        description = {"Sort every file by event time before the merge, logs too (e.g. logs concatenated out of order).",
+            "By default exports (exchange-online-csv, -detail, -summary, -json, jsonl) are sorted and logs "
+                + "(exchange-msgtrk, postfix) stream; --no-sort streams every file."})
+    Boolean sort;
+
+    @Option(names = "--sort-buffer", paramLabel = "N",
+        description = "Records held in memory for sorting, all files together; more are sorted in runs spilled to disk "
+            + "(default 200000, about 0.7 KB of heap each).")
+    Integer sortBuffer;
+
+    @Option(names = "--sort-dir", paramLabel = "DIR",
+        description = "Where sorted runs are spilled (default: java.io.tmpdir); deleted when the replay ends.")
+    Path sortDir;
+
     @Option(names = "--quiet-period", paramLabel = "DURATION", defaultValue = "3s",
         description = "With --embedded: how long nothing may move before the output counts as complete (default 3s).")
     String quietPeriod;
@@ -101,7 +119,8 @@ public final class ReplayCommand implements Callable<Integer> {
             .withReferenceYear(year)
             .withSyslogZone(zone)
             .withDateOrder(dateFormat)
-            .withProgress(ReplayProgress.forCurrentTerminal());
+            .withProgress(ReplayProgress.forCurrentTerminal())
+            .withSort(sortOptions());
         if (!embedded) {
             final Duration retention;
             try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
@@ -153,6 +172,15 @@ public final class ReplayCommand implements Callable<Integer> {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
+    }
+
+    SortOptions sortOptions() {
+        if (sortBuffer != null && sortBuffer <= 0) {
+            throw new MailflowConfig.ConfigException("--sort-buffer must be a positive number of records, not " + sortBuffer);
+        }
+        final SortOptions.Mode mode = sort == null ? SortOptions.Mode.AUTO
+            : sort ? SortOptions.Mode.ALWAYS : SortOptions.Mode.NEVER;
+        return new SortOptions(mode, sortBuffer == null ? SortOptions.DEFAULT_BUFFER : sortBuffer, sortDir);
     }
 
     static void printResults(final EmbeddedRuntime runtime, final PrintWriter printer) {

@@ -24,6 +24,17 @@ public final class ConsoleProgressBar implements ReplayProgress {
     }
 
     @Override
+    public void sorting(final SortSnapshot s) {
+        final int filled = (int) Math.round(s.fraction() * WIDTH);
+        final String line = String.format(Locale.ROOT, "[%s%s] %3d%%  %s", "#".repeat(filled), ".".repeat(WIDTH - filled),
+                Math.round(s.fraction() * 100), s.describe());
+        final int pad = Math.max(0, lastLength - line.length());
+        out.print("\r" + line + " ".repeat(pad));
+        out.flush();
+        lastLength = line.length();
+    }
+
+    @Override
     public void finished(final ReplaySummary summary) {
         // the bar goes away; the command prints the summary once, on its standard output
         out.print("\r" + " ".repeat(lastLength) + "\r");

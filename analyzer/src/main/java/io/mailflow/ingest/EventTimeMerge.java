@@ -9,36 +9,44 @@ import org.slf4j.LoggerFactory;
 
 /**
  * k-way merge of the inputs by event time: logs of several servers interleave into one stream.
- * Ties go to the earlier input in the (sorted) input list, then the earlier line, so a replay of
- * the same inputs always yields the same sequence. Inputs are opened when the merge reaches their
- * first event time and closed when exhausted (see {@link PendingSource}).
+ * Ties go by row key (0 for streamed files, see {@link SourcedTrace}), then to the earlier input in
+ * the (sorted) input list, then the earlier line, so a replay of the same inputs always yields the
+ * same sequence. Inputs are opened when the merge reaches their first event time and closed when
+ * exhausted (see {@link PendingSource}); sorted inputs are due at the start.
  */
 final class EventTimeMerge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventTimeMerge.class);
 
     /** Either the next record of an open source, or a source still to open. */
-    private record Head(long time, int index, long seq, SourcedTrace trace, TraceSource source, PendingSource pending)
-            implements Comparable<Head> {
+    private record Head(long time, long rowKey, int index, long seq, SourcedTrace trace, RecordSource source,
+            PendingSource pending) implements Comparable<Head> {
         @Override
         public int compareTo(final Head o) {
             int c = Long.compare(time, o.time);
+            if (c == 0) {
+                // a source still to open goes before every record of its time
+                c = Boolean.compare(pending == null, o.pending == null);
+            }
+            if (c == 0) {
+                c = Long.compare(rowKey, o.rowKey);
+            }
             if (c == 0) {
                 c = Integer.compare(index, o.index);
             }
             return c != 0 ? c : Long.compare(seq, o.seq);
         }
 
-        static Head of(final SourcedTrace t, final TraceSource s) {
-            return new Head(t.eventTime(), t.sourceIndex(), t.seq(), t, s, null);
+        static Head of(final SourcedTrace t, final RecordSource s) {
+            return new Head(t.eventTime(), t.rowKey(), t.sourceIndex(), t.seq(), t, s, null);
         }
 
         static Head of(final PendingSource p) {
-            return new Head(p.firstEventTime(), p.index(), -1, null, null, p);
+            return new Head(p.firstEventTime(), 0, p.index(), -1, null, null, p);
         }
     }
 
     private final PriorityQueue<Head> heads = new PriorityQueue<>();
-    private final List<TraceSource> open = new ArrayList<>();
+    private final List<RecordSource> open = new ArrayList<>();
     private int maxOpen;
 
     EventTimeMerge(final List<PendingSource> sources) {
@@ -53,7 +61,7 @@ final class EventTimeMerge implements AutoCloseable {
                 return null;
             }
             if (head.pending() != null) {
-                final TraceSource source = head.pending().opener().open();
+                final RecordSource source = head.pending().opener().open();
                 open.add(source);
                 maxOpen = Math.max(maxOpen, open.size());
                 advance(source);
@@ -69,7 +77,7 @@ final class EventTimeMerge implements AutoCloseable {
         return maxOpen;
     }
 
-    private void advance(final TraceSource source) {
+    private void advance(final RecordSource source) {
         final SourcedTrace following = source.next();
         if (following != null) {
             heads.add(Head.of(following, source));
@@ -78,7 +86,7 @@ final class EventTimeMerge implements AutoCloseable {
         }
     }
 
-    private void close(final TraceSource source) {
+    private void close(final RecordSource source) {
         open.remove(source);
         try {
             source.close();
@@ -89,7 +97,7 @@ final class EventTimeMerge implements AutoCloseable {
 
     @Override
     public void close() {
-        for (final TraceSource s : List.copyOf(open)) {
+        for (final RecordSource s : List.copyOf(open)) {
             close(s);
         }
     }

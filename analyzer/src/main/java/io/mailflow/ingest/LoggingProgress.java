@@ -29,6 +29,16 @@ public final class LoggingProgress implements ReplayProgress {
     }
 
     @Override
+    public void sorting(final SortSnapshot s) {
+        final long elapsed = s.elapsed().toNanos();
+        if (lastLogged != Long.MIN_VALUE && elapsed - lastLogged < intervalNanos) {
+            return;
+        }
+        lastLogged = elapsed;
+        LOG.info(String.format(Locale.ROOT, "replay: %3d%% of input, %s", Math.round(s.fraction() * 100), s.describe()));
+    }
+
+    @Override
     public void finished(final ReplaySummary summary) {
         // one line: the command prints the full summary on its standard output
         LOG.info(String.format(Locale.ROOT, "replay finished: %,d records, %,d lines skipped, %,d rejected",

@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
  * @param dateOrder       order of day and month in the numeric dates of Exchange Online CSV exports
  *                        ({@code --date-format}), for every file; null = decided per file from its own
  *                        dates ({@link ExportDates}), which the replay fills in for each file it reads
+ * @param sort            which files are sorted before the merge (exports by default), in how much memory
  */
 public record ReplayOptions(
         TraceFormat format,
@@ -28,7 +29,8 @@ public record ReplayOptions(
         int reorderWindow,
         int maxQueueIds,
         ReplayProgress progress,
-        DateOrder dateOrder) {
+        DateOrder dateOrder,
+        SortOptions sort) {
 
     public static final int DEFAULT_REORDER_WINDOW = 1024;
     public static final int DEFAULT_MAX_QUEUE_IDS = 200_000;
@@ -42,6 +44,7 @@ public record ReplayOptions(
         reorderWindow = reorderWindow <= 0 ? DEFAULT_REORDER_WINDOW : reorderWindow;
         maxQueueIds = maxQueueIds <= 0 ? DEFAULT_MAX_QUEUE_IDS : maxQueueIds;
         progress = progress == null ? ReplayProgress.NONE : progress;
+        sort = sort == null ? SortOptions.defaults() : sort;
     }
 
     /**
@@ -50,7 +53,7 @@ public record ReplayOptions(
      */
     public static ReplayOptions defaults() {
         return new ReplayOptions(null, 0, null, ZoneOffset.UTC, Clock.systemUTC(),
-                DEFAULT_REORDER_WINDOW, DEFAULT_MAX_QUEUE_IDS, ReplayProgress.NONE, null);
+                DEFAULT_REORDER_WINDOW, DEFAULT_MAX_QUEUE_IDS, ReplayProgress.NONE, null, SortOptions.defaults());
     }
 
     /** Parses "max" or a factor such as "10", "10x", "0.5x". */
@@ -67,38 +70,57 @@ public record ReplayOptions(
     }
 
     public ReplayOptions withFormat(final TraceFormat value) {
-        return new ReplayOptions(value, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder);
+        return new ReplayOptions(value, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder, sort);
     }
 
     public ReplayOptions withSpeed(final double value) {
-        return new ReplayOptions(format, value, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder);
+        return new ReplayOptions(format, value, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder, sort);
     }
 
     public ReplayOptions withReferenceYear(final Integer value) {
-        return new ReplayOptions(format, speed, value, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder);
+        return new ReplayOptions(format, speed, value, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder, sort);
     }
 
     public ReplayOptions withSyslogZone(final ZoneId value) {
-        return new ReplayOptions(format, speed, referenceYear, value, clock, reorderWindow, maxQueueIds, progress, dateOrder);
+        return new ReplayOptions(format, speed, referenceYear, value, clock, reorderWindow, maxQueueIds, progress, dateOrder, sort);
     }
 
     public ReplayOptions withClock(final Clock value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, value, reorderWindow, maxQueueIds, progress, dateOrder);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, value, reorderWindow, maxQueueIds, progress, dateOrder, sort);
     }
 
     public ReplayOptions withReorderWindow(final int value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, value, maxQueueIds, progress, dateOrder);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, value, maxQueueIds, progress, dateOrder, sort);
     }
 
     public ReplayOptions withMaxQueueIds(final int value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, value, progress, dateOrder);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, value, progress, dateOrder, sort);
     }
 
     public ReplayOptions withProgress(final ReplayProgress value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, value, dateOrder);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, value, dateOrder, sort);
     }
 
     public ReplayOptions withDateOrder(final DateOrder value) {
-        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, value);
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, value, sort);
+    }
+
+    public ReplayOptions withSort(final SortOptions value) {
+        return new ReplayOptions(format, speed, referenceYear, syslogZone, clock, reorderWindow, maxQueueIds, progress, dateOrder, value);
+    }
+
+    /** AUTO: exports sorted, logs streamed; ALWAYS: {@code --sort}; NEVER: {@code --no-sort}. */
+    public ReplayOptions withSortMode(final SortOptions.Mode value) {
+        return withSort(sort.withMode(value));
+    }
+
+    /** Records per in-memory sort run ({@code --sort-buffer}). */
+    public ReplayOptions withSortBuffer(final int value) {
+        return withSort(sort.withBuffer(value));
+    }
+
+    /** Where sort runs are spilled ({@code --sort-dir}); null = java.io.tmpdir. */
+    public ReplayOptions withSortDir(final java.nio.file.Path value) {
+        return withSort(sort.withDir(value));
     }
 }

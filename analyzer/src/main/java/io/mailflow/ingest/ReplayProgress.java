@@ -32,6 +32,29 @@ public interface ReplayProgress {
         }
     }
 
+    /**
+     * While a file is sorted before the merge (nothing is sent meanwhile).
+     *
+     * @param file        the file being sorted
+     * @param records     its records read so far
+     * @param runsSpilled sorted runs of it written to disk so far
+     * @param bytesRead   input bytes read so far, all files
+     * @param totalBytes  size of all inputs
+     * @param elapsed     time since the replay started
+     */
+    record SortSnapshot(String file, long records, int runsSpilled, long bytesRead, long totalBytes, Duration elapsed) {
+        /** "sorting exports/trace1.csv: 1,200,000 records, 3 runs spilled". */
+        public String describe() {
+            return String.format(java.util.Locale.ROOT, "sorting %s: %,d records, %d run%s spilled", file, records,
+                    runsSpilled, runsSpilled == 1 ? "" : "s");
+        }
+
+        /** Fraction of all input read, 0..1. */
+        public double fraction() {
+            return totalBytes <= 0 ? 0 : Math.min(1.0, (double) bytesRead / totalBytes);
+        }
+    }
+
     ReplayProgress NONE = new ReplayProgress() {
         @Override
         public void update(final Snapshot snapshot) {
@@ -45,6 +68,10 @@ public interface ReplayProgress {
     void update(Snapshot snapshot);
 
     void finished(ReplaySummary summary);
+
+    /** Told a few times per second while a file is sorted before the merge. */
+    default void sorting(final SortSnapshot snapshot) {
+    }
 
     /** A progress bar on an interactive terminal, otherwise a log line every 5 seconds. */
     static ReplayProgress forCurrentTerminal() {

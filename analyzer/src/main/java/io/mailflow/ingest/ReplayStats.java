@@ -19,9 +19,16 @@ final class ReplayStats {
     final Map<String, Long> rejectedByReason = new TreeMap<>();
     final Map<String, TraceFormat> files = new LinkedHashMap<>();
     final Map<String, String> filesNotRead = new LinkedHashMap<>();
+    final Map<String, Long> outOfOrderByFile = new LinkedHashMap<>();
     long records;
     long outOfOrder;
     int maxOpenFiles;
+    int sortedFiles;
+    long sortedRecords;
+    int runsSpilled;
+    long bytesSpilled;
+    long sortNanos;
+    long peakSortRecords;
 
     void record(final SourcedTrace t) {
         records++;
@@ -38,8 +45,10 @@ final class ReplayStats {
         count(rejectedByReason, QUOTED.matcher(reason).replaceAll("'…'"));
     }
 
-    void outOfOrder() {
+    /** Counts a record of {@code file} that left the reorder buffer after a later one; returns the file's count. */
+    long outOfOrder(final String file) {
         outOfOrder++;
+        return outOfOrderByFile.merge(file, 1L, Long::sum);
     }
 
     private static void count(final Map<String, Long> map, final String reason) {

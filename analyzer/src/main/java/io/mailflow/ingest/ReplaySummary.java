@@ -14,6 +14,8 @@ import java.util.Map;
  * @param outOfOrder      records that left their file's reorder buffer later than a successor
  * @param sinkFailures    records the sink could not deliver (e.g. Kafka send errors)
  * @param maxOpenFiles    files open at once at the peak (files open when the replay reaches them)
+ * @param outOfOrderByFile {@code outOfOrder} per streamed file that had any
+ * @param sorting         what sorting the files sorted before the merge took
  */
 public record ReplaySummary(
         Map<String, TraceFormat> files,
@@ -27,7 +29,28 @@ public record ReplaySummary(
         long bytesRead,
         Duration elapsed,
         long sinkFailures,
-        int maxOpenFiles) {
+        int maxOpenFiles,
+        Map<String, Long> outOfOrderByFile,
+        Sorting sorting) {
+
+    /**
+     * The files sorted before the merge.
+     *
+     * @param files        files sorted
+     * @param records      their records
+     * @param runsSpilled  sorted runs written to disk (0: every file was sorted in memory)
+     * @param bytesSpilled bytes written to the sort directory, intermediate merge passes included
+     * @param elapsed      time spent reading and sorting them (before the merge)
+     * @param peakInMemory most records held in memory for sorting at once (at most the sort buffer)
+     */
+    public record Sorting(int files, long records, int runsSpilled, long bytesSpilled, Duration elapsed, long peakInMemory) {
+        public static final Sorting NONE = new Sorting(0, 0, 0, 0, Duration.ZERO, 0);
+    }
+
+    public ReplaySummary {
+        outOfOrderByFile = outOfOrderByFile == null ? Map.of() : outOfOrderByFile;
+        sorting = sorting == null ? Sorting.NONE : sorting;
+    }
 
     public long skipped() {
         return skippedByReason.values().stream().mapToLong(Long::longValue).sum();
@@ -53,8 +76,19 @@ public record ReplaySummary(
         rows(sb, skippedByReason);
         sb.append(String.format(Locale.ROOT, "Rejected lines (sent as dead letters): %,d%n", rejected()));
         rows(sb, rejectedByReason);
+        if (sorting.files() > 0) {
+            sb.append(String.format(Locale.ROOT, "Sorted by event time before the merge: %,d records of %d file(s) in %.1f s"
+                    + " (at most %,d in memory), %s%n",
+                    sorting.records(), sorting.files(), sorting.elapsed().toMillis() / 1000.0, sorting.peakInMemory(),
+                    sorting.runsSpilled() == 0 ? "in memory"
+                            : String.format(Locale.ROOT, "%,d runs spilled to disk (%,d bytes written)", sorting.runsSpilled(),
+                                    sorting.bytesSpilled())));
+        }
         if (outOfOrder > 0) {
             sb.append(String.format(Locale.ROOT, "Records out of event-time order beyond the reorder window: %,d%n", outOfOrder));
+            rows(sb, outOfOrderByFile);
+            sb.append("  These files were streamed, so the analysis saw event time go back and its results for them are not\n"
+                    + "  reliable. Replay with --sort to sort every file by event time before the merge.\n");
         }
         if (!filesNotRead.isEmpty()) {
             sb.append("Files not read:\n");

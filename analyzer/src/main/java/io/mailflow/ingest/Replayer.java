@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * ({@link UnsupportedTraceFileException}), which is reported before anything is sent.
  *
  * <p>Each input is opened when the merge reaches its first event time and closed when exhausted,
- * so a directory of rotated logs keeps only the files that overlap in time open.
+ * so a directory of rotated logs keeps only the files that overlap in time open. Exports are
+ * sorted, logs stream: files of the export formats (or every file with {@code --sort}) are
+ * sorted whole at the start of the merge ({@link ExportSorter}, {@link SortedSource}).
  */
 public final class Replayer {
     private static final Logger LOG = LoggerFactory.getLogger(Replayer.class);
@@ -34,7 +36,9 @@ public final class Replayer {
         final long totalBytes = files.stream().mapToLong(InputFiles.Input::size).sum();
         final List<PendingSource> pending = recognise(files, options, stats, bytesRead, sink);
         final boolean paced = options.speed() > 0;
-        try (EventTimeMerge merge = new EventTimeMerge(pending)) {
+        // exports are sorted, logs stream: the sorter replaces the files to sort and deletes its runs at the end
+        try (ExportSorter sorter = new ExportSorter(options.sort(), stats, options.progress(), bytesRead, totalBytes, started);
+             EventTimeMerge merge = new EventTimeMerge(sorter.arrange(pending, stats.files))) {
             final Pacer pacer = Pacer.realTime(options.speed());
             long lastProgress = System.nanoTime();
             SourcedTrace next;
@@ -58,8 +62,14 @@ public final class Replayer {
         final ReplaySummary summary = new ReplaySummary(stats.files, stats.filesNotRead, stats.records,
                 stats.recordsByFormat, stats.recordsByEventType, stats.skippedByReason, stats.rejectedByReason,
                 stats.outOfOrder, bytesRead.get(), Duration.ofNanos(System.nanoTime() - started), sink.failures(),
-                stats.maxOpenFiles);
+                stats.maxOpenFiles, stats.outOfOrderByFile, new ReplaySummary.Sorting(stats.sortedFiles, stats.sortedRecords,
+                        stats.runsSpilled, stats.bytesSpilled, Duration.ofNanos(stats.sortNanos), stats.peakSortRecords));
         LOG.debug("replay kept at most {} files open at once", stats.maxOpenFiles);
+        if (summary.outOfOrder() > 0) {
+            LOG.warn(String.format(java.util.Locale.ROOT, "%,d records came out of event-time order beyond the reorder window"
+                    + " (%d file(s)); the analysis saw event time go back. Replay with --sort to sort every file first",
+                    summary.outOfOrder(), summary.outOfOrderByFile().size()));
+        }
         options.progress().finished(summary);
         return summary;
     }

@@ -5,15 +5,22 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.PriorityQueue;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One input file as a stream of records in (nearly) event-time order. Lines within one file can
  * be slightly out of order (Postfix processes log concurrently, Exchange flushes per thread), so
  * records pass through a small reorder buffer: a record leaves only when the buffer holds more
  * than {@code reorderWindow} records, and then the earliest leaves first. A record later than
- * the window still comes out, after its successors, and is counted as out of order.
+ * the window still comes out, after its successors, and is counted as out of order (and the
+ * first such record of a file is logged with a hint to replay with {@code --sort}).
+ *
+ * <p>{@link #inFileOrder()} turns the buffer off for a {@link SortedSource}, which sorts all of
+ * the file itself: records then come out in file order, each with the key of its row.
  */
-final class TraceSource implements AutoCloseable {
+final class TraceSource implements RecordSource {
+    private static final Logger LOG = LoggerFactory.getLogger(TraceSource.class);
     private final int index;
     private final String file;
     private final TraceFormat format;
@@ -27,6 +34,7 @@ final class TraceSource implements AutoCloseable {
     private long lastEmitted = Long.MIN_VALUE;
     private long lastEventTime = -1;
     private boolean eof;
+    private boolean fileOrder;
 
     TraceSource(final int index, final String file, final TraceFormat format, final UnitReader reader,
             final int reorderWindow, final ReplayStats stats, final Consumer<Rejection> rejections) {
@@ -39,7 +47,8 @@ final class TraceSource implements AutoCloseable {
         this.rejections = rejections;
     }
 
-    String file() {
+    @Override
+    public String file() {
         return file;
     }
 
@@ -47,10 +56,26 @@ final class TraceSource implements AutoCloseable {
         return format;
     }
 
+    int index() {
+        return index;
+    }
+
+    /**
+     * Hands out the records in the order of the file, with no reorder buffer and nothing counted
+     * as out of order, each with its row's key: the input of a {@link SortedSource}. Call before
+     * the first {@link #next()}.
+     */
+    TraceSource inFileOrder() {
+        fileOrder = true;
+        return this;
+    }
+
     /** The next record of this file, or null when the file is exhausted. */
-    SourcedTrace next() {
+    @Override
+    public SourcedTrace next() {
+        final int window = fileOrder ? 0 : reorderWindow;
         try {
-            while (!eof && buffer.size() <= reorderWindow) {
+            while (!eof && buffer.size() <= window) {
                 if (!reader.next(unit)) {
                     eof = true;
                 }
@@ -62,9 +87,15 @@ final class TraceSource implements AutoCloseable {
             unit.reject("file unreadable after this point: " + e.getMessage());
         }
         final SourcedTrace next = buffer.poll();
-        if (next != null) {
+        if (next != null && !fileOrder) {
             if (next.eventTime() < lastEmitted) {
-                stats.outOfOrder();
+                if (stats.outOfOrder(file) == 1) {
+                    LOG.warn("{}: records out of event-time order beyond the reorder window of {} records (first: line {} at {},"
+                            + " after a record at {}); this file is streamed, so the analysis sees event time go back."
+                            + " Replay with --sort to sort every file before the merge", file, reorderWindow,
+                            next.trace().getProvenance().getLine(), next.trace().getEventTime(),
+                            java.time.Instant.ofEpochMilli(lastEmitted));
+                }
             } else {
                 lastEmitted = next.eventTime();
             }
@@ -81,17 +112,29 @@ final class TraceSource implements AutoCloseable {
     final class Unit implements ParseOutput {
         private long line;
         private String raw;
+        private long rowKey;
+        private boolean rowKeyKnown;
 
         void begin(final long lineNumber, final String rawText) {
             this.line = lineNumber;
             this.raw = rawText;
+            this.rowKeyKnown = false;
         }
 
         @Override
         public void record(final MessageTrace trace) {
             final long time = trace.getEventTime().toEpochMilli();
             lastEventTime = time;
-            buffer.add(new SourcedTrace(trace, time, index, seq++, format));
+            buffer.add(new SourcedTrace(trace, time, index, seq++, format,
+                    fileOrder ? SortedSource.tieKey(trace.getEventType(), rowKey()) : 0L));
+        }
+
+        private long rowKey() {
+            if (!rowKeyKnown) {
+                rowKey = SortedSource.rowKey(raw);
+                rowKeyKnown = true;
+            }
+            return rowKey;
         }
 
         @Override
