@@ -40,6 +40,19 @@ final class ExportRows {
     private ExportRows() {
     }
 
+    /** Six hours of two Exchange Online servers' traffic with three outages (the scenario the sorting specs replay). */
+    static List<MessageTrace> sixHoursWithThreeOutages(final long seed) {
+        return generate(GeneratorSettings.builder()
+            .seed(seed)
+            .duration(java.time.Duration.ofHours(6))
+            .servers(List.of("EXO1", "EXO2"))
+            .connectors(io.mailflow.generate.ConnectorProfile.parseList("internet:3,partner-contoso:2,partner-fabrikam:2,mailbox:4"))
+            .outage(io.mailflow.generate.Outage.parse("partner-contoso:4.4.316:2h@+1h"))
+            .outage(io.mailflow.generate.Outage.parse("partner-fabrikam:4.4.312:90m@+3h"))
+            .outage(io.mailflow.generate.Outage.parse("internet:4.7.320:40m@+4h30m"))
+            .build());
+    }
+
     static List<MessageTrace> generate(final GeneratorSettings settings) {
         final List<MessageTrace> traces = new ArrayList<>();
         try (TraceOutput out = new TraceOutput() {

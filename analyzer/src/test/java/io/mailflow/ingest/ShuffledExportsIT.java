@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.app.Mailflow;
 import io.mailflow.avro.MessageTrace;
-import io.mailflow.generate.ConnectorProfile;
-import io.mailflow.generate.GeneratorSettings;
-import io.mailflow.generate.Outage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -30,15 +26,7 @@ class ShuffledExportsIT {
     @Test
     @DisplayName("extended reports in random row order, split across three files, give byte-identical replay output to the ordered file")
     void shuffledSplitExportsGiveTheOrderedOutput() throws Exception {
-        final List<MessageTrace> scenario = ExportRows.generate(GeneratorSettings.builder()
-            .seed(23)
-            .duration(Duration.ofHours(6))
-            .servers(List.of("EXO1", "EXO2"))
-            .connectors(ConnectorProfile.parseList("internet:3,partner-contoso:2,partner-fabrikam:2,mailbox:4"))
-            .outage(Outage.parse("partner-contoso:4.4.316:2h@+1h"))
-            .outage(Outage.parse("partner-fabrikam:4.4.312:90m@+3h"))
-            .outage(Outage.parse("internet:4.7.320:40m@+4h30m"))
-            .build());
+        final List<MessageTrace> scenario = ExportRows.sixHoursWithThreeOutages(23);
         final List<String> header = List.of(ExportRows.EXTENDED_HEADER);
         final List<String> rows = ExportRows.extendedReportRows(scenario);
         final Path ordered = Files.writeString(dir.resolve("ordered.csv"), ExportRows.file(header, rows));

@@ -9,14 +9,10 @@ import io.mailflow.avro.DeadLetter;
 import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.Provenance;
-import io.mailflow.generate.ConnectorProfile;
-import io.mailflow.generate.GeneratorSettings;
-import io.mailflow.generate.Outage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,15 +42,7 @@ class SortedReplayTest {
 
     @BeforeAll
     static void generate() {
-        scenario = ExportRows.generate(GeneratorSettings.builder()
-                .seed(11)
-                .duration(Duration.ofHours(6))
-                .servers(List.of("EXO1", "EXO2"))
-                .connectors(ConnectorProfile.parseList("internet:3,partner-contoso:2,partner-fabrikam:2,mailbox:4"))
-                .outage(Outage.parse("partner-contoso:4.4.316:2h@+1h"))
-                .outage(Outage.parse("partner-fabrikam:4.4.312:90m@+3h"))
-                .outage(Outage.parse("internet:4.7.320:40m@+4h30m"))
-                .build());
+        scenario = ExportRows.sixHoursWithThreeOutages(11);
     }
 
     /** What the analyzer sees of a record: its key and its content; provenance (file, line) set aside. */
