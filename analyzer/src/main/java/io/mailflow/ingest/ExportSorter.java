@@ -185,13 +185,7 @@ final class ExportSorter implements AutoCloseable {
                     written += SortRun.write(merged, all);
                 }
             } catch (final IOException | RuntimeException e) {
-                for (final SortRun.Cursor c : cursors) {
-                    try {
-                        c.close();
-                    } catch (final IOException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
+                SortRun.closeAll(cursors, e);
                 delete(merged);
                 throw e;
             }

@@ -184,4 +184,15 @@ final class SortRun {
             }
         };
     }
+
+    /** Closes cursors after {@code failure}, keeping their own close errors as suppressed ones. */
+    static void closeAll(final java.util.List<Cursor> cursors, final Throwable failure) {
+        for (final Cursor c : cursors) {
+            try {
+                c.close();
+            } catch (final IOException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+        }
+    }
 }

@@ -137,13 +137,7 @@ final class SortedSource implements RecordSource {
             }
             return SortRun.merge(cursors);
         } catch (final IOException | RuntimeException e) {
-            for (final SortRun.Cursor c : cursors) {
-                try {
-                    c.close();
-                } catch (final IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
+            SortRun.closeAll(cursors, e);
             throw e;
         }
     }
