@@ -68,6 +68,8 @@ class ConnectorHealthIT {
                 .override("mailflow.topic.replication-factor", "1")
                 // start-up wait for every partition's first heartbeat, and the idle bound (default 60 s)
                 .override("mailflow.detect.partition-idle", "20s")
+                // the topology is built here without Analyzer, which would look the count up on the broker
+                .override("mailflow.detect.source-partitions", "3")
                 .build();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
