@@ -42,7 +42,17 @@ public final class Analyzer implements AutoCloseable {
     private final Deque<Long> recentFailures = new ArrayDeque<>();
 
     public Analyzer(final MailflowConfig config) {
-        this(MailflowTopology.build(withSourcePartitions(config)), StreamsSettings.streamsProperties(config));
+        this(topologyFor(config), StreamsSettings.streamsProperties(config));
+    }
+
+    /**
+     * The topology as it runs against the cluster {@code config} names: with the traces topic's
+     * partition count looked up there (see {@link #withSourcePartitions}). Everything that runs the
+     * topology on a broker builds it here; {@link MailflowTopology#build} alone is for the
+     * TopologyTestDriver and {@code mailflow topology}.
+     */
+    public static Topology topologyFor(final MailflowConfig config) {
+        return MailflowTopology.build(withSourcePartitions(config));
     }
 
     public Analyzer(final Topology topology, final Properties props) {

@@ -1,6 +1,8 @@
 package io.mailflow.app;
 
 import io.mailflow.detect.SourceLag;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -20,9 +22,27 @@ final class LagReportingClientSupplier extends DefaultKafkaClientSupplier {
         final Consumer<byte[], byte[]> consumer = super.getConsumer(config);
         final Object clientId = config.get(CommonClientConfigs.CLIENT_ID_CONFIG);
         if (clientId instanceof String id && id.endsWith(SUFFIX)) {
+            final String thread = id.substring(0, id.length() - SUFFIX.length());
             // asked only on the stream thread that owns the consumer (a consumer is single-threaded)
-            SourceLag.register(id.substring(0, id.length() - SUFFIX.length()), consumer::currentLag);
+            SourceLag.register(thread, consumer::currentLag);
+            return unregisteringOnClose(consumer, thread);
         }
         return consumer;
+    }
+
+    /** The consumer, forgotten by SourceLag when its (possibly replaced) stream thread closes it. */
+    @SuppressWarnings("unchecked")
+    private static Consumer<byte[], byte[]> unregisteringOnClose(final Consumer<byte[], byte[]> consumer, final String thread) {
+        return (Consumer<byte[], byte[]>) Proxy.newProxyInstance(Consumer.class.getClassLoader(), new Class<?>[] {Consumer.class},
+            (proxy, method, args) -> {
+                if (method.getName().equals("close")) {
+                    SourceLag.unregister(thread);
+                }
+                try {
+                    return method.invoke(consumer, args);
+                } catch (final InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            });
     }
 }

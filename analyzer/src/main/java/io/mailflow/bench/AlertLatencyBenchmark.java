@@ -1,7 +1,7 @@
 package io.mailflow.bench;
 
 import io.mailflow.app.MailflowConfig;
-import io.mailflow.app.MailflowTopology;
+import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.AlertType;
@@ -65,7 +65,7 @@ final class AlertLatencyBenchmark {
         final java.util.Properties props = StreamsSettings.streamsProperties(config);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        final KafkaStreams streams = new KafkaStreams(MailflowTopology.build(config), props);
+        final KafkaStreams streams = new KafkaStreams(Analyzer.topologyFor(config), props);
 
         final ConcurrentSkipListMap<Long, Long> producedAtByEventTime = new ConcurrentSkipListMap<>();
         final List<Double> latencies = new CopyOnWriteArrayList<>();

@@ -3,7 +3,7 @@ package io.mailflow.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mailflow.app.MailflowConfig;
-import io.mailflow.app.MailflowTopology;
+import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
 import io.mailflow.emit.Topics;
 import io.mailflow.generate.GenerationSummary;
@@ -201,7 +201,7 @@ public final class BenchCommand implements Callable<Integer> {
         final MailflowConfig c = config.with("processing.guarantee", guarantee);
         final Properties props = streamsProps(c, guarantee);
         final StreamsThroughputBenchmark.StreamsRun run = StreamsThroughputBenchmark.run(cluster,
-            "full-" + guarantee.replace('_', '-') + "-" + System.nanoTime(), () -> MailflowTopology.build(c), props, ends, null);
+            "full-" + guarantee.replace('_', '-') + "-" + System.nanoTime(), () -> Analyzer.topologyFor(c), props, ends, null);
         stateDirBytes.put(guarantee, run.stateDirBytes());
         return run.result();
     }

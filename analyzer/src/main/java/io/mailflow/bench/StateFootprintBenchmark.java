@@ -1,7 +1,7 @@
 package io.mailflow.bench;
 
 import io.mailflow.app.MailflowConfig;
-import io.mailflow.app.MailflowTopology;
+import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
@@ -32,7 +32,7 @@ final class StateFootprintBenchmark {
         final long rssBefore = ProcessMemory.residentSetBytes();
         final long[] after = new long[3];
         final StreamsThroughputBenchmark.StreamsRun run = StreamsThroughputBenchmark.run(cluster, "state",
-            () -> MailflowTopology.build(config), StreamsSettings.streamsProperties(config), ends, (streams, stateDir) -> {
+            () -> Analyzer.topologyFor(config), StreamsSettings.streamsProperties(config), ends, (streams, stateDir) -> {
                 after[0] = ProcessMemory.liveHeapBytes();
                 after[1] = ProcessMemory.residentSetBytes();
                 after[2] = ProcessMemory.directoryBytes(stateDir);

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.app.EmbeddedKafka;
 import io.mailflow.app.MailflowConfig;
-import io.mailflow.app.MailflowTopology;
+import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.AlertType;
@@ -68,15 +68,13 @@ class ConnectorHealthIT {
                 .override("mailflow.topic.replication-factor", "1")
                 // start-up wait for every partition's first heartbeat, and the idle bound (default 60 s)
                 .override("mailflow.detect.partition-idle", "20s")
-                // the topology is built here without Analyzer, which would look the count up on the broker
-                .override("mailflow.detect.source-partitions", "3")
                 .build();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
             }
             final Topics topics = new Topics(config);
             final Properties props = StreamsSettings.streamsProperties(config);
-            try (KafkaStreams streams = new KafkaStreams(MailflowTopology.build(config), props)) {
+            try (KafkaStreams streams = new KafkaStreams(Analyzer.topologyFor(config), props)) {
                 streams.start();
                 final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
