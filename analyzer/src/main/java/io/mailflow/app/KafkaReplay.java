@@ -5,6 +5,7 @@ import io.mailflow.avro.MessageTrace;
 import io.mailflow.emit.Topics;
 import io.mailflow.ingest.KafkaTraceSink;
 import io.mailflow.ingest.ReplayOptions;
+import io.mailflow.ingest.ReplayRun;
 import io.mailflow.ingest.ReplaySummary;
 import io.mailflow.ingest.Replayer;
 import io.mailflow.ingest.RetentionGuard;
@@ -53,7 +54,8 @@ public final class KafkaReplay {
                  topics.traces.valueSerde().serializer());
              KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(props, new StringSerializer(),
                  topics.deadLetters.valueSerde().serializer())) {
-            final KafkaTraceSink sink = new KafkaTraceSink(traces, topics.traces.name(), deadLetters, topics.deadLetters.name());
+            final KafkaTraceSink sink = new KafkaTraceSink(traces, topics.traces.name(), deadLetters, topics.deadLetters.name())
+                .asRun(ReplayRun.idOf(inputs, options));
             final RetentionGuard guard = new RetentionGuard(sink, topics.traces.name(), tracesRetention, Instant.now());
             final ReplaySummary summary = new Replayer().replay(inputs, options, guard);
             guard.flush();

@@ -7,6 +7,10 @@ import io.mailflow.detect.DetectionConfig;
 import io.mailflow.queue.QueueConfig;
 import io.mailflow.queue.QueueTracking;
 import io.mailflow.emit.Topics;
+import io.mailflow.ingest.ReplayRepeats;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.state.Stores;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -30,7 +34,11 @@ public final class MailflowTopology {
 
         // Traces arrive keyed by message: every event of a message is in one partition, so the
         // queue tracker needs no repartition; connector-keyed work repartitions small records only.
-        final KStream<String, MessageTrace> traces = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"));
+        // a replay run sent again (repeated, or resumed after a failure) is analysed once
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplayRepeats.STORE),
+            Serdes.String(), Serdes.Long()).withCachingEnabled());
+        final KStream<String, MessageTrace> traces = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"))
+            .processValues(ReplayRepeats::new, Named.as("replay-repeats"), ReplayRepeats.STORE);
 
         // track: every queued recipient to delivery, delay notice or expiry NDR; every bounce to an NDR
         final KStream<String, ConnectorQueueSnapshot> queueSnapshots =

@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * Markers go through the traces producer (so they sit in order among a partition's traces); their
  * send errors count as {@link #failures()}, their acknowledgements as {@link #markers()}, not as
  * {@link #sent()}.
+ *
+ * <p><b>Replay runs.</b> A sink {@link #asRun named as a replay run} sends every trace to the
+ * partition computed above (explicitly) and stamps every record for the traces topic with the
+ * {@link ReplayRun#HEADER}: the run id and the record's position among the run's records of that
+ * partition, so the analyzer can skip what a repeated run sends again.
  */
 public final class KafkaTraceSink implements TraceSink {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTraceSink.class);
@@ -72,6 +77,10 @@ public final class KafkaTraceSink implements TraceSink {
     private long maxEventTime;
     /** Whether flush() has sent its markers and no trace was accepted since. */
     private boolean markedAtFlush;
+    /** The replay run these records belong to; null: no run headers. */
+    private String runId;
+    /** Per partition, the position of the run's next record there. */
+    private long[] nextPosition;
 
     public KafkaTraceSink(final Producer<String, MessageTrace> traces, final String tracesTopic,
             final Producer<String, DeadLetter> deadLetters, final String deadLetterTopic) {
@@ -107,6 +116,18 @@ public final class KafkaTraceSink implements TraceSink {
         this(traces, tracesTopic, null, null, progressInterval);
     }
 
+    /**
+     * Names the records this sink sends as those of replay run {@code id} (see {@link ReplayRun});
+     * call before the first record.
+     */
+    public KafkaTraceSink asRun(final String id) {
+        if (anyAccepted) {
+            throw new IllegalStateException("The run must be named before the first record is sent");
+        }
+        this.runId = id;
+        return this;
+    }
+
     private Callback acknowledging(final AtomicLong acknowledged) {
         return (metadata, exception) -> {
             if (exception == null) {
@@ -139,7 +160,21 @@ public final class KafkaTraceSink implements TraceSink {
         maxEventTime = anyAccepted ? Math.max(maxEventTime, t) : t;
         anyAccepted = true;
         markedAtFlush = false;
-        send(() -> traces.send(new ProducerRecord<>(tracesTopic, null, t, key, trace), callback), callback);
+        final ProducerRecord<String, MessageTrace> record;
+        if (runId != null && partitions() > 0) {
+            final int partition = partitionOf(key == null ? "" : key, partitions);
+            record = new ProducerRecord<>(tracesTopic, partition, t, key, trace, List.of(runHeader(partition)));
+        } else {
+            record = new ProducerRecord<>(tracesTopic, null, t, key, trace);
+        }
+        send(() -> traces.send(record, callback), callback);
+    }
+
+    private RecordHeader runHeader(final int partition) {
+        if (nextPosition == null) {
+            nextPosition = new long[partitions];
+        }
+        return new RecordHeader(ReplayRun.HEADER, ReplayRun.header(runId, nextPosition[partition]++));
     }
 
     /**
@@ -171,8 +206,9 @@ public final class KafkaTraceSink implements TraceSink {
     }
 
     private void sendMarker(final int partition, final long timestamp) {
+        final RecordHeader progress = new RecordHeader(PROGRESS_HEADER, Long.toString(timestamp).getBytes(StandardCharsets.US_ASCII));
         final ProducerRecord<String, MessageTrace> marker = new ProducerRecord<>(tracesTopic, partition, timestamp, null, null,
-            List.of(new RecordHeader(PROGRESS_HEADER, Long.toString(timestamp).getBytes(StandardCharsets.US_ASCII))));
+            runId == null ? List.of(progress) : List.of(progress, runHeader(partition)));
         send(() -> traces.send(marker, markerCallback), markerCallback);
     }
 

@@ -1,0 +1,153 @@
+package io.mailflow.ingest;
+
+import static io.mailflow.detect.TestTraces.deferral;
+import static io.mailflow.detect.TestTraces.delivery;
+import static io.mailflow.detect.TestTraces.minutes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.mailflow.app.MailflowConfig;
+import io.mailflow.app.MailflowTopology;
+import io.mailflow.app.StreamsSettings;
+import io.mailflow.avro.MessageTrace;
+import io.mailflow.emit.AvroJson;
+import io.mailflow.emit.Topic;
+import io.mailflow.emit.Topics;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("A replay run sent again (repeated, or resumed after a failure) is analysed once")
+class ReplayRepeatsTest {
+
+    /**
+     * 26 hours: a partner connector refuses connections for the first 50 minutes, so 30 messages
+     * queue; 25 are delivered once it is back, 5 stay deferred until they expire (delay notices,
+     * NDRs and an alert); a second connector delivers every 10 minutes throughout.
+     */
+    private static List<MessageTrace> run() {
+        final List<MessageTrace> traces = new ArrayList<>();
+        for (int m = 0; m < 26 * 60; m += 10) {
+            traces.add(delivery("To HQ", minutes(m), "<hq" + m + "@fabrikam.example>"));
+            for (int i = 0; i < 30; i++) {
+                final String id = "<p" + i + "@fabrikam.example>";
+                final boolean stuck = i < 5;
+                if (m == 60 && !stuck) {
+                    traces.add(delivery("Partner - Contoso", minutes(m + 1), id));
+                } else if (m < 60 || stuck) {
+                    if (m % 30 == 0) {
+                        traces.add(deferral("Partner - Contoso", "4.4.316", minutes(m + 1 + i / 10.0), id));
+                    }
+                }
+            }
+        }
+        return traces;
+    }
+
+    private static final class Analysis implements AutoCloseable {
+        private final TopologyTestDriver driver;
+        private final Topics topics;
+        private final TestInputTopic<String, MessageTrace> traces;
+
+        Analysis() {
+            final MailflowConfig config = MailflowConfig.builder().defaults()
+                .override("schema.registry.url", "mock://replay-repeats-test")
+                .override("application.id", "replay-repeats-test")
+                .build();
+            topics = new Topics(config);
+            final Properties props = StreamsSettings.streamsProperties(config);
+            props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+            driver = new TopologyTestDriver(MailflowTopology.build(config), props, minutes(0));
+            traces = driver.createInputTopic(topics.traces.name(), Serdes.String().serializer(), topics.traces.valueSerde().serializer());
+        }
+
+        /** Pipes records {@code from} to {@code to} (exclusive) of run {@code runId}, with their run headers. */
+        void replay(final String runId, final List<MessageTrace> run, final int from, final int to) {
+            for (int i = from; i < to; i++) {
+                final MessageTrace t = run.get(i);
+                final RecordHeaders headers = new RecordHeaders();
+                if (runId != null) {
+                    headers.add(ReplayRun.HEADER, ReplayRun.header(runId, i));
+                }
+                traces.pipeInput(new TestRecord<>(MessageKeys.of(t), t, headers, t.getEventTime()));
+            }
+        }
+
+        /** Every output topic's records so far, as JSON with their timestamps. */
+        Map<String, List<String>> outputs() {
+            final Map<String, List<String>> out = new LinkedHashMap<>();
+            for (final Topic<String, ? extends SpecificRecord> topic : List.of(topics.alerts, topics.ndr, topics.delays,
+                topics.connectorStats, topics.deadLetters)) {
+                out.put(topic.name(), read(topic));
+            }
+            return out;
+        }
+
+        private <V extends SpecificRecord> List<String> read(final Topic<String, V> topic) {
+            final List<String> records = new ArrayList<>();
+            driver.createOutputTopic(topic.name(), Serdes.String().deserializer(), topic.valueSerde().deserializer())
+                .readRecordsToList().forEach(r -> records.add(r.getKey() + " " + r.timestamp() + " " + AvroJson.toJson((IndexedRecord) r.getValue())));
+            return records;
+        }
+
+        @Override
+        public void close() {
+            driver.close();
+        }
+    }
+
+    private static Map<String, List<String>> once(final List<MessageTrace> run) {
+        try (Analysis analysis = new Analysis()) {
+            analysis.replay("run-a", run, 0, run.size());
+            return analysis.outputs();
+        }
+    }
+
+    @Test
+    void theSameRunTwiceChangesNothingTheSecondTime() {
+        final List<MessageTrace> run = run();
+        final Map<String, List<String>> expected = once(run);
+        assertFalse(expected.get("mailflow.ndr").isEmpty(), "the scenario returns the stuck messages to their senders");
+        assertFalse(expected.get("mailflow.delays").isEmpty(), "and sends delay notices");
+        assertFalse(expected.get("mailflow.alerts").isEmpty(), "and alerts on the partner connector");
+        try (Analysis analysis = new Analysis()) {
+            analysis.replay("run-a", run, 0, run.size());
+            final Map<String, List<String>> first = analysis.outputs();
+            analysis.replay("run-a", run, 0, run.size());
+            final Map<String, List<String>> second = analysis.outputs();
+            assertEquals(expected, first);
+            second.forEach((topic, records) -> assertEquals(List.of(), records, topic + " after the same run again"));
+        }
+    }
+
+    @Test
+    void aRunResumedFromTheStartAfterFailingHalfWayIsAnalysedOnce() {
+        final List<MessageTrace> run = run();
+        final Map<String, List<String>> expected = once(run);
+        try (Analysis analysis = new Analysis()) {
+            analysis.replay("run-a", run, 0, run.size() / 2);
+            final Map<String, List<String>> firstHalf = analysis.outputs();
+            analysis.replay("run-a", run, 0, run.size());
+            final Map<String, List<String>> rest = analysis.outputs();
+            final Map<String, List<String>> together = new LinkedHashMap<>();
+            firstHalf.forEach((topic, records) -> {
+                final List<String> all = new ArrayList<>(records);
+                all.addAll(rest.get(topic));
+                together.put(topic, all);
+            });
+            assertEquals(expected, together);
+        }
+    }
+}
