@@ -1,6 +1,10 @@
 package io.mailflow.app;
 
 import io.mailflow.detect.DetectionConfig;
+import io.mailflow.emit.DeadLetterExceptionHandler;
+import io.mailflow.emit.DeadLetters;
+import io.mailflow.emit.SchemaRegistration;
+import io.mailflow.emit.Topics;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
@@ -26,10 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running mailflow Streams application: topology, KafkaStreams client, its metrics, and the
- * policy for errors nobody anticipated. Records that fail are dead-lettered by the exception
- * handlers; what reaches the uncaught handler is a bug or an infrastructure failure, so a stream
- * thread is replaced a few times (state is restored from the changelog) before the client shuts
- * down rather than spinning.
+ * policy for errors nobody anticipated. Records that cannot be read are dead-lettered by the
+ * exception handlers; what reaches the uncaught handler is an infrastructure fault (the thread is
+ * replaced after a backoff, for as long as the fault lasts) or a bug (replaced a few times, state
+ * restored from the changelog, then the client shuts down rather than spinning).
  */
 public final class Analyzer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Analyzer.class);
@@ -40,9 +44,24 @@ public final class Analyzer implements AutoCloseable {
     private final KafkaStreamsMetrics metrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Deque<Long> recentFailures = new ArrayDeque<>();
+    static final Duration MAX_INFRASTRUCTURE_WAIT = Duration.ofMinutes(1);
+    private long lastInfrastructureFault;
+    private Duration infrastructureWait = Duration.ofSeconds(1);
+    private volatile String fault;
 
-    public Analyzer(final MailflowConfig config) {
-        this(topologyFor(config), StreamsSettings.streamsProperties(config));
+    /**
+     * The analyzer for {@code config}, with every value schema it writes registered first
+     * ({@link SchemaRegistration}): a registry that is not available yet is waited for, with a
+     * warning per attempt, as long as it takes (interrupt or stop the process to give up).
+     */
+    public Analyzer(final MailflowConfig config) throws InterruptedException {
+        this(registered(config), StreamsSettings.streamsProperties(config));
+    }
+
+    private static Topology registered(final MailflowConfig config) throws InterruptedException {
+        final Topology topology = topologyFor(config);
+        SchemaRegistration.registerAll(new Topics(config).serdeConfig(), MailflowTopology.valueSubjects(config), null);
+        return topology;
     }
 
     /**
@@ -175,8 +194,35 @@ public final class Analyzer implements AutoCloseable {
         return streams;
     }
 
+    /**
+     * A thread stopped by a fault of the registry or the broker (the dead-letter handler refused
+     * to blame the record) is always replaced, after a wait that doubles up to a minute while the
+     * faults continue: the instance outlives an outage of any length and picks the record up again
+     * once the fault is gone. Any other error is a bug: a few replacements, then shut down rather
+     * than spin.
+     */
     private synchronized StreamThreadExceptionResponse onUncaught(final Throwable error) {
         final long now = System.currentTimeMillis();
+        if (DeadLetterExceptionHandler.isInfrastructureFault(error)) {
+            if (now - lastInfrastructureFault > REPLACEMENT_WINDOW.toMillis()) {
+                infrastructureWait = Duration.ofSeconds(1);
+            }
+            lastInfrastructureFault = now;
+            final Duration wait = infrastructureWait;
+            infrastructureWait = infrastructureWait.multipliedBy(2).compareTo(MAX_INFRASTRUCTURE_WAIT) > 0
+                ? MAX_INFRASTRUCTURE_WAIT : infrastructureWait.multipliedBy(2);
+            fault = "stream thread restarting after a fault of the registry or broker: " + DeadLetters.reasonOf(error);
+            Metrics.counter("mailflow.stream.thread.restarts", "cause", "infrastructure").increment();
+            LOG.warn("A stream thread stopped on a fault of the schema registry or the broker, not of a record ({}); "
+                + "replacing it in {} s, the record is processed again then", DeadLetters.reasonOf(error), wait.toSeconds());
+            try {
+                Thread.sleep(wait.toMillis());
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        Metrics.counter("mailflow.stream.thread.restarts", "cause", "error").increment();
         recentFailures.addLast(now);
         while (!recentFailures.isEmpty() && recentFailures.peekFirst() < now - REPLACEMENT_WINDOW.toMillis()) {
             recentFailures.removeFirst();
@@ -184,10 +230,22 @@ public final class Analyzer implements AutoCloseable {
         if (recentFailures.size() <= MAX_THREAD_REPLACEMENTS) {
             LOG.error("Stream thread failed ({} of {} replacements in {}); replacing it", recentFailures.size(),
                 MAX_THREAD_REPLACEMENTS, Durations.humanize(REPLACEMENT_WINDOW), error);
+            fault = "stream thread replaced after an error: " + DeadLetters.reasonOf(error);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
         LOG.error("Stream threads keep failing; shutting this instance down", error);
         return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    /**
+     * The Streams state, and the last fault that replaced a stream thread within the last
+     * {@link #REPLACEMENT_WINDOW} (what /health shows).
+     */
+    public String health() {
+        final String state = streams.state().name();
+        final boolean recent = System.currentTimeMillis() - Math.max(lastInfrastructureFault, recentFailures.isEmpty() ? 0
+            : recentFailures.peekLast()) < REPLACEMENT_WINDOW.toMillis();
+        return fault != null && recent ? state + " (" + fault + ")" : state;
     }
 
     @Override

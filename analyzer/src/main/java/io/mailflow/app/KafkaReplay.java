@@ -2,6 +2,7 @@ package io.mailflow.app;
 
 import io.mailflow.avro.DeadLetter;
 import io.mailflow.avro.MessageTrace;
+import io.mailflow.emit.SchemaRegistration;
 import io.mailflow.emit.Topics;
 import io.mailflow.ingest.KafkaTraceSink;
 import io.mailflow.ingest.ReplayOptions;
@@ -26,6 +27,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * benchmark call it too, so they measure and check the path users run, not a copy of it.
  */
 public final class KafkaReplay {
+    /** How long a replay waits for a registry that fails before it gives up, sending nothing. */
+    static final Duration REGISTRY_PATIENCE = Duration.ofMinutes(2);
     private KafkaReplay() {
     }
 
@@ -49,19 +52,27 @@ public final class KafkaReplay {
      */
     public static Result replay(final MailflowConfig config, final Topics topics, final List<Path> inputs,
                                 final ReplayOptions options, final Duration tracesRetention) throws InterruptedException {
+        // registered before the first record: a registry that is down makes the replay wait (up
+        // to REGISTRY_PATIENCE) before anything is sent, never fail half way through
+        SchemaRegistration.registerAll(topics.serdeConfig(), Map.of(
+            topics.traces.name() + "-value", MessageTrace.getClassSchema(),
+            topics.deadLetters.name() + "-value", DeadLetter.getClassSchema()), REGISTRY_PATIENCE);
+        final String runId = ReplayRun.idOf(inputs, options);
         final Map<String, Object> props = producerProperties(config);
         try (KafkaProducer<String, MessageTrace> traces = new KafkaProducer<>(props, new StringSerializer(),
                  topics.traces.valueSerde().serializer());
              KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(props, new StringSerializer(),
                  topics.deadLetters.valueSerde().serializer())) {
             final KafkaTraceSink sink = new KafkaTraceSink(traces, topics.traces.name(), deadLetters, topics.deadLetters.name())
-                .asRun(ReplayRun.idOf(inputs, options));
+                .asRun(runId);
             final RetentionGuard guard = new RetentionGuard(sink, topics.traces.name(), tracesRetention, Instant.now());
             final ReplaySummary summary = new Replayer().replay(inputs, options, guard);
             guard.flush();
             if (sink.failures() > 0) {
-                throw new IllegalStateException(sink.failures() + " records could not be sent to Kafka; first error: "
-                    + sink.firstError().getMessage(), sink.firstError());
+                throw new IllegalStateException(sink.failures() + " records were not sent to " + topics.traces.name() + " or "
+                    + topics.deadLetters.name() + " (first error: " + sink.firstError().getMessage() + "). Run the same replay "
+                    + "again once Kafka is available: the analyzer skips what it has analysed of this run (" + runId
+                    + ") and takes only what is missing.", sink.firstError());
             }
             return new Result(summary, guard.beyondRetention());
         }
@@ -80,6 +91,10 @@ public final class KafkaReplay {
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "20");
         props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // a broker that restarts or fails over during a replay is waited for, not a lost batch:
+        // records are retried for up to 5 minutes, and send() blocks while the buffer is full
+        props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(5 * 60_000));
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(5 * 60_000));
         return props;
     }
 }

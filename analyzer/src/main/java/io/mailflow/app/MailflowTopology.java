@@ -11,7 +11,9 @@ import io.mailflow.ingest.ReplayRepeats;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.state.Stores;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.avro.Schema;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -28,7 +30,17 @@ public final class MailflowTopology {
     }
 
     public static Topology build(final MailflowConfig config) {
+        return build(config, new Topics(config));
+    }
+
+    /** Every value subject the topology writes, with its schema, to be registered before it starts. */
+    public static Map<String, Schema> valueSubjects(final MailflowConfig config) {
         final Topics topics = new Topics(config);
+        build(config, topics);
+        return topics.valueSubjects(config.require(StreamsConfig.APPLICATION_ID_CONFIG));
+    }
+
+    private static Topology build(final MailflowConfig config, final Topics topics) {
         final Properties props = StreamsSettings.streamsProperties(config);
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
 
@@ -36,7 +48,7 @@ public final class MailflowTopology {
         // queue tracker needs no repartition; connector-keyed work repartitions small records only.
         // a replay run sent again (repeated, or resumed after a failure) is analysed once
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplayRepeats.STORE),
-            Serdes.String(), Serdes.Long()).withCachingEnabled());
+            Serdes.String(), Serdes.String()).withCachingEnabled());
         final KStream<String, MessageTrace> traces = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"))
             .processValues(ReplayRepeats::new, Named.as("replay-repeats"), ReplayRepeats.STORE);
 

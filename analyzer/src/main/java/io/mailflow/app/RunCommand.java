@@ -5,6 +5,7 @@ import io.mailflow.metrics.MetricsServer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -43,9 +44,15 @@ public final class RunCommand implements Callable<Integer> {
                 return ExitCodes.RUNTIME_FAILURE;
             }
         }
-        final Analyzer analyzer = new Analyzer(config);
-        try (MetricsServer metrics = MetricsServer.start(config.getInt("mailflow.metrics.port", 9464),
-            () -> analyzer.state().name())) {
+        // /health answers from the start: 503 "STARTING" while the schemas are registered (a
+        // registry that is not up yet is waited for), then the analyzer's own health
+        final AtomicReference<Analyzer> running = new AtomicReference<>();
+        try (MetricsServer metrics = MetricsServer.start(config.getInt("mailflow.metrics.port", 9464), () -> {
+            final Analyzer a = running.get();
+            return a == null ? "STARTING (registering schemas)" : a.health();
+        })) {
+            final Analyzer analyzer = new Analyzer(config);
+            running.set(analyzer);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 LOG.info("Shutting down: finishing in-flight work and committing");
                 analyzer.close(Duration.ofSeconds(60));

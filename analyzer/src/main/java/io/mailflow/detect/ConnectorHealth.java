@@ -41,25 +41,25 @@ public final class ConnectorHealth {
         // latest value once per commit. Message markers are written once each and range-scanned
         // when a window closes; a cached store copies its whole cached key set on every scan.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE),
-            Serdes.String(), topics.avro(StatsPartial.class)).withCachingEnabled());
+            Serdes.String(), topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_STORE),
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE),
-            Serdes.String(), topics.avro(ConnectorStats.class)));
+            Serdes.String(), topics.storeValues(StatsWindowCloser.STORE, ConnectorStats.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE),
             Serdes.String(), Serdes.Long()));
         // failures and snapshots waiting for every source partition to pass them: bounded by
         // what arrives within the slowest partition's lag plus grace
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE),
-            Serdes.String(), topics.avro(ConnectorSignal.class)));
+            Serdes.String(), topics.storeValues(ConnectorMonitor.PENDING_STORE, ConnectorSignal.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE),
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FailureEpisodes.STORE),
-            Serdes.String(), topics.avro(FailureEpisode.class)));
+            Serdes.String(), topics.storeValues(FailureEpisodes.STORE, FailureEpisode.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FailureEpisodes.MESSAGES_STORE),
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Backlog.STORE),
-            Serdes.String(), topics.avro(ConnectorQueue.class)));
+            Serdes.String(), topics.storeValues(Backlog.STORE, ConnectorQueue.class)));
 
         // classify once per trace; both branches below share the result within the task
         final KStream<String, ClassifiedTrace> attempts = traces.mapValues(ClassifiedTrace::of, Named.as("detect-classify"));
@@ -69,7 +69,7 @@ public final class ConnectorHealth {
             .process(() -> new StatsPreAggregator(config, topics.traces.name()), Named.as("stats-pre-aggregate"),
                 StatsPreAggregator.COUNTS_STORE, StatsPreAggregator.MESSAGES_STORE)
             .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
-                .withKeySerde(Serdes.String()).withValueSerde(topics.avro(StatsPartial.class))
+                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("stats-partials", StatsPartial.class))
                 .withStreamPartitioner(new HeartbeatBroadcast<>(StatsPartial::getHeartbeat)))
             .process(() -> new StatsWindowCloser(config), Named.as("stats-window-close"),
                 StatsWindowCloser.STORE, StatsWindowCloser.PROGRESS_STORE)
@@ -86,7 +86,7 @@ public final class ConnectorHealth {
             .mapValues(ConnectorSignals::queue, Named.as("queue-signals"))
             .merge(failureSignals, Named.as("connector-signals-merge"))
             .repartition(Repartitioned.<String, ConnectorSignal>as("connector-signals")
-                .withKeySerde(Serdes.String()).withValueSerde(topics.avro(ConnectorSignal.class))
+                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("connector-signals", ConnectorSignal.class))
                 .withStreamPartitioner(new HeartbeatBroadcast<>(ConnectorSignals::isHeartbeat, ConnectorSignals::connectorId)));
 
         // episodes and backlog of a connector, judged in timeline order once every source

@@ -79,7 +79,7 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
      * about the record: the task fails instead, Kafka Streams restarts it, and the record is
      * processed again once the fault is gone.
      */
-    static boolean isInfrastructureFault(final Throwable error) {
+    public static boolean isInfrastructureFault(final Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof io.mailflow.serde.SchemaRegistryException registry && registry.isTransient()) {
                 return true;

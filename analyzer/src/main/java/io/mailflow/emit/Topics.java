@@ -11,6 +11,9 @@ import io.mailflow.serde.SpecificAvroSerde;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -22,6 +25,8 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public final class Topics {
     private final Map<String, Object> serdeConfig;
+    /** Internal topic name without the application id prefix -> its value type. */
+    private final Map<String, Class<? extends SpecificRecord>> internalValueTypes = new TreeMap<>();
     public final Topic<String, MessageTrace> traces;
     public final Topic<String, ConnectorAlert> alerts;
     public final Topic<String, NonDeliveryReport> ndr;
@@ -44,7 +49,35 @@ public final class Topics {
         return List.of(traces, alerts, ndr, delays, connectorStats, deadLetters);
     }
 
-    /** A value serde for any Avro record, configured like the topics' serdes (for internal topics and stores). */
+    /** The Avro value serde of state store {@code store}: its changelog's subject is registered up front ({@link #valueSubjects}). */
+    public <T extends SpecificRecord> Serde<T> storeValues(final String store, final Class<T> type) {
+        internalValueTypes.put(store + "-changelog", type);
+        return avro(type);
+    }
+
+    /** The Avro value serde of repartition topic {@code name}: its subject is registered up front ({@link #valueSubjects}). */
+    public <T extends SpecificRecord> Serde<T> repartitionValues(final String name, final Class<T> type) {
+        internalValueTypes.put(name + "-repartition", type);
+        return avro(type);
+    }
+
+    /**
+     * Every value subject the application writes, with its schema: the topics' ({@code <topic>-value})
+     * and those of the internal topics of the stores and repartitions declared through these Topics
+     * ({@code <application.id>-<name>-changelog-value}, {@code ...-repartition-value}), so all can
+     * be registered once at start-up ({@link SchemaRegistration}).
+     */
+    public Map<String, Schema> valueSubjects(final String applicationId) {
+        final Map<String, Schema> subjects = new TreeMap<>();
+        for (final Topic<String, ? extends SpecificRecord> topic : all()) {
+            subjects.put(topic.name() + "-value", ((SpecificAvroSerde<?>) topic.valueSerde()).schema());
+        }
+        internalValueTypes.forEach((internal, type) ->
+            subjects.put(applicationId + "-" + internal + "-value", SpecificData.get().getSchema(type)));
+        return subjects;
+    }
+
+    /** A value serde for any Avro record, configured like the topics' serdes (prefer {@link #storeValues}, {@link #repartitionValues}). */
     public <T extends SpecificRecord> Serde<T> avro(final Class<T> type) {
         final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
         serde.configure(serdeConfig, false);

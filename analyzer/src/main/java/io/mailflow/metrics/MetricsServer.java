@@ -42,7 +42,8 @@ public final class MetricsServer implements AutoCloseable {
             "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
         server.createContext("/health", exchange -> {
             final String state = health.get();
-            final boolean up = "RUNNING".equals(state) || "REBALANCING".equals(state);
+            // the Streams state comes first; a note on a recent fault may follow it
+            final boolean up = state.startsWith("RUNNING") || state.startsWith("REBALANCING");
             respond(exchange, up ? 200 : 503, "text/plain; charset=utf-8", state + "\n");
         });
         server.start();

@@ -64,18 +64,18 @@ public final class QueueTracking {
     private static void addStores(final StreamsBuilder builder, final Topics topics, final QueueConfig config,
                                   final QueueStores stores) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(stores.recipients()), Serdes.String(), topics.avro(QueuedRecipient.class)).withCachingEnabled());
+            Stores.persistentKeyValueStore(stores.recipients()), Serdes.String(), topics.storeValues(stores.recipients(), QueuedRecipient.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(stores.deadlines()), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
         // RECEIVE times age out with their segments: no per-message cleanup work
         builder.addStateStore(Stores.windowStoreBuilder(
             Stores.persistentWindowStore(stores.arrivals(), config.arrivalRetention(), POINT, false),
-            Serdes.String(), topics.avro(MessageArrival.class)));
+            Serdes.String(), topics.storeValues(stores.arrivals(), MessageArrival.class)));
         builder.addStateStore(Stores.windowStoreBuilder(
             Stores.persistentWindowStore(stores.outcomes(), config.reorderTolerance(), POINT, false),
             Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(stores.connectors()), Serdes.String(), topics.avro(ConnectorQueueSnapshot.class)).withCachingEnabled());
+            Stores.persistentKeyValueStore(stores.connectors()), Serdes.String(), topics.storeValues(stores.connectors(), ConnectorQueueSnapshot.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(stores.connectorAges()), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
     }

@@ -35,6 +35,11 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
         SCOPES.remove(scope);
     }
 
+    /** Every subject with at least one version, as Confluent's mock client's getAllSubjects(). */
+    public synchronized java.util.SortedSet<String> subjects() {
+        return new java.util.TreeSet<>(versionsBySubject.keySet());
+    }
+
     @Override
     public synchronized int register(final String subject, final Schema schema) {
         final String canonical = schema.toString();

@@ -177,8 +177,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 return sendOnce(method, path, body);
             } catch (final SchemaRegistryException e) {
                 if (!e.isTransient() || attempt >= retries.maxRetries() || Thread.currentThread().isInterrupted()) {
+                    if (e.isTransient()) {
+                        io.micrometer.core.instrument.Metrics.counter("mailflow.registry.failures", "status", statusTag(e)).increment();
+                    }
                     throw e;
                 }
+                io.micrometer.core.instrument.Metrics.counter("mailflow.registry.retries", "status", statusTag(e)).increment();
                 try {
                     Thread.sleep(retries.backoffMillis(attempt));
                 } catch (final InterruptedException interrupted) {
@@ -187,6 +191,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 }
             }
         }
+    }
+
+    /** The HTTP status of a registry fault as a metric tag; "unreachable" when there was no answer. */
+    private static String statusTag(final SchemaRegistryException e) {
+        return e.status() < 0 ? "unreachable" : Integer.toString(e.status());
     }
 
     private JsonNode sendOnce(final String method, final String path, final JsonNode body) {

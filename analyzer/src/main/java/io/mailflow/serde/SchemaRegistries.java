@@ -38,7 +38,8 @@ public final class SchemaRegistries {
         final StringBuilder key = new StringBuilder();
         for (final String name : new String[] {SerdeConfig.SCHEMA_REGISTRY_URL, SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
             SerdeConfig.BASIC_AUTH_USER_INFO, SerdeConfig.BEARER_AUTH_CREDENTIALS_SOURCE, SerdeConfig.BEARER_AUTH_TOKEN,
-            SerdeConfig.LATEST_CACHE_TTL_SEC, SerdeConfig.HTTP_CONNECT_TIMEOUT_MS, SerdeConfig.HTTP_READ_TIMEOUT_MS}) {
+            SerdeConfig.LATEST_CACHE_TTL_SEC, SerdeConfig.HTTP_CONNECT_TIMEOUT_MS, SerdeConfig.HTTP_READ_TIMEOUT_MS,
+            SerdeConfig.MAX_RETRIES, SerdeConfig.RETRIES_WAIT_MS, SerdeConfig.RETRIES_MAX_WAIT_MS}) {
             key.append(name).append('=').append(SerdeConfig.get(configs, name)).append('\n');
         }
         return key.toString();

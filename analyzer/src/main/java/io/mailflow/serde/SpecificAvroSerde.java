@@ -38,6 +38,11 @@ public final class SpecificAvroSerde<T extends SpecificRecord> implements Serde<
         return (org.apache.avro.io.DatumWriter<Object>) (org.apache.avro.io.DatumWriter<?>) new SpecificDatumWriter<>(schema);
     }
 
+    /** The schema records of this type are written with. */
+    public Schema schema() {
+        return schema;
+    }
+
     public Class<T> type() {
         return type;
     }

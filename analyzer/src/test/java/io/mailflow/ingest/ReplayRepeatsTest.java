@@ -150,4 +150,31 @@ class ReplayRepeatsTest {
             assertEquals(expected, together);
         }
     }
+
+    @Test
+    void positionsLeftOutByAFailedRunAreAnalysedWhenItRunsAgainAndNothingElse() {
+        final ReplayRepeats.Analysed analysed = ReplayRepeats.Analysed.parse(null);
+        for (long p = 0; p < 10; p++) {
+            analysed.add(p);
+        }
+        for (long p = 15; p < 20; p++) {
+            analysed.add(p); // 10-14 were never acknowledged
+        }
+        assertEquals("0-10,15-20", analysed.toString());
+        final ReplayRepeats.Analysed restored = ReplayRepeats.Analysed.parse(analysed.toString());
+        final List<Long> passed = new ArrayList<>();
+        for (long p = 0; p < 25; p++) {
+            if (!restored.contains(p)) {
+                passed.add(p);
+                restored.add(p);
+            }
+        }
+        assertEquals(List.of(10L, 11L, 12L, 13L, 14L, 20L, 21L, 22L, 23L, 24L), passed);
+        assertEquals("0-25", restored.toString());
+        final ReplayRepeats.Analysed backwards = ReplayRepeats.Analysed.parse("5-6");
+        backwards.add(4);
+        backwards.add(7);
+        backwards.add(6);
+        assertEquals("4-8", backwards.toString());
+    }
 }
