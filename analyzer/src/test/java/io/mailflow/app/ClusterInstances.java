@@ -1,0 +1,286 @@
+package io.mailflow.app;
+
+import io.mailflow.emit.AvroJson;
+import io.mailflow.emit.Topic;
+import io.mailflow.emit.TopicReader;
+import io.mailflow.emit.Topics;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * `mailflow run` instances of one application as users deploy them: child processes of
+ * target/mailflow.jar against a real broker and registry, their logs under a work directory; and
+ * what the cluster tests need around them: waiting until the application has analysed every
+ * trace, and every output topic read back read_committed, comparable with an embedded replay's.
+ */
+final class ClusterInstances implements AutoCloseable {
+    private final Path work;
+    private final int partitions;
+    private final List<Process> started = new ArrayList<>();
+    private final Map<String, Integer> metricsPorts = new HashMap<>();
+    private final Map<String, Process> byName = new HashMap<>();
+
+    /** @param partitions the partitions of every mailflow topic (and so of the traces topic) */
+    ClusterInstances(final Path work, final int partitions) {
+        this.work = work;
+        this.partitions = partitions;
+    }
+
+    /**
+     * Starts instance {@code name} with standby replicas, a short session timeout (a killed
+     * instance's partitions move within 10 s) and event time alone deciding (no wall-clock
+     * safety net, no partition idle while the test runs); {@code defines} add or override settings.
+     */
+    Process start(final String name, final String bootstrap, final String registry, final String app, final String... defines)
+            throws IOException {
+        final int metrics = freePort();
+        metricsPorts.put(name, metrics);
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Path jar = Path.of("target", "mailflow.jar").toAbsolutePath();
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-jar", jar.toString(), "run", "-b", bootstrap,
+            "-r", registry, "--metrics-port", Integer.toString(metrics),
+            "-D", "application.id=" + app,
+            "-D", "state.dir=" + work.resolve("state-" + name),
+            "-D", "num.standby.replicas=1",
+            "-D", "mailflow.topic.partitions=" + partitions,
+            "-D", "mailflow.topic.retention=infinite",
+            "-D", "mailflow.queue.wall-clock-safety-net=false",
+            "-D", "mailflow.detect.partition-idle=10m",
+            "-D", "session.timeout.ms=10000"));
+        for (final String define : defines) {
+            command.add("-D");
+            command.add(define);
+        }
+        final ProcessBuilder pb = new ProcessBuilder(command);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("run-" + name + ".log").toFile()));
+        final Process p = pb.start();
+        started.add(p);
+        byName.put(name, p);
+        return p;
+    }
+
+    int metricsPort(final String name) {
+        return metricsPorts.get(name);
+    }
+
+    /** /health of instance {@code name}: status code and body; -1 when it does not answer. */
+    HealthAnswer health(final String name) {
+        try {
+            final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metricsPorts.get(name) + "/health")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            return new HealthAnswer(r.statusCode(), r.body().trim());
+        } catch (final IOException e) {
+            return new HealthAnswer(-1, e.toString());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new HealthAnswer(-1, "interrupted");
+        }
+    }
+
+    record HealthAnswer(int status, String body) {
+    }
+
+    /** Waits until instance {@code name} answers /health with 200. */
+    void awaitHealthy(final String name, final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!byName.get(name).isAlive()) {
+                throw new AssertionError("mailflow run " + name + " died: " + tail());
+            }
+            if (health(name).status() == 200) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("mailflow run " + name + " not healthy within " + timeout + ": " + health(name) + tail());
+    }
+
+    /** The last lines of every instance's log. */
+    String tail() {
+        final StringBuilder out = new StringBuilder();
+        for (final String name : byName.keySet()) {
+            final Path log = work.resolve("run-" + name + ".log");
+            try {
+                if (Files.exists(log)) {
+                    final List<String> lines = Files.readAllLines(log);
+                    out.append("\n--- run-").append(name).append(".log ---\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+                }
+            } catch (final IOException e) {
+                out.append("\n(cannot read ").append(log).append(": ").append(e).append(')');
+            }
+        }
+        return out.toString();
+    }
+
+    /** Lines of instance {@code name}'s log that contain {@code text}. */
+    List<String> logLines(final String name, final String text) throws IOException {
+        final Path log = work.resolve("run-" + name + ".log");
+        return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.contains(text)).toList() : List.of();
+    }
+
+    /**
+     * Done when the group has committed every record of the traces topic and no output topic has
+     * grown for 15 s; fails when one of {@code alive} dies or {@code timeout} passes.
+     */
+    void awaitComplete(final MailflowConfig config, final Topics topics, final String group, final List<Process> alive,
+                       final Duration timeout) throws Exception {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, Long> last = Map.of();
+        long stableSince = -1;
+        int polls = 0;
+        Exception lastError = null;
+        try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
+            while (System.nanoTime() < deadline) {
+                for (final Process p : alive) {
+                    if (!p.isAlive()) {
+                        throw new AssertionError("mailflow run died: " + tail());
+                    }
+                }
+                final Map<TopicPartition, Long> snapshot = new HashMap<>();
+                boolean tracesDone = true;
+                try {
+                    final Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                    final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+                    admin.describeTopics(topics.all().stream().map(Topic::name).toList()).allTopicNames().get(10, TimeUnit.SECONDS)
+                        .forEach((name, description) -> description.partitions()
+                            .forEach(p -> request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+                    admin.listOffsets(request).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> snapshot.put(tp, info.offset()));
+                    committed.forEach((tp, om) -> snapshot.put(new TopicPartition("committed:" + tp.topic(), tp.partition()),
+                        om == null ? -1 : om.offset()));
+                    for (int p = 0; p < partitions; p++) {
+                        final TopicPartition tp = new TopicPartition(topics.traces.name(), p);
+                        final OffsetAndMetadata c = committed.get(tp);
+                        if (c == null || c.offset() < snapshot.get(tp)) {
+                            tracesDone = false;
+                        }
+                    }
+                } catch (final Exception e) {
+                    tracesDone = false; // broker still coming back
+                    lastError = e;
+                }
+                if (++polls % 30 == 0) {
+                    System.out.printf("waiting for %s: traces done %s (%s), offsets %s%n", group, tracesDone, lastError, new TreeMap<>(
+                        snapshot.entrySet().stream().collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue))));
+                }
+                if (tracesDone && snapshot.equals(last)) {
+                    if (stableSince < 0) {
+                        stableSince = System.nanoTime();
+                    } else if (System.nanoTime() - stableSince >= TimeUnit.SECONDS.toNanos(15)) {
+                        return;
+                    }
+                } else {
+                    stableSince = -1;
+                }
+                last = snapshot;
+                Thread.sleep(1000);
+            }
+        }
+        throw new AssertionError("the cluster did not finish within " + timeout + tail());
+    }
+
+    /** Every output topic as key -> that key's values in topic order (JSON as `replay --out` writes them). */
+    static Map<String, Map<String, List<String>>> outputs(final Map<String, Object> kafka, final Topics topics) {
+        final Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();
+        for (final Topic<String, ? extends SpecificRecord> topic : List.of(topics.alerts, topics.ndr, topics.delays,
+            topics.connectorStats, topics.deadLetters)) {
+            final Map<String, List<String>> byKey = new TreeMap<>();
+            for (final ConsumerRecord<String, ? extends SpecificRecord> r : TopicReader.readToEnd(kafka, topic, Duration.ofSeconds(60))) {
+                byKey.computeIfAbsent(String.valueOf(r.key()), k -> new ArrayList<>())
+                    .add(r.timestamp() + " " + AvroJson.toJson((IndexedRecord) r.value()));
+            }
+            out.put(topic.name(), byKey);
+        }
+        return out;
+    }
+
+    static Map<String, Integer> counts(final Map<String, Map<String, List<String>>> outputs) {
+        final Map<String, Integer> counts = new LinkedHashMap<>();
+        outputs.forEach((topic, byKey) -> counts.put(topic, byKey.values().stream().mapToInt(List::size).sum()));
+        return counts;
+    }
+
+    /** Every record of {@code topic} (read_committed) by partition, in offset order. */
+    static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readTopic(final String bootstrap, final String topic, final int partitions) {
+        final Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString()),
+            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(topic, p));
+                byPartition.put(p, new ArrayList<>());
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    byPartition.get(r.partition()).add(r);
+                }
+            }
+        }
+        return byPartition;
+    }
+
+    /** Copies records to the same partition of {@code topic}: key, value, timestamp and headers, in order. */
+    static void copy(final String bootstrap, final List<ConsumerRecord<byte[], byte[]>> records, final String topic) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (final ConsumerRecord<byte[], byte[]> r : records) {
+                producer.send(new ProducerRecord<>(topic, r.partition(), r.timestamp(), r.key(), r.value(), r.headers()));
+            }
+            producer.flush();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** SIGKILL for every instance still running. */
+    @Override
+    public void close() throws InterruptedException {
+        for (final Process p : started) {
+            p.destroyForcibly().waitFor();
+        }
+        started.clear();
+    }
+}
