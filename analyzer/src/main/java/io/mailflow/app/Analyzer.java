@@ -1,15 +1,12 @@
 package io.mailflow.app;
 
 import io.mailflow.detect.DetectionConfig;
-import io.mailflow.emit.DeadLetterExceptionHandler;
 import io.mailflow.emit.DeadLetters;
 import io.mailflow.emit.SchemaRegistration;
 import io.mailflow.emit.Topics;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,17 +34,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Analyzer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Analyzer.class);
-    static final int MAX_THREAD_REPLACEMENTS = 3;
-    static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(10);
 
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics metrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Deque<Long> recentFailures = new ArrayDeque<>();
-    static final Duration MAX_INFRASTRUCTURE_WAIT = Duration.ofMinutes(1);
-    private long lastInfrastructureFault;
-    private Duration infrastructureWait = Duration.ofSeconds(1);
-    private volatile String fault;
+    private final ThreadReplacementPolicy replacements = new ThreadReplacementPolicy();
 
     /**
      * The analyzer for {@code config}, with every value schema it writes registered first
@@ -194,58 +185,29 @@ public final class Analyzer implements AutoCloseable {
         return streams;
     }
 
-    /**
-     * A thread stopped by a fault of the registry or the broker (the dead-letter handler refused
-     * to blame the record) is always replaced, after a wait that doubles up to a minute while the
-     * faults continue: the instance outlives an outage of any length and picks the record up again
-     * once the fault is gone. Any other error is a bug: a few replacements, then shut down rather
-     * than spin.
-     */
-    private synchronized StreamThreadExceptionResponse onUncaught(final Throwable error) {
-        final long now = System.currentTimeMillis();
-        if (DeadLetterExceptionHandler.isInfrastructureFault(error)) {
-            if (now - lastInfrastructureFault > REPLACEMENT_WINDOW.toMillis()) {
-                infrastructureWait = Duration.ofSeconds(1);
-            }
-            lastInfrastructureFault = now;
-            final Duration wait = infrastructureWait;
-            infrastructureWait = infrastructureWait.multipliedBy(2).compareTo(MAX_INFRASTRUCTURE_WAIT) > 0
-                ? MAX_INFRASTRUCTURE_WAIT : infrastructureWait.multipliedBy(2);
-            fault = "stream thread restarting after a fault of the registry or broker: " + DeadLetters.reasonOf(error);
-            Metrics.counter("mailflow.stream.thread.restarts", "cause", "infrastructure").increment();
+    private StreamThreadExceptionResponse onUncaught(final Throwable error) {
+        final ThreadReplacementPolicy.Decision d = replacements.decide(error, System.currentTimeMillis());
+        Metrics.counter("mailflow.stream.thread.restarts", "cause", d.infrastructure() ? "infrastructure" : "error").increment();
+        if (d.infrastructure()) {
             LOG.warn("A stream thread stopped on a fault of the schema registry or the broker, not of a record ({}); "
-                + "replacing it in {} s, the record is processed again then", DeadLetters.reasonOf(error), wait.toSeconds());
+                + "replacing it in {} s, the record is processed again then", DeadLetters.reasonOf(error), d.delay().toSeconds());
             try {
-                Thread.sleep(wait.toMillis());
+                Thread.sleep(d.delay().toMillis()); // on the failed thread: delays its replacement only
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        } else if (d.response() == StreamThreadExceptionResponse.REPLACE_THREAD) {
+            LOG.error("Stream thread failed; replacing it ({})", d.fault(), error);
+        } else {
+            LOG.error("Stream threads keep failing; shutting this instance down", error);
         }
-        Metrics.counter("mailflow.stream.thread.restarts", "cause", "error").increment();
-        recentFailures.addLast(now);
-        while (!recentFailures.isEmpty() && recentFailures.peekFirst() < now - REPLACEMENT_WINDOW.toMillis()) {
-            recentFailures.removeFirst();
-        }
-        if (recentFailures.size() <= MAX_THREAD_REPLACEMENTS) {
-            LOG.error("Stream thread failed ({} of {} replacements in {}); replacing it", recentFailures.size(),
-                MAX_THREAD_REPLACEMENTS, Durations.humanize(REPLACEMENT_WINDOW), error);
-            fault = "stream thread replaced after an error: " + DeadLetters.reasonOf(error);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        }
-        LOG.error("Stream threads keep failing; shutting this instance down", error);
-        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        return d.response();
     }
 
-    /**
-     * The Streams state, and the last fault that replaced a stream thread within the last
-     * {@link #REPLACEMENT_WINDOW} (what /health shows).
-     */
+    /** The Streams state, and the last fault that stopped a stream thread within 10 minutes (what /health shows). */
     public String health() {
-        final String state = streams.state().name();
-        final boolean recent = System.currentTimeMillis() - Math.max(lastInfrastructureFault, recentFailures.isEmpty() ? 0
-            : recentFailures.peekLast()) < REPLACEMENT_WINDOW.toMillis();
-        return fault != null && recent ? state + " (" + fault + ")" : state;
+        final String fault = replacements.recentFault(System.currentTimeMillis());
+        return fault == null ? streams.state().name() : streams.state().name() + " (" + fault + ")";
     }
 
     @Override
