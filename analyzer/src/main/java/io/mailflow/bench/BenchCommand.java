@@ -38,16 +38,16 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Benchmark mailflow's throughput, alert latency and memory against raw Kafka on this machine.",
-        "Measures raw consume + Avro decode, a pass-through Kafka Streams app, the full topology (exactly_once_v2 and",
-        "at_least_once), alert latency at a live rate, and heap, RSS and state size with a million queued recipients.",
-        "Without -b/--bootstrap-servers an embedded broker runs in this JVM."},
+        "Measures raw consume + Avro decode, a pass-through Kafka Streams app, the full topology (exactly_once_v2 and "
+            + "at_least_once), alert latency at a live rate, and heap, RSS and state size with a million queued recipients. "
+            + "Without -b/--bootstrap-servers an embedded broker runs in this JVM."},
     footer = {"", "Example:", "  mailflow bench --records 2000000 --json bench-result.json"})
 public final class BenchCommand implements Callable<Integer> {
 
     /** The parts of a benchmark run, in the order they run and are reported. */
     public enum Section { RAW, PASSTHROUGH, FULL_EOS, FULL_ALOS, LATENCY, STATE }
 
-    @Option(names = "--records", description = "Trace records to preload for the throughput sections (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--records", paramLabel = "N", description = "Trace records to preload for the throughput sections (default: ${DEFAULT-VALUE}).")
     long records = 2_000_000;
 
     /**
@@ -58,31 +58,31 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions = new ConfigOptions();
 
-    @Option(names = "--partitions", description = "Partitions of the traces topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the traces topic (default: ${DEFAULT-VALUE}).")
     int partitions = 6;
 
-    @Option(names = "--repeats", description = "Timed runs per section; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", paramLabel = "N", description = "Timed runs per section; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats = 3;
 
-    @Option(names = "--warmups", description = "Untimed runs before the timed ones, per section (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmups", paramLabel = "N", description = "Untimed runs before the timed ones, per section (default: ${DEFAULT-VALUE}).")
     int warmups = 1;
 
-    @Option(names = "--seed", description = "Generator seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--latency-rate", description = "Live rate for the alert-latency section, records/s (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-rate", paramLabel = "N", description = "Live rate for the alert-latency section, records/s (default: ${DEFAULT-VALUE}).")
     int latencyRate = 10_000;
 
-    @Option(names = "--latency-seconds", description = "How long the live traffic runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-seconds", paramLabel = "N", description = "How long the live traffic runs (default: ${DEFAULT-VALUE}).")
     int latencySeconds = 60;
 
-    @Option(names = "--queued-recipients", description = "Recipients queued at once in the state section (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--queued-recipients", paramLabel = "N", description = "Recipients queued at once in the state section (default: ${DEFAULT-VALUE}).")
     long queuedRecipients = 1_000_000;
 
-    @Option(names = "--sections", split = ",", description = "Sections to run (default: all): ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--sections", paramLabel = "SECTION", split = ",", description = "Sections to run (default: all): ${COMPLETION-CANDIDATES}.")
     Set<Section> sections = EnumSet.allOf(Section.class);
 
-    @Option(names = "--json", description = "Write the results to this JSON file.")
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the results to this JSON file.")
     Path json;
 
     @Spec

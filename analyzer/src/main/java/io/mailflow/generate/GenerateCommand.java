@@ -29,75 +29,75 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = {
         "Generate realistic, reproducible mail flow with injectable connector outages.",
-        "Messages on connectors at given rates, delivery attempts, retries every 15 minutes while a connector is down,",
-        "expiry after 24 hours, sporadic and permanent failures. Writes Exchange message tracking logs, Postfix syslog",
-        "lines or JSON lines, or, with -b, produces to the traces topic."},
+        "Messages on connectors at given rates, delivery attempts, retries every 15 minutes while a connector is down, "
+            + "expiry after 24 hours, sporadic and permanent failures. Writes Exchange message tracking logs, Postfix syslog "
+            + "lines or JSON lines, or, with -b, produces to the traces topic."},
     footer = {"", "Examples:",
         "  mailflow generate --duration 6h --outage partner-contoso:4.4.316:2h@+1h --format exchange --out logs/",
         "  mailflow generate --seed 7 --format jsonl --out - | head",
         "  mailflow generate --duration 2h -b localhost:9092 --topic mailflow.traces"})
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--seed", description = "Random seed; the same seed and options give the same records (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed; the same seed and options give the same records (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--start", description = "Event time the run starts at, ISO-8601 UTC (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--start", paramLabel = "INSTANT", description = "Event time the run starts at, ISO-8601 UTC (default: ${DEFAULT-VALUE}).")
     String start = GeneratorSettings.DEFAULT_START.toString();
 
-    @Option(names = "--duration", converter = DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "Event time to simulate: 30m, 6h, 2d, PT6H (default: ${DEFAULT-VALUE}).")
     Duration duration = Duration.ofHours(6);
 
-    @Option(names = "--connectors", description = "Connectors as name:rate[:host], rate in messages per minute, comma-separated. "
+    @Option(names = "--connectors", paramLabel = "NAME:RATE[:HOST],...", description = "Connectors as name:rate[:host], rate in messages per minute, comma-separated. "
         + "Host 'local' delivers to mailboxes, 'internet' to each domain's MX (default: ${DEFAULT-VALUE}).")
     String connectors = "internet:60,partner-contoso:20,partner-fabrikam:8,mailbox:120";
 
-    @Option(names = "--outage", description = "Inject a connector failure: connector:code:duration@+start, "
+    @Option(names = "--outage", paramLabel = "CONNECTOR:CODE:DURATION@+START", description = "Inject a connector failure: connector:code:duration@+start, "
         + "e.g. partner-contoso:4.4.316:2h@+1h. Codes 4.4.312, 4.4.315, 4.4.316, 4.4.317, 4.4.318, 4.7.320. Repeatable.")
     List<String> outages = new ArrayList<>();
 
-    @Option(names = "--retry-interval", converter = DurationConverter.class, description = "Time between retries of a queued message (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--retry-interval", paramLabel = "DURATION", converter = DurationConverter.class, description = "Time between retries of a queued message (default: ${DEFAULT-VALUE}).")
     Duration retryInterval = Duration.ofMinutes(15);
 
-    @Option(names = "--expiry", converter = DurationConverter.class, description = "Message expiration timeout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--expiry", paramLabel = "DURATION", converter = DurationConverter.class, description = "Message expiration timeout (default: ${DEFAULT-VALUE}).")
     Duration expiry = Duration.ofHours(24);
 
-    @Option(names = "--sporadic-rate", description = "Chance of an isolated transient failure per delivery attempt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sporadic-rate", paramLabel = "P", description = "Chance of an isolated transient failure per delivery attempt (default: ${DEFAULT-VALUE}).")
     double sporadicRate = 0.001;
 
-    @Option(names = "--permanent-rate", description = "Chance of a permanent rejection (5.1.1, 5.7.1) per recipient (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--permanent-rate", paramLabel = "P", description = "Chance of a permanent rejection (5.1.1, 5.7.1) per recipient (default: ${DEFAULT-VALUE}).")
     double permanentRate = 0.003;
 
-    @Option(names = "--recipients", description = "Recipients per message as count=weight,... (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--recipients", paramLabel = "COUNT=WEIGHT,...", description = "Recipients per message as count=weight,... (default: ${DEFAULT-VALUE}).")
     String recipients = "1=70,2=15,3=7,5=5,10=2,25=1";
 
-    @Option(names = "--servers", split = ",", description = "Servers that log the traffic, one log each (default: EX01, or mx1 for postfix).")
+    @Option(names = "--servers", paramLabel = "NAME", split = ",", description = "Servers that log the traffic, one log each (default: EX01, or mx1 for postfix).")
     List<String> servers = new ArrayList<>();
 
-    @Option(names = "--format", converter = OutputFormatConverter.class,
+    @Option(names = "--format", paramLabel = "FORMAT", converter = OutputFormatConverter.class,
         description = "Output format: jsonl, exchange, postfix (default: ${DEFAULT-VALUE}).")
     String format = "jsonl";
 
-    @Option(names = "--dialect", description = "Whose wording the JSON lines and Kafka records use: exchange or postfix (default: by format).")
+    @Option(names = "--dialect", paramLabel = "DIALECT", description = "Whose wording the JSON lines and Kafka records use: exchange or postfix (default: by format).")
     String dialect;
 
-    @Option(names = "--postfix-timestamps", description = "Postfix time stamps: RFC3339 or BSD (no year) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--postfix-timestamps", paramLabel = "STYLE", description = "Postfix time stamps: RFC3339 or BSD (no year) (default: ${DEFAULT-VALUE}).")
     PostfixSyslogWriter.TimestampStyle postfixTimestamps = PostfixSyslogWriter.TimestampStyle.RFC3339;
 
-    @Option(names = "--out", description = "Output directory or file, '-' for standard output (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR|FILE|-", description = "Output directory or file, '-' for standard output (default: ${DEFAULT-VALUE}).")
     String out = "-";
 
-    @Option(names = "--max-records", description = "Stop after this many records (0: no limit).")
+    @Option(names = "--max-records", paramLabel = "N", description = "Stop after this many records (0: no limit).")
     long maxRecords;
 
     /** -c, -b, -r, -D as every command has them; -b (or bootstrap.servers given with -D) makes it produce to Kafka instead of writing files. */
     @Mixin
     ConfigOptions configOptions = new ConfigOptions();
 
-    @Option(names = "--topic", description = "Topic to produce to, with -b (default: mailflow.topic.traces, mailflow.traces).")
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to produce to, with -b (default: mailflow.topic.traces, mailflow.traces).")
     String topic;
 
-    @Option(names = "--partitions", description = "Partitions when the topic has to be created (default: mailflow.topic.partitions).")
+    @Option(names = "--partitions", paramLabel = "N", description = "Partitions when the topic has to be created (default: mailflow.topic.partitions).")
     Integer partitions;
 
     @Option(names = "--quiet", description = "No progress lines.")

@@ -67,6 +67,19 @@ class CommandLineTest {
     }
 
     @Test
+    @DisplayName("every option that takes a value names it like the others do (DURATION, N, FILE), never picocli's <fieldName>")
+    void valuesAreNamedAlike() {
+        for (final Map.Entry<String, CommandLine> sub : Mailflow.commandLine().getSubcommands().entrySet()) {
+            for (final CommandLine.Model.OptionSpec option : sub.getValue().getCommandSpec().options()) {
+                if (option.arity().max() > 0) {
+                    assertTrue(!option.paramLabel().startsWith("<"), sub.getKey() + " " + option.longestName() + " shows its value as "
+                        + option.paramLabel());
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("generate: an unknown output format or a bad duration is a usage error naming the option")
     void generateBadValues() {
         String[] r = run(Mailflow.commandLine(), "generate", "--format", "nope");
