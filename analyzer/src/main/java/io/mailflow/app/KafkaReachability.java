@@ -30,7 +30,13 @@ public final class KafkaReachability {
         final int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
-        final Admin admin = Admin.create(props);
+        final Admin admin;
+        try {
+            admin = Admin.create(props);
+        } catch (final org.apache.kafka.common.KafkaException e) {
+            // no bootstrap address resolves: the client refuses to start at all
+            throw new Unreachable(address, rootMessage(e));
+        }
         try {
             admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (final TimeoutException e) {
@@ -42,6 +48,14 @@ public final class KafkaReachability {
         } finally {
             admin.close(Duration.ZERO);
         }
+    }
+
+    private static String rootMessage(final Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     private static String seconds(final Duration d) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +30,16 @@ class KafkaReachabilityTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             nowhere = "127.0.0.1:" + socket.getLocalPort();
         }
+    }
+
+    @Test
+    @DisplayName("a host name that does not resolve is named at once")
+    void unresolvableHost() {
+        final StringWriter err = new StringWriter();
+        final int code = Mailflow.commandLine().setErr(new PrintWriter(err, true)).setOut(new PrintWriter(new StringWriter(), true))
+            .execute("topics", "--verify", "-b", "kafka.invalid:9092", "-D", "mailflow.connect-timeout=1s");
+        assertEquals(ExitCodes.RUNTIME_FAILURE, code, err.toString());
+        assertTrue(err.toString().startsWith("mailflow topics: cannot reach Kafka at kafka.invalid:9092 ("), err.toString());
     }
 
     @ParameterizedTest(name = "{0}")
