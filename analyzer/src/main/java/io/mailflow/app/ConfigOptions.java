@@ -27,6 +27,30 @@ public final class ConfigOptions {
         description = "Any setting: mailflow.*, Kafka client, Streams or serde property. Repeatable.")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    /**
+     * Refuses {@code -b}/{@code -r} (and the same keys given with {@code -D}) for a command that
+     * runs its own broker and in-memory registry: silently ignoring them would let a user believe
+     * they investigated their cluster.
+     */
+    void rejectClusterFlags(final picocli.CommandLine commandLine, final String why) {
+        final boolean bootstrap = bootstrapServers != null || settings.containsKey("bootstrap.servers");
+        final boolean registry = schemaRegistryUrl != null || settings.containsKey("schema.registry.url");
+        if (bootstrap || registry) {
+            throw new picocli.CommandLine.ParameterException(commandLine,
+                (bootstrap ? "-b/--bootstrap-servers" : "-r/--schema-registry-url") + " cannot be used here: " + why);
+        }
+    }
+
+    /** The cluster given on the command line ({@code -b}, or {@code -D bootstrap.servers=...}), or null. */
+    public String bootstrapServers() {
+        return bootstrapServers != null ? bootstrapServers : settings.get("bootstrap.servers");
+    }
+
+    /** The registry given with {@code -r} (or {@code -D schema.registry.url=...}), or null. */
+    public String schemaRegistryUrl() {
+        return schemaRegistryUrl != null ? schemaRegistryUrl : settings.get("schema.registry.url");
+    }
+
     /** Resolves the layers against the process environment. */
     public MailflowConfig resolve() {
         return resolve(System.getenv());
@@ -42,6 +66,8 @@ public final class ConfigOptions {
         if (schemaRegistryUrl != null) {
             flags.put("schema.registry.url", schemaRegistryUrl);
         }
-        return MailflowConfig.builder().defaults().file(file).env(env).flags(flags).build();
+        final MailflowConfig config = MailflowConfig.builder().defaults().file(file).env(env).flags(flags).build();
+        Settings.requireKnown(config);
+        return config;
     }
 }

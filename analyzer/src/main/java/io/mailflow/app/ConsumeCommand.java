@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code mailflow consume}: a topic as JSON lines, like {@code kcat -C}. */
 @Command(name = "consume", mixinStandardHelpOptions = true,
-    description = {"Print a topic's records as JSON lines (field names as in the Avro schema, timestamps ISO-8601 UTC).",
+    description = {"Print a topic's records as JSON lines, like kcat.",
+        "Field names are as in the Avro schema, timestamps ISO-8601 UTC.",
         "Values are decoded with the writer schema from the registry, so any Avro topic in the Confluent wire format works.",
         "Records without a value (the progress markers on the traces topic) are skipped."})
 public final class ConsumeCommand implements Callable<Integer> {
@@ -48,8 +49,9 @@ public final class ConsumeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         final MailflowConfig config = configOptions.resolve();
+        KafkaReachability.require(config);
         final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

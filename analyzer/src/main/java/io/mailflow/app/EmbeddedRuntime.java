@@ -49,47 +49,68 @@ public final class EmbeddedRuntime implements AutoCloseable {
     static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
     static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
 
-    private final EmbeddedKafka kafka;
-    private final MailflowConfig config;
-    private final Topics topics;
-    private final Analyzer analyzer;
-    private final Admin admin;
+    private final Path kafkaDir;
+    private final Path stateDir;
+    private final MailflowConfig base;
+    private volatile EmbeddedKafka kafka;
+    private volatile MailflowConfig config;
+    private volatile Topics topics;
+    private volatile Analyzer analyzer;
+    private volatile Admin admin;
+    private boolean closed;
 
-    private EmbeddedRuntime(final EmbeddedKafka kafka, final MailflowConfig config, final Analyzer analyzer, final Admin admin) {
-        this.kafka = kafka;
-        this.config = config;
-        this.topics = new Topics(config);
-        this.analyzer = analyzer;
-        this.admin = admin;
+    private EmbeddedRuntime(final MailflowConfig base, final Path kafkaDir, final Path stateDir) {
+        this.base = base;
+        this.kafkaDir = kafkaDir;
+        this.stateDir = stateDir;
     }
 
     /** Starts broker, topics and analyzer; the given config's bootstrap servers and registry are replaced. */
     public static EmbeddedRuntime start(final MailflowConfig base) throws InterruptedException {
-        final EmbeddedKafka kafka = EmbeddedKafka.start();
+        final EmbeddedRuntime runtime = prepare(base);
         try {
-            final Path stateDir = Files.createTempDirectory("mailflow-state-");
-            MailflowConfig config = embeddedDefaults(base)
-                .with("bootstrap.servers", kafka.bootstrapServers())
-                .with("state.dir", stateDir.toString());
-            if (!base.get("schema.registry.url", "").startsWith("mock://")) {
-                config = config.with("schema.registry.url", "mock://embedded");
-            }
-            final Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()));
-            TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
-            final Analyzer analyzer = new Analyzer(config);
-            analyzer.start();
-            if (!analyzer.awaitRunning(Duration.ofSeconds(60))) {
-                throw new IllegalStateException("The analyzer did not reach RUNNING (state " + analyzer.state() + ")");
-            }
-            LOG.info("Embedded mailflow running on {}", kafka.bootstrapServers());
-            return new EmbeddedRuntime(kafka, config, analyzer, admin);
-        } catch (final IOException e) {
-            kafka.close();
-            throw new IllegalStateException("Cannot create the state directory", e);
+            return runtime.start();
         } catch (final RuntimeException | InterruptedException e) {
-            kafka.close();
+            runtime.close();
             throw e;
         }
+    }
+
+    /**
+     * Creates the broker's and the state's temporary directories ({@code mailflow-kafka-*},
+     * {@code mailflow-state-*}) and nothing else. {@link #close()} deletes them whatever happened in
+     * between, so a command can hand the runtime to its Ctrl-C handler before the slow start.
+     */
+    public static EmbeddedRuntime prepare(final MailflowConfig base) {
+        try {
+            final Path kafkaDir = Files.createTempDirectory("mailflow-kafka-");
+            final Path stateDir = Files.createTempDirectory("mailflow-state-");
+            return new EmbeddedRuntime(base, kafkaDir, stateDir);
+        } catch (final IOException e) {
+            throw new IllegalStateException("Cannot create the embedded runtime's temporary directories", e);
+        }
+    }
+
+    /** Starts what {@link #prepare} did not: the broker, the topics and the analyzer. */
+    public EmbeddedRuntime start() throws InterruptedException {
+        kafka = EmbeddedKafka.start(0, kafkaDir, Map.of());
+        MailflowConfig c = embeddedDefaults(base)
+            .with("bootstrap.servers", kafka.bootstrapServers())
+            .with("state.dir", stateDir.toString());
+        if (!base.get("schema.registry.url", "").startsWith("mock://")) {
+            c = c.with("schema.registry.url", "mock://embedded");
+        }
+        config = c;
+        topics = new Topics(c);
+        admin = Admin.create(Map.copyOf(c.kafkaProperties()));
+        TopicAdmin.ensure(admin, TopicAdmin.specs(c), false);
+        analyzer = new Analyzer(c);
+        analyzer.start();
+        if (!analyzer.awaitRunning(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("The analyzer did not reach RUNNING (state " + analyzer.state() + ")");
+        }
+        LOG.info("Embedded mailflow running on {}", kafka.bootstrapServers());
+        return this;
     }
 
     /**
@@ -138,6 +159,20 @@ public final class EmbeddedRuntime implements AutoCloseable {
 
     /** Waits until the analyzer's output is complete (see class doc). */
     public void awaitComplete(final Duration requestedQuiet, final Duration timeout) throws Exception {
+        awaitComplete(requestedQuiet, timeout, AnalyzerProgress.NONE);
+    }
+
+    /** Waits until the analyzer's output is complete (see class doc), telling {@code progress} what it waits for at every poll. */
+    public void awaitComplete(final Duration requestedQuiet, final Duration timeout, final AnalyzerProgress progress) throws Exception {
+        try {
+            settle(requestedQuiet, timeout, progress);
+        } finally {
+            progress.done();
+        }
+    }
+
+    private void settle(final Duration requestedQuiet, final Duration timeout, final AnalyzerProgress progress) throws Exception {
+        final long started = System.nanoTime();
         // Connector-keyed stages close their last windows only once the input partitions have been
         // silent for partition-idle: the quiet period must outlast it, or we would stop too early.
         final Duration idle = config.getDuration(PARTITION_IDLE, EMBEDDED_PARTITION_IDLE);
@@ -170,6 +205,14 @@ public final class EmbeddedRuntime implements AutoCloseable {
             } else {
                 stableSince = -1;
             }
+            progress.waiting(new AnalyzerProgress.Status(
+                tracesEnd.entrySet().stream().mapToLong(e -> Math.min(e.getValue(),
+                    committed.get(e.getKey()) == null ? 0 : committed.get(e.getKey()).offset())).sum(),
+                tracesEnd.values().stream().mapToLong(Long::longValue).sum(),
+                snapshot.entrySet().stream().filter(e -> e.getKey().topic().startsWith("end:")
+                    && !e.getKey().topic().equals("end:" + topics.traces.name())).mapToLong(Map.Entry::getValue).sum(),
+                stableSince < 0 ? Duration.ZERO : Duration.ofNanos(now - stableSince), quietPeriod,
+                Duration.ofNanos(now - started)));
             last = snapshot;
             Thread.sleep(POLL_INTERVAL.toMillis());
         }
@@ -229,14 +272,30 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private record Line(long timestamp, String key, String json) {
     }
 
+    /**
+     * Stops the analyzer and the broker and deletes the temporary directories, whatever part of
+     * {@link #start()} ran. Safe to call twice and from two threads (the command's own close and a
+     * Ctrl-C handler): the second caller waits for the first and then does nothing.
+     */
     @Override
-    public void close() {
-        analyzer.close(Duration.ofSeconds(30));
-        admin.close();
-        kafka.close();
-        final String stateDir = config.get("state.dir");
-        if (stateDir != null) {
-            EmbeddedKafka.deleteRecursively(Path.of(stateDir));
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (analyzer != null) {
+                analyzer.close(Duration.ofSeconds(30));
+            }
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+        } finally {
+            EmbeddedKafka.deleteRecursively(kafkaDir);
+            EmbeddedKafka.deleteRecursively(stateDir);
         }
     }
 }

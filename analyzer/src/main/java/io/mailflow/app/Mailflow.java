@@ -21,9 +21,10 @@ import picocli.CommandLine.Command;
         io.mailflow.generate.GenerateCommand.class,
         io.mailflow.queue.NdrCommand.class,
         io.mailflow.bench.BenchCommand.class,
+        SettingsCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 unreadable input, 130 interrupted."})
-public final class Mailflow implements Runnable {
+public final class Mailflow implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -38,23 +39,52 @@ public final class Mailflow implements Runnable {
 
     public static CommandLine commandLine() {
         final CommandLine cli = new CommandLine(new Mailflow());
+        cli.setParameterExceptionHandler(Mailflow::usageError);
         cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> {
             final Throwable root = unwrap(error);
+            final String who = commandLine.getCommandSpec().qualifiedName() + ": ";
+            if (Interruption.inProgress()) {
+                return ExitCodes.INTERRUPTED; // Ctrl-C closed what the command was using; the handler said so
+            }
+            if (root instanceof CommandLine.ParameterException usage) {
+                return usageError(usage, new String[0]);
+            }
             if (root instanceof MailflowConfig.ConfigException) {
-                commandLine.getErr().println("mailflow: " + root.getMessage());
+                commandLine.getErr().println(who + root.getMessage());
                 return ExitCodes.USAGE;
             }
-            if (root instanceof UnsupportedTraceFileException) {
-                commandLine.getErr().println("mailflow: " + root.getMessage());
+            if (root instanceof UnsupportedTraceFileException unreadable) {
+                commandLine.getErr().println(who + root.getMessage());
+                return unreadable.exitCode();
+            }
+            if (root instanceof NothingReadException) {
+                commandLine.getErr().println(who + root.getMessage());
                 return ExitCodes.BAD_INPUT;
             }
-            commandLine.getErr().println("mailflow: " + (root.getMessage() == null ? root.toString() : root.getMessage()));
+            commandLine.getErr().println(who + (root.getMessage() == null ? root.toString() : root.getMessage()));
             if (Boolean.getBoolean("mailflow.debug")) {
                 error.printStackTrace(commandLine.getErr());
             }
             return ExitCodes.RUNTIME_FAILURE;
         });
         return cli;
+    }
+
+    /**
+     * A usage error: one line naming the command and the problem, the option's accepted values when
+     * picocli knows them, and where to find the rest; not the whole usage, which buries the line
+     * that matters.
+     */
+    private static int usageError(final CommandLine.ParameterException error, final String[] args) {
+        final CommandLine commandLine = error.getCommandLine();
+        final java.io.PrintWriter err = commandLine.getErr();
+        final String name = commandLine.getCommandSpec().qualifiedName();
+        err.println(name + ": " + error.getMessage());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(error, err)) {
+            err.println("Try '" + name + " --help' for the options.");
+        }
+        err.flush();
+        return ExitCodes.USAGE;
     }
 
     private static Throwable unwrap(final Throwable error) {
@@ -66,9 +96,11 @@ public final class Mailflow implements Runnable {
         return t;
     }
 
+    /** {@code mailflow} alone: a command is missing, so the usage goes to stderr and it is a usage error. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -28,6 +28,8 @@ public final class MailflowConfig {
     public static final String PREFIX = "mailflow.";
     public static final String ENV_PREFIX = "MAILFLOW_";
     public static final String ENV_KAFKA_PREFIX = "MAILFLOW_KAFKA_";
+    /** How long a command waits for the cluster to answer before it gives up (see {@link KafkaReachability}). */
+    public static final String CONNECT_TIMEOUT = "mailflow.connect-timeout";
 
     /** Where each value came from, for `mailflow config` style diagnostics and error messages. */
     public enum Source { DEFAULT, FILE, ENV, FLAG }
@@ -60,6 +62,7 @@ public final class MailflowConfig {
         d.put("mailflow.topic.replication-factor", "-1");
         d.put("mailflow.topic.retention", "P7D");
         d.put("mailflow.metrics.port", "9464");
+        d.put(CONNECT_TIMEOUT, "15s");
         d.putAll(DetectionConfig.defaultSettings());
         d.putAll(QueueConfig.defaultSettings());
         return d;

@@ -6,6 +6,7 @@ import io.mailflow.emit.Topics;
 import io.mailflow.ingest.DateOrder;
 import io.mailflow.ingest.ReplayOptions;
 import io.mailflow.ingest.ReplayProgress;
+import io.mailflow.ingest.Replayer;
 import io.mailflow.ingest.ReplaySummary;
 import io.mailflow.ingest.SortOptions;
 import io.mailflow.ingest.TraceFormat;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
  * to an embedded one whose output is written to files.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-    description = {"Replay Exchange tracking logs, Exchange Online exports, Postfix logs or JSON lines into mailflow.traces,",
+    description = {"Replay trace files (Exchange, Exchange Online, Postfix, JSON lines) through the analyzer, in event-time order.",
+        "Exchange tracking logs, Exchange Online exports, Postfix logs or JSON lines go into mailflow.traces,",
         "merged by event time across all inputs (directories are read recursively, .gz files are decompressed).",
         "Exports are sorted, logs stream: Exchange Online exports and JSON lines are sorted by event time first (they come",
         "in any order), tracking logs and syslog stream; --sort sorts every file, --no-sort none.",
@@ -54,14 +56,17 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--include-traces", description = "With --out: also write the traces topic (every parsed record).")
     boolean includeTraces;
 
-    @Option(names = "--format", paramLabel = "FORMAT",
+    @Option(names = "--force", description = "With --out: replace the output files an earlier replay left in DIR (by default such a DIR is refused).")
+    boolean force;
+
+    @Option(names = "--format", paramLabel = "FORMAT", converter = FormatConverter.class,
         description = "Force the input format instead of detecting it per file (exchange-msgtrk, exchange-online-csv, "
             + "exchange-online-detail, exchange-online-summary, exchange-online-json, postfix, jsonl).")
-    String format;
+    TraceFormat format;
 
-    @Option(names = "--speed", paramLabel = "max|N", defaultValue = "max",
+    @Option(names = "--speed", paramLabel = "max|N", defaultValue = "max", converter = SpeedConverter.class,
         description = "max (default) or N times real time, pacing by event-time gaps (demos).")
-    String speed;
+    double speed;
 
     @Option(names = "--year", paramLabel = "YEAR", description = "Year of the first line of classic syslog files (default: inferred from today).")
     Integer year;
@@ -94,71 +99,144 @@ public final class ReplayCommand implements Callable<Integer> {
         description = "Where sorted runs are spilled (default: java.io.tmpdir); deleted when the replay ends.")
     Path sortDir;
 
-    @Option(names = "--quiet-period", paramLabel = "DURATION", defaultValue = "3s",
+    @Option(names = "--quiet-period", paramLabel = "DURATION", defaultValue = "3s", converter = DurationOption.class,
         description = "With --embedded: how long nothing may move before the output counts as complete (default 3s).")
-    String quietPeriod;
+    Duration quietPeriod;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m",
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m", converter = DurationOption.Positive.class,
         description = "With --embedded: give up waiting for the analyzer after this long (default 30m).")
-    String timeout;
+    Duration timeout;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        // Every check of the arguments and the inputs comes first: a replay may take half an hour,
+        // a broker takes seconds to start, and a mistake found after either wastes both.
         if (out != null && !embedded) {
-            throw new MailflowConfig.ConfigException("--out needs --embedded (against a cluster, read the topics with `mailflow consume`)");
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--out needs --embedded (against a cluster, read the topics with `mailflow consume`)");
+        }
+        if (embedded) {
+            configOptions.rejectClusterFlags(spec.commandLine(), "--embedded runs its own broker and in-memory registry");
         }
         // Replays are judged on event time only: the wall-clock safety net would expire queued
         // recipients by the time the replay takes, not by the time in the logs.
         final MailflowConfig config = configOptions.resolve().with("mailflow.queue.wall-clock-safety-net", "false");
         final ReplayOptions options = ReplayOptions.defaults()
-            .withFormat(format == null ? null : TraceFormat.fromId(format))
-            .withSpeed(ReplayOptions.parseSpeed(speed))
+            .withFormat(format)
+            .withSpeed(speed)
             .withReferenceYear(year)
             .withSyslogZone(zone)
             .withDateOrder(dateFormat)
             .withProgress(ReplayProgress.forCurrentTerminal())
             .withSort(sortOptions());
+        final OutputDirectory outDir = out == null ? null : outputDirectory(config);
+        Replayer.check(inputs, options);
         if (!embedded) {
-            final Duration retention;
-            try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
-                TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
-                retention = TopicAdmin.retention(admin, config.require("mailflow.topic.traces"));
-            }
-            final KafkaReplay.Result result = KafkaReplay.replay(config, new Topics(config), inputs, options, retention);
-            final PrintWriter printer = spec.commandLine().getOut();
-            printer.println(result.summary().render());
-            if (result.beyondRetention() > 0) {
-                printer.printf("%,d records are older than the traces topic's retention (%s) and will be deleted by the broker;"
-                    + " recreate the topics with -D mailflow.topic.retention=infinite to analyse them.%n",
-                    result.beyondRetention(), Durations.humanize(retention));
-            }
-            printer.flush();
-            return ExitCodes.OK;
+            return replayToCluster(config, options);
         }
-        try (EmbeddedRuntime runtime = EmbeddedRuntime.start(config.with("application.id", config.get("application.id") + "-replay"))) {
-            final ReplaySummary summary = KafkaReplay.replay(runtime.config(), runtime.topics(), inputs, options);
+        final EmbeddedRuntime runtime = EmbeddedRuntime.prepare(config.with("application.id", config.get("application.id") + "-replay"));
+        try (Interruption ctrlC = Interruption.onCtrlC(spec.qualifiedName(), System.err, List.of(runtime));
+             EmbeddedRuntime started = runtime) {
+            started.start();
+            final ReplaySummary summary = KafkaReplay.replay(started.config(), started.topics(), inputs, options);
             final PrintWriter printer = spec.commandLine().getOut();
             printer.println(summary.render());
             printer.println("Waiting for the analyzer to finish ...");
             printer.flush();
-            runtime.awaitComplete(Durations.parse(quietPeriod), Durations.parse(timeout));
-            printResults(runtime, printer);
-            if (out != null) {
-                final Topics t = runtime.topics();
+            started.awaitComplete(quietPeriod, timeout, AnalyzerProgress.forCurrentTerminal());
+            printResults(started, printer);
+            if (outDir != null) {
+                final Topics t = started.topics();
                 final List<Topic<String, ? extends SpecificRecord>> which = new ArrayList<>(
                     List.of(t.alerts, t.ndr, t.delays, t.connectorStats, t.deadLetters));
                 if (includeTraces) {
                     which.add(0, t.traces);
                 }
-                final Map<String, Path> files = runtime.writeTopics(out, which);
                 printer.println();
+                if (!outDir.earlierOutput().isEmpty()) {
+                    printer.printf("replacing the output of an earlier replay in %s (%d file(s), --force)%n", out,
+                        outDir.earlierOutput().size());
+                }
+                outDir.prepare();
+                final Map<String, Path> files = started.writeTopics(out, which);
                 files.forEach((topic, file) -> printer.println("wrote " + file));
             }
             printer.flush();
+            if (!summary.nothingRead().isEmpty()) {
+                throw new NothingReadException(summary.nothingRead());
+            }
             return ExitCodes.OK;
+        }
+    }
+
+    private int replayToCluster(final MailflowConfig config, final ReplayOptions options) throws InterruptedException {
+        KafkaReachability.require(config);
+        final Duration retention;
+        try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
+            TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
+            retention = TopicAdmin.retention(admin, config.require("mailflow.topic.traces"));
+        }
+        final KafkaReplay.Result result = KafkaReplay.replay(config, new Topics(config), inputs, options, retention);
+        final PrintWriter printer = spec.commandLine().getOut();
+        printer.println(result.summary().render());
+        if (result.beyondRetention() > 0) {
+            printer.printf("%,d records are older than the traces topic's retention (%s) and will be deleted by the broker;"
+                + " recreate the topics with -D mailflow.topic.retention=infinite to analyse them.%n",
+                result.beyondRetention(), Durations.humanize(retention));
+        }
+        printer.flush();
+        if (!result.summary().nothingRead().isEmpty()) {
+            throw new NothingReadException(result.summary().nothingRead());
+        }
+        return ExitCodes.OK;
+    }
+
+    /** {@code --out}, checked now: a file, an unwritable place or an earlier run's output without --force is a usage error. */
+    private OutputDirectory outputDirectory(final MailflowConfig config) {
+        // the files this run writes are named after the configured topics; an earlier run may have used the default names
+        final List<String> names = new ArrayList<>();
+        for (final String topic : List.of("traces", "alerts", "ndr", "delays", "connector-stats", "dead-letters")) {
+            names.add(config.get("mailflow.topic." + topic) + ".jsonl");
+            names.add(MailflowConfig.defaults().get("mailflow.topic." + topic) + ".jsonl");
+        }
+        final OutputDirectory.Checked checked = OutputDirectory.check(out, names);
+        if (checked.problem() != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + ": " + checked.problem());
+        }
+        final OutputDirectory dir = checked.directory();
+        if (!dir.earlierOutput().isEmpty() && !force) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + ": holds the output of an earlier replay ("
+                + dir.earlierOutput().stream().map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.joining(", "))
+                + "); give --force to replace it, or another directory");
+        }
+        return dir;
+    }
+
+    /** {@code --format}: one of the trace formats' ids. */
+    static final class FormatConverter implements CommandLine.ITypeConverter<TraceFormat> {
+        @Override
+        public TraceFormat convert(final String value) {
+            try {
+                return TraceFormat.fromId(value);
+            } catch (final IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --speed}: max, or a factor above zero. */
+    static final class SpeedConverter implements CommandLine.ITypeConverter<Double> {
+        @Override
+        public Double convert(final String value) {
+            try {
+                return ReplayOptions.parseSpeed(value);
+            } catch (final IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a speed: expected max, or a factor"
+                    + " above zero such as 10 or 0.5x");
+            }
         }
     }
 

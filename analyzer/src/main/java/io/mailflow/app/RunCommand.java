@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /** {@code mailflow run}: the analyzer against a Kafka cluster, until SIGTERM. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Run the analyzer against a Kafka cluster until stopped (SIGTERM/Ctrl-C shut it down gracefully).",
+    description = {"Run the analyzer against a Kafka cluster until stopped.",
+        "SIGTERM or Ctrl-C shut it down gracefully.",
         "Creates missing topics first, serves Prometheus metrics on /metrics and a health check on /health."})
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
@@ -36,6 +37,7 @@ public final class RunCommand implements Callable<Integer> {
         if (metricsPort != null) {
             config = config.with("mailflow.metrics.port", metricsPort.toString());
         }
+        KafkaReachability.require(config);
         try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
             final var report = TopicAdmin.ensure(admin, TopicAdmin.specs(config), noCreateTopics);
             if (report.stream().anyMatch(s -> s.action().equals("missing"))) {

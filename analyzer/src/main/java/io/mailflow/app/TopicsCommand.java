@@ -13,7 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mailflow topics}: create or verify mailflow's topics. */
 @Command(name = "topics", mixinStandardHelpOptions = true,
-    description = "Create mailflow's topics where missing (--create, the default) or only check them (--verify).")
+    description = {"Create mailflow's topics where missing, or only check them (--verify).",
+        "--create, the default, creates what is missing; --verify changes nothing and exits 1 when a topic is missing."})
 public final class TopicsCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
@@ -28,8 +29,9 @@ public final class TopicsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         final MailflowConfig config = configOptions.resolve();
+        KafkaReachability.require(config);
         try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
             final List<TopicAdmin.TopicStatus> report = TopicAdmin.ensure(admin, TopicAdmin.specs(config), verify);
             final var out = spec.commandLine().getOut();

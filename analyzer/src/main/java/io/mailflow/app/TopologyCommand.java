@@ -8,7 +8,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code mailflow topology}: print the Streams topology with every processor, store and internal topic name. */
 @Command(name = "topology", mixinStandardHelpOptions = true,
-    description = "Print the Kafka Streams topology (processors, stores, internal topics) without connecting to Kafka.")
+    description = {"Print the Kafka Streams topology: every processor, store and internal topic.",
+        "Nothing connects to Kafka."})
 public final class TopologyCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;

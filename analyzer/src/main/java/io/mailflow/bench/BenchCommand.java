@@ -2,6 +2,7 @@ package io.mailflow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mailflow.app.ConfigOptions;
 import io.mailflow.app.MailflowConfig;
 import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
@@ -23,6 +24,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.internals.AppInfoParser;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,52 +37,56 @@ import picocli.CommandLine.Option;
  * guarantees; then measures alert latency under live load and the footprint of a large queue.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Benchmarks mailflow against the ceiling of this machine: raw consume + Avro decode, a pass-through",
-        "Kafka Streams app, the full topology (exactly_once_v2 and at_least_once), alert latency at a live rate, and",
-        "heap, RSS and state size with a million queued recipients. Without --bootstrap-servers an embedded broker runs",
-        "in this JVM."},
+    description = {"Benchmark mailflow's throughput, alert latency and memory against raw Kafka on this machine.",
+        "Measures raw consume + Avro decode, a pass-through Kafka Streams app, the full topology (exactly_once_v2 and "
+            + "at_least_once), alert latency at a live rate, and heap, RSS and state size with a million queued recipients. "
+            + "Without -b/--bootstrap-servers an embedded broker runs in this JVM."},
     footer = {"", "Example:", "  mailflow bench --records 2000000 --json bench-result.json"})
 public final class BenchCommand implements Callable<Integer> {
 
     /** The parts of a benchmark run, in the order they run and are reported. */
     public enum Section { RAW, PASSTHROUGH, FULL_EOS, FULL_ALOS, LATENCY, STATE }
 
-    @Option(names = "--records", description = "Trace records to preload for the throughput sections (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--records", paramLabel = "N", description = "Trace records to preload for the throughput sections (default: ${DEFAULT-VALUE}).")
     long records = 2_000_000;
 
-    @Option(names = {"-b", "--bootstrap-servers"}, description = "Use this cluster instead of an embedded broker.")
-    String bootstrapServers;
+    /**
+     * -c, -b, -D as every command has them: -b runs the bench on that cluster instead of an embedded
+     * broker; -D (e.g. mailflow.detect.fire-after=5m) applies to every app of the run. The bench's
+     * apps always use an in-memory registry, so -r is refused.
+     */
+    @Mixin
+    ConfigOptions configOptions = new ConfigOptions();
 
-    @Option(names = "--partitions", description = "Partitions of the traces topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the traces topic (default: ${DEFAULT-VALUE}).")
     int partitions = 6;
 
-    @Option(names = "--repeats", description = "Timed runs per section; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", paramLabel = "N", description = "Timed runs per section; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats = 3;
 
-    @Option(names = "--warmups", description = "Untimed runs before the timed ones, per section (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmups", paramLabel = "N", description = "Untimed runs before the timed ones, per section (default: ${DEFAULT-VALUE}).")
     int warmups = 1;
 
-    @Option(names = "--seed", description = "Generator seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--latency-rate", description = "Live rate for the alert-latency section, records/s (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-rate", paramLabel = "N", description = "Live rate for the alert-latency section, records/s (default: ${DEFAULT-VALUE}).")
     int latencyRate = 10_000;
 
-    @Option(names = "--latency-seconds", description = "How long the live traffic runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-seconds", paramLabel = "N", description = "How long the live traffic runs (default: ${DEFAULT-VALUE}).")
     int latencySeconds = 60;
 
-    @Option(names = "--queued-recipients", description = "Recipients queued at once in the state section (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--queued-recipients", paramLabel = "N", description = "Recipients queued at once in the state section (default: ${DEFAULT-VALUE}).")
     long queuedRecipients = 1_000_000;
 
-    @Option(names = "--sections", split = ",", description = "Sections to run (default: all): ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--sections", paramLabel = "SECTION", split = ",", description = "Sections to run (default: all): ${COMPLETION-CANDIDATES}.")
     Set<Section> sections = EnumSet.allOf(Section.class);
 
-    @Option(names = "--json", description = "Write the results to this JSON file.")
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the results to this JSON file.")
     Path json;
 
-    @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
-        description = "A mailflow.*, Streams or client setting for every app of the run, e.g. mailflow.detect.fire-after=5m. Repeatable.")
-    Map<String, String> settings = new LinkedHashMap<>();
+    @Spec
+    CommandSpec spec;
 
     private final PrintStream out;
 
@@ -91,6 +100,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (configOptions.schemaRegistryUrl() != null) {
+            throw new ParameterException(spec.commandLine(), "-r/--schema-registry-url cannot be used here: the bench's apps use an in-memory registry");
+        }
+        final String bootstrapServers = configOptions.bootstrapServers();
+        final Map<String, String> settings = userSettings(configOptions.resolve());
         final Map<String, Object> result = new LinkedHashMap<>();
         result.put("startedAt", Instant.now().toString());
         result.put("machine", machine());
@@ -144,6 +158,18 @@ public final class BenchCommand implements Callable<Integer> {
             out.println("results written to " + json);
         }
         return 0;
+    }
+
+    /** What the user set (config file, environment, -D), without the cluster, which the bench picks itself. */
+    private static Map<String, String> userSettings(final MailflowConfig config) {
+        final Map<String, String> set = new LinkedHashMap<>();
+        config.asMap().forEach((key, value) -> {
+            if (config.sourceOf(key) != MailflowConfig.Source.DEFAULT && !key.equals("bootstrap.servers")
+                && !key.equals("schema.registry.url")) {
+                set.put(key, value);
+            }
+        });
+        return set;
     }
 
     private boolean needsPreload() {

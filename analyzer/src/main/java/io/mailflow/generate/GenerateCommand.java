@@ -1,5 +1,6 @@
 package io.mailflow.generate;
 
+import io.mailflow.app.ConfigOptions;
 import io.mailflow.app.Durations;
 import io.mailflow.app.MailflowConfig;
 import java.io.BufferedOutputStream;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -26,76 +28,76 @@ import picocli.CommandLine.Spec;
 /** {@code mailflow generate}: realistic trace records, with outages, as logs, JSON lines or straight to Kafka. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = {
-        "Generates realistic, reproducible mail flow: messages on connectors at given rates, delivery attempts,",
-        "retries every 15 minutes while a connector is down, expiry after 24 hours, sporadic and permanent failures.",
-        "Writes Exchange message tracking logs, Postfix syslog lines or JSON lines, or produces to the traces topic."},
+        "Generate realistic, reproducible mail flow with injectable connector outages.",
+        "Messages on connectors at given rates, delivery attempts, retries every 15 minutes while a connector is down, "
+            + "expiry after 24 hours, sporadic and permanent failures. Writes Exchange message tracking logs, Postfix syslog "
+            + "lines or JSON lines, or, with -b, produces to the traces topic."},
     footer = {"", "Examples:",
         "  mailflow generate --duration 6h --outage partner-contoso:4.4.316:2h@+1h --format exchange --out logs/",
         "  mailflow generate --seed 7 --format jsonl --out - | head",
-        "  mailflow generate --duration 2h --bootstrap-servers localhost:9092 --topic mailflow.traces"})
+        "  mailflow generate --duration 2h -b localhost:9092 --topic mailflow.traces"})
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--seed", description = "Random seed; the same seed and options give the same records (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed; the same seed and options give the same records (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--start", description = "Event time the run starts at, ISO-8601 UTC (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--start", paramLabel = "INSTANT", description = "Event time the run starts at, ISO-8601 UTC (default: ${DEFAULT-VALUE}).")
     String start = GeneratorSettings.DEFAULT_START.toString();
 
-    @Option(names = "--duration", converter = DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "Event time to simulate: 30m, 6h, 2d, PT6H (default: ${DEFAULT-VALUE}).")
     Duration duration = Duration.ofHours(6);
 
-    @Option(names = "--connectors", description = "Connectors as name:rate[:host], rate in messages per minute, comma-separated. "
+    @Option(names = "--connectors", paramLabel = "NAME:RATE[:HOST],...", description = "Connectors as name:rate[:host], rate in messages per minute, comma-separated. "
         + "Host 'local' delivers to mailboxes, 'internet' to each domain's MX (default: ${DEFAULT-VALUE}).")
     String connectors = "internet:60,partner-contoso:20,partner-fabrikam:8,mailbox:120";
 
-    @Option(names = "--outage", description = "Inject a connector failure: connector:code:duration@+start, "
+    @Option(names = "--outage", paramLabel = "CONNECTOR:CODE:DURATION@+START", description = "Inject a connector failure: connector:code:duration@+start, "
         + "e.g. partner-contoso:4.4.316:2h@+1h. Codes 4.4.312, 4.4.315, 4.4.316, 4.4.317, 4.4.318, 4.7.320. Repeatable.")
     List<String> outages = new ArrayList<>();
 
-    @Option(names = "--retry-interval", converter = DurationConverter.class, description = "Time between retries of a queued message (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--retry-interval", paramLabel = "DURATION", converter = DurationConverter.class, description = "Time between retries of a queued message (default: ${DEFAULT-VALUE}).")
     Duration retryInterval = Duration.ofMinutes(15);
 
-    @Option(names = "--expiry", converter = DurationConverter.class, description = "Message expiration timeout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--expiry", paramLabel = "DURATION", converter = DurationConverter.class, description = "Message expiration timeout (default: ${DEFAULT-VALUE}).")
     Duration expiry = Duration.ofHours(24);
 
-    @Option(names = "--sporadic-rate", description = "Chance of an isolated transient failure per delivery attempt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sporadic-rate", paramLabel = "P", description = "Chance of an isolated transient failure per delivery attempt (default: ${DEFAULT-VALUE}).")
     double sporadicRate = 0.001;
 
-    @Option(names = "--permanent-rate", description = "Chance of a permanent rejection (5.1.1, 5.7.1) per recipient (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--permanent-rate", paramLabel = "P", description = "Chance of a permanent rejection (5.1.1, 5.7.1) per recipient (default: ${DEFAULT-VALUE}).")
     double permanentRate = 0.003;
 
-    @Option(names = "--recipients", description = "Recipients per message as count=weight,... (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--recipients", paramLabel = "COUNT=WEIGHT,...", description = "Recipients per message as count=weight,... (default: ${DEFAULT-VALUE}).")
     String recipients = "1=70,2=15,3=7,5=5,10=2,25=1";
 
-    @Option(names = "--servers", split = ",", description = "Servers that log the traffic, one log each (default: EX01, or mx1 for postfix).")
+    @Option(names = "--servers", paramLabel = "NAME", split = ",", description = "Servers that log the traffic, one log each (default: EX01, or mx1 for postfix).")
     List<String> servers = new ArrayList<>();
 
-    @Option(names = "--format", description = "Output format: jsonl, exchange, postfix (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "FORMAT", converter = OutputFormatConverter.class,
+        description = "Output format: jsonl, exchange, postfix (default: ${DEFAULT-VALUE}).")
     String format = "jsonl";
 
-    @Option(names = "--dialect", description = "Whose wording the JSON lines and Kafka records use: exchange or postfix (default: by format).")
+    @Option(names = "--dialect", paramLabel = "DIALECT", description = "Whose wording the JSON lines and Kafka records use: exchange or postfix (default: by format).")
     String dialect;
 
-    @Option(names = "--postfix-timestamps", description = "Postfix time stamps: RFC3339 or BSD (no year) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--postfix-timestamps", paramLabel = "STYLE", description = "Postfix time stamps: RFC3339 or BSD (no year) (default: ${DEFAULT-VALUE}).")
     PostfixSyslogWriter.TimestampStyle postfixTimestamps = PostfixSyslogWriter.TimestampStyle.RFC3339;
 
-    @Option(names = "--out", description = "Output directory or file, '-' for standard output (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR|FILE|-", description = "Output directory or file, '-' for standard output (default: ${DEFAULT-VALUE}).")
     String out = "-";
 
-    @Option(names = "--max-records", description = "Stop after this many records (0: no limit).")
+    @Option(names = "--max-records", paramLabel = "N", description = "Stop after this many records (0: no limit).")
     long maxRecords;
 
-    @Option(names = "--bootstrap-servers", description = "Produce to Kafka instead of writing files.")
-    String bootstrapServers;
+    /** -c, -b, -r, -D as every command has them; -b (or bootstrap.servers given with -D) makes it produce to Kafka instead of writing files. */
+    @Mixin
+    ConfigOptions configOptions = new ConfigOptions();
 
-    @Option(names = "--topic", description = "Topic to produce to (default: mailflow.topic.traces, mailflow.traces).")
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic to produce to, with -b (default: mailflow.topic.traces, mailflow.traces).")
     String topic;
 
-    @Option(names = "--schema-registry-url", description = "Schema registry for the Avro values (default: schema.registry.url from config).")
-    String schemaRegistryUrl;
-
-    @Option(names = "--partitions", description = "Partitions when the topic has to be created (default: mailflow.topic.partitions).")
+    @Option(names = "--partitions", paramLabel = "N", description = "Partitions when the topic has to be created (default: mailflow.topic.partitions).")
     Integer partitions;
 
     @Option(names = "--quiet", description = "No progress lines.")
@@ -115,7 +117,8 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
+        final MailflowConfig config = configOptions.resolve();
         final GeneratorSettings settings;
         try {
             settings = settings();
@@ -125,7 +128,7 @@ public final class GenerateCommand implements Callable<Integer> {
         final long began = System.nanoTime();
         final long[] lastReport = {began};
         GenerationSummary summary = null;
-        try (TraceOutput output = openOutput(settings)) {
+        try (TraceOutput output = openOutput(settings, config)) {
             summary = new TrafficGenerator(settings).generate(output, (records, eventTime) -> {
                 final long now = System.nanoTime();
                 if (!quiet && now - lastReport[0] > 2_000_000_000L) {
@@ -134,7 +137,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
             });
         } catch (final IOException e) {
-            if ("-".equals(out) && bootstrapServers == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
+            if ("-".equals(out) && !toKafka() && String.valueOf(e.getMessage()).contains("Broken pipe")) {
                 return 0; // the reader (head, less) has seen enough
             }
             throw e;
@@ -164,9 +167,14 @@ public final class GenerateCommand implements Callable<Integer> {
             .build();
     }
 
-    private TraceOutput openOutput(final GeneratorSettings settings) throws IOException {
-        if (bootstrapServers != null) {
-            return kafkaOutput();
+    /** To Kafka when -b names a cluster (or -D bootstrap.servers=...); a cluster from a config file or the environment alone does not redirect files. */
+    private boolean toKafka() {
+        return configOptions.bootstrapServers() != null;
+    }
+
+    private TraceOutput openOutput(final GeneratorSettings settings, final MailflowConfig config) throws IOException, InterruptedException {
+        if (toKafka()) {
+            return kafkaOutput(config);
         }
         final boolean toStdout = "-".equals(out);
         return switch (format) {
@@ -183,13 +191,9 @@ public final class GenerateCommand implements Callable<Integer> {
         };
     }
 
-    private TraceOutput kafkaOutput() {
-        final MailflowConfig.Builder builder = MailflowConfig.builder().defaults().env(System.getenv())
-            .override("bootstrap.servers", bootstrapServers);
-        if (schemaRegistryUrl != null) {
-            builder.override("schema.registry.url", schemaRegistryUrl);
-        }
-        final MailflowConfig config = builder.build();
+    private TraceOutput kafkaOutput(final MailflowConfig config) throws InterruptedException {
+        io.mailflow.app.KafkaReachability.require(config);
+        final String bootstrapServers = config.get("bootstrap.servers");
         final String target = topic != null ? topic : config.get("mailflow.topic.traces");
         final int parts = partitions != null ? partitions : config.getInt("mailflow.topic.partitions", 6);
         TraceTopics.ensure(bootstrapServers, target, parts, (short) config.getInt("mailflow.topic.replication-factor", -1));
@@ -217,11 +221,26 @@ public final class GenerateCommand implements Callable<Integer> {
         return new java.io.BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8), 1 << 16);
     }
 
-    /** Reads durations as mailflow's config does: 15m, 4h, 2d, PT15M. */
+    /** Reads durations as mailflow's config does: 15m, 4h, 2d, PT15M; anything else is a usage error naming the option. */
     public static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(final String value) {
-            return Durations.parse(value);
+            try {
+                return Durations.parse(value);
+            } catch (final IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --format}: the three formats generate writes. */
+    static final class OutputFormatConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(final String value) {
+            if (!List.of("jsonl", "exchange", "postfix").contains(value)) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not an output format: expected jsonl, exchange or postfix");
+            }
+            return value;
         }
     }
 }

@@ -38,18 +38,28 @@ final class InputFiles {
         final List<Input> out = new ArrayList<>();
         for (final Path p : inputs) {
             if (Files.isDirectory(p)) {
+                if (!Files.isReadable(p)) {
+                    throw UnsupportedTraceFileException.unreadablePath(p, "permission denied");
+                }
                 try (Stream<Path> walk = Files.walk(p)) {
                     walk.filter(Files::isRegularFile)
                             .filter(f -> !f.getFileName().toString().startsWith("."))
                             .sorted()
                             .forEach(f -> out.add(new Input(f, false, sizeOf(f))));
                 } catch (final IOException e) {
-                    throw new UnsupportedTraceFileException(p, "cannot list directory: " + e.getMessage(), e);
+                    throw UnsupportedTraceFileException.cannotOpen(p, e);
+                } catch (final java.io.UncheckedIOException e) {
+                    // a subdirectory that may not be listed
+                    throw UnsupportedTraceFileException.cannotOpen(
+                            e.getCause() instanceof java.nio.file.FileSystemException fs && fs.getFile() != null
+                                    ? Path.of(fs.getFile()) : p, e.getCause());
                 }
             } else if (Files.isRegularFile(p)) {
                 out.add(new Input(p, true, sizeOf(p)));
+            } else if (Files.exists(p)) {
+                throw UnsupportedTraceFileException.unreadablePath(p, "not a regular file or directory");
             } else {
-                throw new UnsupportedTraceFileException(p, "no such file or directory");
+                throw UnsupportedTraceFileException.unreadablePath(p, "no such file or directory");
             }
         }
         return out;

@@ -16,6 +16,8 @@ import java.util.Map;
  * @param maxOpenFiles    files open at once at the peak (files open when the replay reaches them)
  * @param outOfOrderByFile {@code outOfOrder} per streamed file that had any
  * @param sorting         what sorting the files sorted before the merge took
+ * @param nothingRead     files of which not a single record could be read although lines were
+ *                        rejected (all of them dead letters), with how many and the first reason
  */
 public record ReplaySummary(
         Map<String, TraceFormat> files,
@@ -31,7 +33,8 @@ public record ReplaySummary(
         long sinkFailures,
         int maxOpenFiles,
         Map<String, Long> outOfOrderByFile,
-        Sorting sorting) {
+        Sorting sorting,
+        Map<String, String> nothingRead) {
 
     /**
      * The files sorted before the merge.
@@ -50,6 +53,7 @@ public record ReplaySummary(
     public ReplaySummary {
         outOfOrderByFile = outOfOrderByFile == null ? Map.of() : outOfOrderByFile;
         sorting = sorting == null ? Sorting.NONE : sorting;
+        nothingRead = nothingRead == null ? Map.of() : nothingRead;
     }
 
     public long skipped() {
@@ -93,6 +97,10 @@ public record ReplaySummary(
         if (!filesNotRead.isEmpty()) {
             sb.append("Files not read:\n");
             filesNotRead.forEach((f, why) -> sb.append("  ").append(f).append(": ").append(why).append('\n'));
+        }
+        if (!nothingRead.isEmpty()) {
+            sb.append("Files of which not a single record could be read:\n");
+            nothingRead.forEach((f, why) -> sb.append("  ").append(f).append(": ").append(why).append('\n'));
         }
         if (sinkFailures > 0) {
             sb.append(String.format(Locale.ROOT, "Records the sink failed to deliver: %,d%n", sinkFailures));

@@ -63,7 +63,8 @@ public final class Replayer {
                 stats.recordsByFormat, stats.recordsByEventType, stats.skippedByReason, stats.rejectedByReason,
                 stats.outOfOrder, bytesRead.get(), Duration.ofNanos(System.nanoTime() - started), sink.failures(),
                 stats.maxOpenFiles, stats.outOfOrderByFile, new ReplaySummary.Sorting(stats.sortedFiles, stats.sortedRecords,
-                        stats.runsSpilled, stats.bytesSpilled, Duration.ofNanos(stats.sortNanos), stats.peakSortRecords));
+                        stats.runsSpilled, stats.bytesSpilled, Duration.ofNanos(stats.sortNanos), stats.peakSortRecords),
+                stats.filesWithNothingRead());
         LOG.debug("replay kept at most {} files open at once", stats.maxOpenFiles);
         if (summary.outOfOrder() > 0) {
             LOG.warn(String.format(java.util.Locale.ROOT, "%,d records came out of event-time order beyond the reorder window"
@@ -72,6 +73,30 @@ public final class Replayer {
         }
         options.progress().finished(summary);
         return summary;
+    }
+
+    /**
+     * Checks the inputs the way {@link #replay} will, reading only the head of each file: every path
+     * exists and may be read, and every file named on the command line is a trace log (or
+     * {@code --format} is given). Quick, so the CLI runs it before it starts a broker or connects to
+     * one; throws {@link UnsupportedTraceFileException} with what is wrong.
+     *
+     * @return the number of files found
+     */
+    public static int check(final List<Path> inputs, final ReplayOptions options) {
+        final List<InputFiles.Input> files = InputFiles.expand(inputs);
+        for (final InputFiles.Input input : files) {
+            final String head;
+            try (InputFiles.Opened opened = InputFiles.open(input.path(), new AtomicLong(), FormatDetector.HEAD_BYTES)) {
+                head = opened.head();
+            } catch (final IOException e) {
+                throw UnsupportedTraceFileException.cannotOpen(input.path(), e);
+            }
+            if (input.explicit() && options.format() == null && !head.isBlank() && FormatDetector.detect(head) == null) {
+                throw new UnsupportedTraceFileException(input.path(), "not a trace log in any supported format");
+            }
+        }
+        return files.size();
     }
 
     /**
@@ -90,7 +115,7 @@ public final class Replayer {
             try (InputFiles.Opened opened = InputFiles.open(path, new AtomicLong(), FormatDetector.HEAD_BYTES)) {
                 head = opened.head();
             } catch (final IOException e) {
-                throw new UnsupportedTraceFileException(path, "cannot be read: " + e.getMessage(), e);
+                throw UnsupportedTraceFileException.cannotOpen(path, e);
             }
             if (head.isBlank()) {
                 stats.filesNotRead.put(name, "empty");

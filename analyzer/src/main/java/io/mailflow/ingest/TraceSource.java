@@ -125,6 +125,7 @@ final class TraceSource implements RecordSource {
         public void record(final MessageTrace trace) {
             final long time = trace.getEventTime().toEpochMilli();
             lastEventTime = time;
+            stats.parsed(file);
             buffer.add(new SourcedTrace(trace, time, index, seq++, format,
                     fileOrder ? SortedSource.tieKey(trace.getEventType(), rowKey()) : 0L));
         }
@@ -144,7 +145,7 @@ final class TraceSource implements RecordSource {
 
         @Override
         public void reject(final String reason) {
-            stats.rejected(reason);
+            stats.rejected(file, reason);
             rejections.accept(new Rejection(file, line, reason, raw,
                     lastEventTime >= 0 ? lastEventTime : System.currentTimeMillis()));
         }

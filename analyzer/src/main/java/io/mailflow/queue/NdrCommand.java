@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 /** {@code mailflow ndr}: turns NDR records (JSON lines) into ready-to-send RFC 3464 messages, one .eml each. */
 @Command(name = "ndr", mixinStandardHelpOptions = true,
     description = {
-        "Writes each non-delivery report as a ready-to-send RFC 3464 message",
-        "(multipart/report; report-type=delivery-status), one .eml file per NDR.",
+        "Write each non-delivery report as a ready-to-send RFC 3464 message, one .eml file per NDR.",
+        "The messages are multipart/report; report-type=delivery-status.",
         "Input: JSON lines of NonDeliveryReport, field names as in the Avro schema,",
         "timestamps as ISO-8601 UTC strings (e.g. 2026-11-30T08:00:00Z)."},
     footer = {"", "Exit status: 0 all written, 1 some lines could not be read (reported on stderr), 2 usage or I/O error."})
