@@ -204,10 +204,35 @@ public final class Analyzer implements AutoCloseable {
         return d.response();
     }
 
-    /** The Streams state, and the last fault that stopped a stream thread within 10 minutes (what /health shows). */
+    /**
+     * What /health shows: the Streams state; that no client has a connection to the cluster (the
+     * clients retry while the brokers are away, and Streams stays RUNNING or REBALANCING); and the
+     * last fault that stopped a stream thread within 10 minutes.
+     */
     public String health() {
+        final StringBuilder health = new StringBuilder(streams.state().name());
+        if (streams.state().isRunningOrRebalancing() && consumerConnections() == 0) {
+            health.append(" (no connection to the Kafka cluster; retrying)");
+        }
         final String fault = replacements.recentFault(System.currentTimeMillis());
-        return fault == null ? streams.state().name() : streams.state().name() + " (" + fault + ")";
+        if (fault != null) {
+            health.append(" (").append(fault).append(')');
+        }
+        return health.toString();
+    }
+
+    /** Open broker connections of all the app's consumers; -1 when the metric is not there yet. */
+    private double consumerConnections() {
+        double sum = 0;
+        boolean found = false;
+        for (final Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> m : streams.metrics().entrySet()) {
+            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("consumer-metrics")
+                && m.getValue().metricValue() instanceof Number n) {
+                sum += n.doubleValue();
+                found = true;
+            }
+        }
+        return found ? sum : -1;
     }
 
     @Override

@@ -155,6 +155,8 @@ class FaultsIT {
                 Thread.sleep(5_000);
             }
             System.out.println("FaultsIT: /health of a while the broker is down: " + healthWhileDown);
+            assertTrue(healthWhileDown.stream().anyMatch(h -> h.contains("no connection to the Kafka cluster")),
+                "/health says the cluster is away: " + healthWhileDown);
             kafka = EmbeddedKafka.start(port, work.resolve("kafka"), fixedPorts);
             copyThird(kafka.bootstrapServers(), staged, 1, topics);
             Thread.sleep(5_000);
