@@ -122,6 +122,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         // docs/architecture.md, "Log lines you may see"). 5 s stays far below the producer's
         // request.timeout.ms (30 s), the bound within which this setting takes effect.
         p.setProperty("add.partitions.to.txn.retry.backoff.max.ms", "5000");
+        // The controller logs an ERROR for any event that took more than 2 s ("Exceptionally slow
+        // controller event"). This broker shares a laptop's cores with the analyzer and the replay
+        // (and a CI machine's with everything else), where a few seconds without CPU is weather, not
+        // a fault. Slower than the broker's session timeout (9 s) it could fence the broker: that
+        // is still reported.
+        p.setProperty("controller.performance.always.log.threshold.ms", "9000");
         return p;
     }
 

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The two settings that keep transactions v2 from making a healthy embedded run log ERRORs (docs/architecture.md). */
-@DisplayName("Embedded runs: nothing pipelined behind a refused produce request, and the broker waits out a commit")
-class EmbeddedTransactionSettingsTest {
+/** The settings that keep a healthy embedded run from logging ERRORs (docs/architecture.md, "Log lines you may see"). */
+@DisplayName("Embedded runs: nothing pipelined behind a refused produce request, the broker waits out a commit, CPU stalls are not faults")
+class EmbeddedRunSettingsTest {
     @Test
     @DisplayName("the analyzer's producer sends one request at a time per connection, unless the user chose otherwise")
     void oneProduceRequestInFlight() {
@@ -29,5 +29,12 @@ class EmbeddedTransactionSettingsTest {
     @DisplayName("the embedded broker retries CONCURRENT_TRANSACTIONS for up to 5 s, below the producer's 30 s request timeout")
     void brokerWaitsOutACommit() {
         assertEquals("5000", EmbeddedKafka.brokerProperties(Path.of("/tmp/x"), 1, 2).getProperty("add.partitions.to.txn.retry.backoff.max.ms"));
+    }
+
+    @Test
+    @DisplayName("a controller event is reported as exceptionally slow only past the broker's session timeout (9 s), not past 2 s")
+    void controllerStallsBelowTheSessionTimeoutAreNotErrors() {
+        assertEquals("9000", EmbeddedKafka.brokerProperties(Path.of("/tmp/x"), 1, 2)
+            .getProperty("controller.performance.always.log.threshold.ms"));
     }
 }
