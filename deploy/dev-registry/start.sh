@@ -13,9 +13,29 @@ fi
 # Not -Dregistry.ccompat.use-canonical-hash=true: with it Apicurio 2.4.2 stores and serves the
 # canonical form with record fields sorted by name, which changes the binary layout, so every
 # deserializer that fetches the writer schema by id decodes garbage (docs/schema-registry.md).
-# global compatibility BACKWARD: Confluent's default (Apicurio's is NONE).
-exec java -Xmx256m -XX:+UseSerialGC \
+# Global compatibility BACKWARD, Confluent's default (Apicurio's is NONE). The property below is
+# only Apicurio's default rule: registrations are checked against it, but the Confluent API's
+# GET /config reads the global rule stored in the registry's database and answers NONE while there
+# is none (ConfigResourceImpl.getGlobalCompatibilityLevel, Apicurio 2.4.2). So once the registry
+# answers, the rule is also stored with PUT /config, and both say BACKWARD.
+java -Xmx256m -XX:+UseSerialGC \
   -Dquarkus.http.port="$PORT" \
   -Dquarkus.http.host=127.0.0.1 \
   -Dregistry.rules.global.compatibility=BACKWARD \
-  -jar "$JAR"
+  -jar "$JAR" &
+REGISTRY_PID=$!
+trap 'kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID"; exit 130' INT TERM
+CONFIG="http://127.0.0.1:$PORT/apis/ccompat/v7/config"
+for _ in $(seq 1 600); do
+  if ! kill -0 "$REGISTRY_PID" 2>/dev/null; then
+    wait "$REGISTRY_PID"
+    exit $?
+  fi
+  if curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+      --data '{"compatibility":"BACKWARD"}' "$CONFIG" 2>/dev/null; then
+    echo "dev-registry: global compatibility BACKWARD (GET $CONFIG)" >&2
+    break
+  fi
+  sleep 0.2
+done
+wait "$REGISTRY_PID"

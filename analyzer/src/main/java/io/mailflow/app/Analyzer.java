@@ -74,8 +74,9 @@ public final class Analyzer implements AutoCloseable {
                 stopped.countDown();
             }
         });
+        // bound in start(): meters registered now would be on the global registry before `run`
+        // adds its Prometheus registry, and Micrometer warns "already has registered Meters"
         this.metrics = new KafkaStreamsMetrics(streams);
-        this.metrics.bindTo(Metrics.globalRegistry);
     }
 
     /**
@@ -148,7 +149,13 @@ public final class Analyzer implements AutoCloseable {
         }
     }
 
+    /**
+     * Binds the Kafka Streams metrics to Micrometer's global registry and starts the app. Add
+     * registries (the Prometheus endpoint) to the global one before: Micrometer warns when a
+     * registry joins a composite that already has meters, since their earlier counts are lost to it.
+     */
     public void start() {
+        metrics.bindTo(Metrics.globalRegistry);
         streams.start();
     }
 

@@ -111,6 +111,23 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("num.partitions", "1");
         p.setProperty("log.retention.hours", "-1");
+        // Transactions v2 (KIP-890, the default of a fresh 4.x cluster): the coordinator finishes a
+        // commit (markers, then COMPLETE_COMMIT) after it has answered the producer, and Kafka
+        // Streams starts its next transaction at once. The first produce of that transaction to a
+        // partition adds the partition implicitly; while the coordinator is still completing, it
+        // answers CONCURRENT_TRANSACTIONS, which the broker retries for up to this long before it
+        // returns the error to the producer. Kafka's 100 ms is often too short on a busy laptop
+        // (2 cores shared with the analyzer and the replay), and then the producer's pipelined
+        // requests behind the refused one are rejected as out of order (see
+        // docs/architecture.md, "Log lines you may see"). 5 s stays far below the producer's
+        // request.timeout.ms (30 s), the bound within which this setting takes effect.
+        p.setProperty("add.partitions.to.txn.retry.backoff.max.ms", "5000");
+        // The controller logs an ERROR for any event that took more than 2 s ("Exceptionally slow
+        // controller event"). This broker shares a laptop's cores with the analyzer and the replay
+        // (and a CI machine's with everything else), where a few seconds without CPU is weather, not
+        // a fault. Slower than the broker's session timeout (9 s) it could fence the broker: that
+        // is still reported.
+        p.setProperty("controller.performance.always.log.threshold.ms", "9000");
         return p;
     }
 

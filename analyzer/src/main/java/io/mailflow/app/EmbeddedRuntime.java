@@ -48,6 +48,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
     static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
     static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
+    static final String PRODUCER_IN_FLIGHT = "producer.max.in.flight.requests.per.connection";
 
     private final Path kafkaDir;
     private final Path stateDir;
@@ -132,6 +133,15 @@ public final class EmbeddedRuntime implements AutoCloseable {
         }
         if (!userSet(base, PARTITION_IDLE)) {
             config = config.with(PARTITION_IDLE, EMBEDDED_PARTITION_IDLE.toSeconds() + "s");
+        }
+        // One produce request at a time from the analyzer's producer: with transactions v2 a
+        // partition's first request in a transaction can be refused (CONCURRENT_TRANSACTIONS) while
+        // a request pipelined behind it passes, and the broker then rejects that one as out of order
+        // (KAFKA-18202) and logs an ERROR for each, although both are retried and nothing is lost.
+        // With nothing pipelined there is nothing to overtake. See docs/architecture.md, "Log lines
+        // you may see"; the cost: one produce round trip at a time instead of up to five.
+        if (!userSet(base, PRODUCER_IN_FLIGHT) && !userSet(base, "max.in.flight.requests.per.connection")) {
+            config = config.with(PRODUCER_IN_FLIGHT, "1");
         }
         return config;
     }

@@ -7,8 +7,9 @@ import java.nio.charset.StandardCharsets;
  * A line (or JSON object) that could not be turned into trace records. It never stops a replay:
  * the caller sends it to the dead-letter topic.
  *
- * @param eventTime the last event time read from the same file before this line (so a replay
- *                  stays deterministic), or the wall clock when the file had none yet
+ * @param eventTime the last event time read from the same file before this line; for a line
+ *                  before the file's first good line, that line's event time, or epoch 0 when the
+ *                  file has none (so a replay stays deterministic; never the wall clock)
  */
 public record Rejection(String file, long line, String reason, String raw, long eventTime) {
     /** Raw text kept in a dead letter, in UTF-8 bytes. */

@@ -3,6 +3,8 @@ package io.mailflow.ingest;
 import io.mailflow.avro.MessageTrace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -15,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * than {@code reorderWindow} records, and then the earliest leaves first. A record later than
  * the window still comes out, after its successors, and is counted as out of order (and the
  * first such record of a file is logged with a hint to replay with {@code --sort}).
+ *
+ * <p><b>Dead letters are stamped from the input.</b> A rejected line gets the event time of the
+ * last good line read before it in the same file. Lines rejected before the file's first good
+ * line are held back until that line is read and get its time; a file with no good line at all
+ * gives them epoch 0 (1970-01-01T00:00:00Z). Never the wall clock, so two replays of the same
+ * input write the same dead letters (see docs/ingest-formats.md, "Dead letters").
  *
  * <p>{@link #inFileOrder()} turns the buffer off for a {@link SortedSource}, which sorts all of
  * the file itself: records then come out in file order, each with the key of its row.
@@ -33,6 +41,8 @@ final class TraceSource implements RecordSource {
     private long seq;
     private long lastEmitted = Long.MIN_VALUE;
     private long lastEventTime = -1;
+    /** Lines rejected before the file's first good line: they wait for its event time. */
+    private final List<Rejection> beforeFirstRecord = new ArrayList<>();
     private boolean eof;
     private boolean fileOrder;
 
@@ -86,6 +96,9 @@ final class TraceSource implements RecordSource {
             unit.begin(unit.line + 1, "");
             unit.reject("file unreadable after this point: " + e.getMessage());
         }
+        if (eof) {
+            releaseHeldRejections(NO_EVENT_TIME);
+        }
         final SourcedTrace next = buffer.poll();
         if (next != null && !fileOrder) {
             if (next.eventTime() < lastEmitted) {
@@ -108,6 +121,17 @@ final class TraceSource implements RecordSource {
         reader.close();
     }
 
+    /** Event time of dead letters from a file that had no good line at all: the epoch. */
+    static final long NO_EVENT_TIME = 0L;
+
+    /** Sends the rejections held for lack of an event time, stamped with the given one, in file order. */
+    private void releaseHeldRejections(final long eventTime) {
+        for (final Rejection held : beforeFirstRecord) {
+            rejections.accept(new Rejection(held.file(), held.line(), held.reason(), held.raw(), eventTime));
+        }
+        beforeFirstRecord.clear();
+    }
+
     /** The unit (line or JSON object) being parsed; parsers report into it. */
     final class Unit implements ParseOutput {
         private long line;
@@ -124,6 +148,9 @@ final class TraceSource implements RecordSource {
         @Override
         public void record(final MessageTrace trace) {
             final long time = trace.getEventTime().toEpochMilli();
+            if (lastEventTime < 0) {
+                releaseHeldRejections(time);
+            }
             lastEventTime = time;
             stats.parsed(file);
             buffer.add(new SourcedTrace(trace, time, index, seq++, format,
@@ -146,8 +173,12 @@ final class TraceSource implements RecordSource {
         @Override
         public void reject(final String reason) {
             stats.rejected(file, reason);
-            rejections.accept(new Rejection(file, line, reason, raw,
-                    lastEventTime >= 0 ? lastEventTime : System.currentTimeMillis()));
+            if (lastEventTime < 0) {
+                // no good line yet: the time of the first one to come (or the epoch), see the class doc
+                beforeFirstRecord.add(new Rejection(file, line, reason, raw, NO_EVENT_TIME));
+            } else {
+                rejections.accept(new Rejection(file, line, reason, raw, lastEventTime));
+            }
         }
     }
 }

@@ -27,7 +27,17 @@ import org.eclipse.angus.mail.dsn.MultipartReport;
  * NDRs and delay notices as ready-to-send RFC 3464 messages: {@code multipart/report;
  * report-type=delivery-status} with a human-readable part, the {@code message/delivery-status}
  * part (per-message and per-recipient fields) and the returned message's headers as far as the
- * trace knows them ({@code text/rfc822-headers}). Built with Angus Mail and its DSN support.
+ * trace knows them ({@code text/rfc822-headers}). Built with Angus Mail and its DSN support;
+ * every line ends in CRLF.
+ *
+ * <p><b>Unknown original sender.</b> When the traces do not name the original sender, the report
+ * has no {@code To:} header. Mostly the failed message was itself sent with the null reverse-path
+ * (a bounce or an auto-reply), and RFC 5321 (section 4.5.5) forbids answering those with another
+ * notification; otherwise the sender's line is simply not in the replayed logs. Either way there
+ * is nobody this code can address it to: {@code postmaster@} the reporting MTA's host name is
+ * rarely a mailbox. A message without recipients is refused by {@code sendmail -t} and by mail
+ * clients, so it cannot go out by accident; docs/queue-tracking.md ("Ready-to-send messages") says
+ * what to do with one.
  */
 public final class DsnMessages {
     private static final TimeZone UTC = TimeZone.getTimeZone("UTC");
@@ -79,9 +89,14 @@ public final class DsnMessages {
     private static byte[] build(final String reportingMta, final String originalSender, final String subject, final Instant date,
                                 final String messageId, final String recipient, final String text,
                                 final InternetHeaders perMessage, final InternetHeaders perRecipient) {
+        // RFC 5322 and RFC 2046: every line of a message ends in CRLF, the human-readable part's too
+        // (the library writes our text as it is, and it was written with \n)
+        final String crlfText = text.replace("\r\n", "\n").replace("\n", "\r\n");
         try {
             final MimeMessage message = new DsnMessage(SESSION, stableMessageId(reportingMta, subject, date, messageId, recipient));
             message.setFrom(address("MAILER-DAEMON@" + reportingMta, "Mail Delivery System"));
+            // An unknown original sender gets no To: (see the class doc): such a report cannot be
+            // sent by accident, and sending it is a decision for the person who reads it.
             if (originalSender != null) {
                 message.setRecipient(Message.RecipientType.TO, address(originalSender, null));
             }
@@ -93,14 +108,14 @@ public final class DsnMessages {
                 message.setHeader("In-Reply-To", messageId);
                 message.setHeader("References", messageId);
             }
-            final DeliveryStatus status = new DeliveryStatus();
+            final DeliveryStatus status = new Rfc3464DeliveryStatus();
             status.setMessageDSN(perMessage);
             status.addRecipientDSN(perRecipient);
             final InternetHeaders returned = new InternetHeaders();
             addIfPresent(returned, "Message-ID", messageId);
             addIfPresent(returned, "From", originalSender);
             returned.addHeader("To", recipient);
-            final MultipartReport report = new MultipartReport(text, status);
+            final MultipartReport report = new MultipartReport(crlfText, status);
             report.setReturnedMessage(new ReturnedHeaders(returned)); // as text/rfc822-headers
             message.setContent(report);
             message.saveChanges();
@@ -140,6 +155,29 @@ public final class DsnMessages {
     }
 
     /**
+     * The message/delivery-status part as RFC 3464 section 2.1 has it: the per-message fields,
+     * then each recipient's fields, the groups separated by one blank line. The library also ends
+     * the last group with a blank line, and a reader that splits the part at blank lines (as the
+     * grammar invites) then finds an extra, empty recipient group: that last blank line is left out.
+     */
+    private static final class Rfc3464DeliveryStatus extends DeliveryStatus {
+        Rfc3464DeliveryStatus() throws MessagingException {
+            super();
+        }
+
+        @Override
+        public void writeTo(final java.io.OutputStream os) throws IOException {
+            final ByteArrayOutputStream groups = new ByteArrayOutputStream(512);
+            super.writeTo(groups);
+            final byte[] bytes = groups.toByteArray();
+            final int n = bytes.length;
+            final boolean endsWithBlankLine = n >= 4 && bytes[n - 4] == '\r' && bytes[n - 3] == '\n'
+                && bytes[n - 2] == '\r' && bytes[n - 1] == '\n';
+            os.write(bytes, 0, endsWithBlankLine ? n - 2 : n);
+        }
+    }
+
+    /**
      * The text/rfc822-headers part: a record of the returned message's headers. A plain
      * MessageHeaders would stamp its own Message-ID and today's Date onto it.
      */
@@ -151,9 +189,13 @@ public final class DsnMessages {
         @Override
         protected void updateHeaders() throws MessagingException {
             final String[] date = getHeader("Date");
+            final String[] mimeVersion = getHeader("MIME-Version");
             super.updateHeaders();
             if (date == null) {
                 removeHeader("Date");
+            }
+            if (mimeVersion == null) {
+                removeHeader("MIME-Version");
             }
         }
 

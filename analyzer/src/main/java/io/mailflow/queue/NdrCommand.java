@@ -21,7 +21,10 @@ import picocli.CommandLine.Spec;
         "The messages are multipart/report; report-type=delivery-status.",
         "Input: JSON lines of NonDeliveryReport, field names as in the Avro schema,",
         "timestamps as ISO-8601 UTC strings (e.g. 2026-11-30T08:00:00Z)."},
-    footer = {"", "Exit status: 0 all written, 1 some lines could not be read (reported on stderr), 2 usage or I/O error."})
+    footer = {"", "An NDR whose original sender the traces do not name is written without a To: header",
+        "(nothing to answer, or a null-sender bounce that must not be answered): look the message up by",
+        "its In-Reply-To Message-ID and add To: before sending, or keep it (docs/queue-tracking.md).",
+        "", "Exit status: 0 all written, 1 some lines could not be read (reported on stderr), 2 usage or I/O error."})
 public final class NdrCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -37,6 +40,7 @@ public final class NdrCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         int written = 0;
+        int withoutSender = 0;
         int rejected = 0;
         try {
             Files.createDirectories(outDir);
@@ -54,6 +58,9 @@ public final class NdrCommand implements Callable<Integer> {
                         final NonDeliveryReport ndr = NdrJson.parse(line);
                         Files.write(outDir.resolve(fileName(number, ndr)), DsnMessages.toMime(ndr));
                         written++;
+                        if (ndr.getOriginalSender() == null) {
+                            withoutSender++;
+                        }
                     } catch (final IllegalArgumentException | IllegalStateException e) {
                         rejected++;
                         err.println(in + ":" + number + ": skipped: " + e.getMessage());
@@ -64,7 +71,9 @@ public final class NdrCommand implements Callable<Integer> {
             err.println("mailflow ndr: " + e.getMessage());
             return 2;
         }
-        out.println("wrote " + written + " NDR message(s) to " + outDir + (rejected == 0 ? "" : ", " + rejected + " line(s) skipped"));
+        out.println("wrote " + written + " NDR message(s) to " + outDir
+            + (withoutSender == 0 ? "" : ", " + withoutSender + " without a known sender: no To: header")
+            + (rejected == 0 ? "" : ", " + rejected + " line(s) skipped"));
         return rejected == 0 ? 0 : 1;
     }
 

@@ -23,6 +23,25 @@ class AnalyzerStartupTest {
     }
 
     @Test
+    @DisplayName("a constructed, not yet started analyzer registers no meters: `run` adds its Prometheus registry first, so Micrometer has nothing to warn about")
+    void noMetersBeforeStart(@org.junit.jupiter.api.io.TempDir final Path stateDir) {
+        final org.apache.kafka.streams.StreamsBuilder builder = new org.apache.kafka.streams.StreamsBuilder();
+        builder.stream("in", org.apache.kafka.streams.kstream.Consumed.as("in")).to("out",
+            org.apache.kafka.streams.kstream.Produced.as("out"));
+        final java.util.Properties props = new java.util.Properties();
+        props.put("application.id", "meters-test");
+        props.put("bootstrap.servers", "127.0.0.1:1");
+        props.put("state.dir", stateDir.toString());
+        final int before = io.micrometer.core.instrument.Metrics.globalRegistry.getMeters().size();
+        final Analyzer analyzer = new Analyzer(builder.build(), props);
+        try {
+            assertEquals(before, io.micrometer.core.instrument.Metrics.globalRegistry.getMeters().size());
+        } finally {
+            analyzer.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     @DisplayName("anything else (a lock held by another instance, a path outside the app's state) is not touched")
     void nothingElse() {
         assertNull(Analyzer.unopenableTaskDir(new ProcessorStateException("Unable to obtain lock on state directory " + APP), APP));

@@ -228,6 +228,37 @@ class ReplayerTest {
     }
 
     @Test
+    @DisplayName("dead letters before a file's first good line carry that line's event time, the same in every replay")
+    void deadLettersBeforeTheFirstGoodLine() throws IOException {
+        final Path f = Files.writeString(tmp.resolve("late-start.jsonl"),
+                "not json at all\n"
+                        + "{\"eventTime\":\"2024-03-02T10:00:01Z\",\"eventType\":\"BOUNCED\",\"recipient\":\"c@x.example\"}\n"
+                        + "{\"eventTime\":\"2024-03-02T10:00:05Z\",\"eventType\":\"DEFER\",\"networkMessageId\":\"n-1\",\"recipient\":\"a@x.example\"}\n"
+                        + "also not json\n"
+                        + "{\"eventTime\":\"2024-03-02T10:00:09Z\",\"eventType\":\"DELIVER\",\"networkMessageId\":\"n-1\",\"recipient\":\"a@x.example\"}\n");
+        // (forced: detection would refuse a file whose first line is not JSON)
+        final ReplayOptions jsonl = Fixtures.options().withFormat(TraceFormat.JSONL);
+        final List<DeadLetter> first = Fixtures.replay(jsonl, f).sink().deadLetters;
+        final List<DeadLetter> second = Fixtures.replay(jsonl, f).sink().deadLetters;
+        assertEquals(List.of(f + ":1", f + ":2", f + ":4"), first.stream().map(DeadLetter::getSource).toList(), "in file order");
+        assertEquals(List.of(Instant.parse("2024-03-02T10:00:05Z"), Instant.parse("2024-03-02T10:00:05Z"),
+                Instant.parse("2024-03-02T10:00:05Z")), first.stream().map(DeadLetter::getEventTime).toList(),
+                "before the first good line: its time; after it: the last good line's time");
+        assertEquals(first, second, "two replays of the same file write the same dead letters");
+    }
+
+    @Test
+    @DisplayName("a file with no good line at all: its dead letters carry epoch 0, never the wall clock")
+    void deadLettersOfAFileWithoutGoodLines() throws IOException {
+        final Path f = Files.writeString(tmp.resolve("all-bad.jsonl"), "{\"recipient\":\"a@x.example\"}\nnot json\n");
+        final ReplayOptions jsonl = Fixtures.options().withFormat(TraceFormat.JSONL);
+        final Fixtures.Replayed r = Fixtures.replay(jsonl, f);
+        assertEquals(0, r.summary().records());
+        assertEquals(List.of(Instant.EPOCH, Instant.EPOCH), r.sink().deadLetters.stream().map(DeadLetter::getEventTime).toList());
+        assertEquals(r.sink().deadLetters, Fixtures.replay(jsonl, f).sink().deadLetters);
+    }
+
+    @Test
     @DisplayName("the summary renders counts per format, event type and reason")
     void summaryText() {
         final Fixtures.Replayed r = Fixtures.replay(Fixtures.resource("postfix_interleaved.log"), Fixtures.resource("exo_extended_report.csv"));

@@ -131,6 +131,62 @@ class DsnMessagesTest {
         assertArrayEquals(stripVolatile(DsnMessages.toMime(ndr)), stripVolatile(DsnMessages.toMime(ndr)));
     }
 
+    @Test
+    @DisplayName("on the wire: CRLF on every line, one delivery-status group per recipient and no empty one, the headers a mail client needs")
+    void wireFormat() throws Exception {
+        final NonDeliveryReport unknownSender = NonDeliveryReport.newBuilder(expiredNdr()).setOriginalSender(null).build();
+        final DelayNotice notice = DelayNotice.newBuilder()
+            .setMessageId("<q1@fabrikam.example>").setNetworkMessageId(null)
+            .setOriginalSender("alice@fabrikam.example").setFinalRecipient("bob@contoso.example")
+            .setConnectorId(null).setAction("delayed").setStatus("4.4.316")
+            .setDiagnosticCode(null).setReportingMta("EXHUB01").setRemoteMta(null).setArrivalDate(ARRIVED)
+            .setFirstDeferralTime(ARRIVED).setLastAttemptDate(null).setAttempts(13)
+            .setEventTime(ARRIVED.plusSeconds(4 * 3600)).setWillRetryUntil(EXPIRED)
+            .build();
+        for (final byte[] mime : java.util.List.of(DsnMessages.toMime(expiredNdr()), DsnMessages.toMime(unknownSender),
+                DsnMessages.toMime(notice))) {
+            assertOnlyCrlf(mime, "the whole message");
+            final MimeMessage m = parse(mime);
+            final MultipartReport report = assertInstanceOf(MultipartReport.class, m.getContent());
+            assertEquals(3, report.getCount());
+            final byte[] text = report.getBodyPart(0).getInputStream().readAllBytes();
+            assertOnlyCrlf(text, "the text/plain part");
+            assertTrue(new String(text, java.nio.charset.StandardCharsets.US_ASCII).contains(".\r\n\r\n"), "paragraphs survive");
+
+            // RFC 3464 2.1: per-message fields, then per-recipient fields, groups separated by one blank line
+            final String status = new String(((jakarta.mail.internet.MimeBodyPart) report.getBodyPart(1)).getRawInputStream()
+                .readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            final String[] groups = status.split("\r\n\r\n", -1);
+            assertEquals(2, groups.length, "one per-message group and one recipient group, nothing after: " + status);
+            assertTrue(groups[0].startsWith("Reporting-MTA: dns; "), groups[0]);
+            assertTrue(groups[1].startsWith("Final-Recipient: rfc822; bob@contoso.example\r\n"), groups[1]);
+            assertTrue(groups[1].endsWith("\r\n") && !groups[1].isBlank(), "the last group ends its last field, then the boundary");
+
+            final String returned = new String(((jakarta.mail.internet.MimeBodyPart) report.getBodyPart(2)).getRawInputStream()
+                .readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertTrue(!returned.contains("MIME-Version"), "no invented headers in the returned-message part: " + returned);
+
+            assertTrue(m.getFrom()[0].toString().contains("MAILER-DAEMON@"), "From: the reporting MTA's mailer daemon");
+            assertEquals(1, m.getHeader("Subject").length);
+            assertEquals(1, m.getHeader("Message-ID").length);
+            assertEquals(1, m.getHeader("Date").length);
+            assertEquals("auto-replied", m.getHeader("Auto-Submitted")[0]);
+        }
+        assertNull(parse(DsnMessages.toMime(unknownSender)).getHeader("To"),
+            "an unknown original sender: no To:, so the report cannot be sent by accident (docs/queue-tracking.md)");
+        assertEquals("alice@fabrikam.example", parse(DsnMessages.toMime(notice)).getHeader("To")[0]);
+    }
+
+    private static void assertOnlyCrlf(final byte[] bytes, final String what) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n') {
+                assertTrue(i > 0 && bytes[i - 1] == '\r', what + ": bare LF at byte " + i);
+            } else if (bytes[i] == '\r') {
+                assertTrue(i + 1 < bytes.length && bytes[i + 1] == '\n', what + ": bare CR at byte " + i);
+            }
+        }
+    }
+
     /** MIME boundaries are unique per build by design; everything else, Message-ID included, must repeat. */
     private static byte[] stripVolatile(final byte[] mime) {
         return new String(mime, java.nio.charset.StandardCharsets.UTF_8)

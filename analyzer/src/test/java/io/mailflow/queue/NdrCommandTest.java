@@ -61,6 +61,7 @@ class NdrCommandTest {
         assertTrue(err.toString().contains("ndr.jsonl:2: skipped: missing required field"), err.toString());
         assertTrue(err.toString().contains("ndr.jsonl:5: skipped: not JSON"), err.toString());
         assertTrue(out.toString().contains("wrote 2 NDR message(s)"), out.toString());
+        assertTrue(out.toString().contains("1 without a known sender: no To: header"), out.toString());
     }
 
     @Test

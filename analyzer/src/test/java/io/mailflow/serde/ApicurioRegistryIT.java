@@ -93,6 +93,20 @@ class ApicurioRegistryIT {
     }
 
     @Test
+    @DisplayName("the dev registry runs BACKWARD, as README says: GET /config reports it and a subject without its own level obeys it")
+    void globalCompatibilityIsBackward() throws Exception {
+        final java.net.http.HttpResponse<String> config = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/config")).GET().build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, config.statusCode(), config.body());
+        assertEquals("{\"compatibilityLevel\":\"BACKWARD\"}", config.body().replace(" ", ""));
+        assertEquals("BACKWARD", client.getCompatibility(null));
+        final String subject = DevRegistry.uniqueTopic("it") + "-value";
+        client.register(subject, V1);
+        assertFalse(client.testCompatibility(subject, V2_WITHOUT_DEFAULT), "the global rule applies to every subject");
+    }
+
+    @Test
     @DisplayName("per-subject compatibility can be set and read back; FORWARD then admits a new field without default")
     void subjectConfig() {
         final String subject = DevRegistry.uniqueTopic("it") + "-value";

@@ -68,7 +68,33 @@ public final class DevRegistry {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(process), "dev-registry-stop"));
         final String base = "http://127.0.0.1:" + port + API_PATH;
         awaitReady(process, base, log);
+        storeGlobalCompatibility(base);
         return base;
+    }
+
+    /**
+     * The property above is only Apicurio's default rule (enforced on registration); the Confluent
+     * API's GET /config reports the rule stored in the registry's database and says NONE while there
+     * is none. Storing it makes the dev registry report BACKWARD, as start.sh does and README says.
+     */
+    private static void storeGlobalCompatibility(final String base) {
+        final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        try {
+            final HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/config"))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("The dev schema registry refused PUT /config BACKWARD: "
+                    + response.statusCode() + " " + response.body());
+            }
+        } catch (final IOException e) {
+            throw new IllegalStateException("Cannot set the dev schema registry's global compatibility", e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while configuring the dev schema registry", e);
+        }
     }
 
     private static void awaitReady(final Process process, final String base, final Path log) {

@@ -1,0 +1,40 @@
+package io.mailflow.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The settings that keep a healthy embedded run from logging ERRORs (docs/architecture.md, "Log lines you may see"). */
+@DisplayName("Embedded runs: nothing pipelined behind a refused produce request, the broker waits out a commit, CPU stalls are not faults")
+class EmbeddedRunSettingsTest {
+    @Test
+    @DisplayName("the analyzer's producer sends one request at a time per connection, unless the user chose otherwise")
+    void oneProduceRequestInFlight() {
+        final MailflowConfig defaults = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults().build());
+        assertEquals("1", defaults.get(EmbeddedRuntime.PRODUCER_IN_FLIGHT));
+        assertEquals("1", StreamsSettings.streamsProperties(defaults).get("producer.max.in.flight.requests.per.connection"));
+
+        final MailflowConfig prefixed = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
+            .override(EmbeddedRuntime.PRODUCER_IN_FLIGHT, "5").build());
+        assertEquals("5", prefixed.get(EmbeddedRuntime.PRODUCER_IN_FLIGHT));
+        final MailflowConfig plain = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
+            .override("max.in.flight.requests.per.connection", "3").build());
+        assertNull(plain.get(EmbeddedRuntime.PRODUCER_IN_FLIGHT), "the user's setting for every client applies unchanged");
+    }
+
+    @Test
+    @DisplayName("the embedded broker retries CONCURRENT_TRANSACTIONS for up to 5 s, below the producer's 30 s request timeout")
+    void brokerWaitsOutACommit() {
+        assertEquals("5000", EmbeddedKafka.brokerProperties(Path.of("/tmp/x"), 1, 2).getProperty("add.partitions.to.txn.retry.backoff.max.ms"));
+    }
+
+    @Test
+    @DisplayName("a controller event is reported as exceptionally slow only past the broker's session timeout (9 s), not past 2 s")
+    void controllerStallsBelowTheSessionTimeoutAreNotErrors() {
+        assertEquals("9000", EmbeddedKafka.brokerProperties(Path.of("/tmp/x"), 1, 2)
+            .getProperty("controller.performance.always.log.threshold.ms"));
+    }
+}
