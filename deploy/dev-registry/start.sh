@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the development schema registry in the foreground on PORT (default 8081).
 # Confluent-compatible API: http://localhost:PORT/apis/ccompat/v7
-# In-memory storage: ids and subjects are gone after a restart.
+# In-memory storage: ids and subjects are gone after a restart, unless MAILFLOW_REGISTRY_DATA names
+# a directory: then they are kept in an H2 database file there and survive restarts.
 set -euo pipefail
 cd "$(dirname "$0")"
 PORT="${1:-8081}"
@@ -18,7 +19,13 @@ fi
 # GET /config reads the global rule stored in the registry's database and answers NONE while there
 # is none (ConfigResourceImpl.getGlobalCompatibilityLevel, Apicurio 2.4.2). So once the registry
 # answers, the rule is also stored with PUT /config, and both say BACKWARD.
+STORAGE=()
+if [[ -n "${MAILFLOW_REGISTRY_DATA:-}" ]]; then
+  mkdir -p "$MAILFLOW_REGISTRY_DATA"
+  STORAGE=(-DREGISTRY_DATASOURCE_URL="jdbc:h2:file:$(cd "$MAILFLOW_REGISTRY_DATA" && pwd)/registry_db")
+fi
 java -Xmx256m -XX:+UseSerialGC \
+  "${STORAGE[@]}" \
   -Dquarkus.http.port="$PORT" \
   -Dquarkus.http.host=127.0.0.1 \
   -Dregistry.rules.global.compatibility=BACKWARD \
