@@ -70,8 +70,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         final boolean temporary = dataDir == null;
         try {
             final Path dir = temporary ? Files.createTempDirectory("mailflow-kafka-") : Files.createDirectories(dataDir);
-            final int brokerPort = port == 0 ? freePort() : port;
-            final int controllerPort = freePort();
+            final int[] free = freePorts(2);
+            final int brokerPort = port == 0 ? free[0] : port;
+            final int controllerPort = free[1] != brokerPort ? free[1] : free[0];
             final Properties props = brokerProperties(dir, brokerPort, controllerPort);
             overrides.forEach(props::setProperty);
             format(dir, props);
@@ -204,10 +205,27 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+    /**
+     * {@code n} distinct free ports. The sockets are held open together: ports asked for one after
+     * the other may come back equal once the first is released (a broker listener and its
+     * controller on one port refuse to start).
+     */
+    public static int[] freePorts(final int n) throws IOException {
+        final ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            final int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0);
+                sockets[i].setReuseAddress(true);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (final ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
         }
     }
 

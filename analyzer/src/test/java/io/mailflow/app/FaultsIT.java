@@ -121,8 +121,9 @@ class FaultsIT {
     void brokerStoppedAndRegistryRestarted() throws Exception {
         final Path work = workDir("broker-and-registry");
         instances = new ClusterInstances(work, PARTITIONS);
-        final int port = ClusterInstances.freePort();
-        final int controllerPort = ClusterInstances.freePort();
+        final int[] ports = EmbeddedKafka.freePorts(2);
+        final int port = ports[0];
+        final int controllerPort = ports[1];
         final Map<String, String> fixedPorts = Map.of(
             "controller.quorum.voters", "1@127.0.0.1:" + controllerPort,
             "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);

@@ -87,8 +87,9 @@ class PartitionIndependenceIT {
     }
 
     private void runCluster(final String fault) throws Exception {
-        final int port = ClusterInstances.freePort();
-        final int controllerPort = ClusterInstances.freePort();
+        final int[] ports = EmbeddedKafka.freePorts(2);
+        final int port = ports[0];
+        final int controllerPort = ports[1];
         final Map<String, String> fixedPorts = Map.of(
             "controller.quorum.voters", "1@127.0.0.1:" + controllerPort,
             "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
