@@ -1,6 +1,7 @@
 package io.mailflow.app;
 
-import io.mailflow.detect.DetectionConfig;
+import io.mailflow.config.MailflowConfig;
+import io.mailflow.config.DetectionConfig;
 import io.mailflow.emit.DeadLetters;
 import io.mailflow.emit.SchemaRegistration;
 import io.mailflow.emit.Topics;

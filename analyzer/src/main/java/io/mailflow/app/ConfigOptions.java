@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

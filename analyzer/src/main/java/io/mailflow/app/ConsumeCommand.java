@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.emit.AvroJson;
 import io.mailflow.serde.GenericAvroDeserializer;
 import java.io.PrintWriter;

@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.ingest.ReplayOptions;
 import io.mailflow.ingest.ReplayProgress;
 import io.mailflow.ingest.ReplaySummary;

@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.Durations;
 import java.time.Duration;
 import picocli.CommandLine;
 

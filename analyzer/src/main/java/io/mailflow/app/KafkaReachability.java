@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

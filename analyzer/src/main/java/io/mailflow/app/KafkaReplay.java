@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.DeadLetter;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.emit.SchemaRegistration;

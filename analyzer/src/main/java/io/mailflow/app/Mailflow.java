@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.ingest.UnsupportedTraceFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,10 +1,11 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.detect.ConnectorHealth;
-import io.mailflow.detect.DetectionConfig;
-import io.mailflow.queue.QueueConfig;
+import io.mailflow.config.DetectionConfig;
+import io.mailflow.config.QueueConfig;
 import io.mailflow.queue.QueueTracking;
 import io.mailflow.emit.Topics;
 import io.mailflow.ingest.ReplayRepeats;

@@ -1,5 +1,7 @@
 package io.mailflow.app;
 
+import io.mailflow.config.Durations;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.emit.Topic;
 import io.mailflow.emit.TopicAdmin;
 import io.mailflow.emit.Topics;

@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.emit.TopicAdmin;
 import io.mailflow.metrics.MetricsServer;
 import java.time.Duration;

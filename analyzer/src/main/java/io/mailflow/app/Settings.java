@@ -1,5 +1,7 @@
 package io.mailflow.app;
 
+import io.mailflow.config.Durations;
+import io.mailflow.config.MailflowConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

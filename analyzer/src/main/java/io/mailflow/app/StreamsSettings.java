@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.emit.DeadLetterExceptionHandler;
 import java.util.Map;
 import java.util.Properties;

@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.Durations;
 import io.mailflow.emit.DeadLetterExceptionHandler;
 import io.mailflow.emit.DeadLetters;
 import java.time.Duration;

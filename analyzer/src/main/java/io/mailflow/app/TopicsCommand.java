@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.emit.TopicAdmin;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.mailflow.bench;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
 import io.mailflow.avro.AlertState;
@@ -70,7 +70,7 @@ final class AlertLatencyBenchmark {
         final ConcurrentSkipListMap<Long, Long> producedAtByEventTime = new ConcurrentSkipListMap<>();
         final List<Double> latencies = new CopyOnWriteArrayList<>();
         final List<Double> fromWatermark = new CopyOnWriteArrayList<>();
-        final io.mailflow.detect.DetectionConfig rules = io.mailflow.detect.DetectionConfig.from(config);
+        final io.mailflow.config.DetectionConfig rules = io.mailflow.config.DetectionConfig.from(config);
         final long judgedAfterMs = rules.grace().toMillis();
         final long gridMs = rules.heartbeat().toMillis();
         final AtomicLong otherAlerts = new AtomicLong();

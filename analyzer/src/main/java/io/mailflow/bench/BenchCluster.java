@@ -1,7 +1,7 @@
 package io.mailflow.bench;
 
 import io.mailflow.app.EmbeddedKafka;
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.emit.TopicAdmin;
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.mailflow.bench;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.emit.Topics;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.mailflow.bench;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.mailflow.bench;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.generate.GenerationSummary;
 import io.mailflow.generate.GeneratorSettings;
 import io.mailflow.generate.KafkaTraceOutput;

@@ -1,5 +1,6 @@
 package io.mailflow.detect;
 
+import io.mailflow.config.DetectionConfig;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.internal.ConnectorQueue;

@@ -3,7 +3,7 @@ package io.mailflow.detect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.mailflow.app.MailflowConfig.ConfigException;
+import io.mailflow.config.MailflowConfig.ConfigException;
 import io.mailflow.classify.ConnectorInfo;
 import io.mailflow.classify.ConnectorKind;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.mailflow.detect;
 
+import io.mailflow.config.DetectionConfig;
 import io.mailflow.avro.ConnectorStats;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.internal.ConnectorQueue;
@@ -99,7 +100,7 @@ public final class ConnectorHealth {
     }
 
     /** The catalog named by {@code mailflow.connectors.catalog}, or an empty one. */
-    public static ConnectorCatalog catalogFrom(final io.mailflow.app.MailflowConfig config) {
+    public static ConnectorCatalog catalogFrom(final io.mailflow.config.MailflowConfig config) {
         final String path = config.get("mailflow.connectors.catalog");
         return path == null || path.isBlank() ? ConnectorCatalog.empty() : ConnectorCatalog.load(java.nio.file.Path.of(path));
     }

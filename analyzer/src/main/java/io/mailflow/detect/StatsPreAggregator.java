@@ -1,5 +1,6 @@
 package io.mailflow.detect;
 
+import io.mailflow.config.DetectionConfig;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.Outcome;

@@ -1,6 +1,6 @@
 package io.mailflow.emit;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.ConnectorStats;
 import io.mailflow.avro.DeadLetter;

@@ -1,8 +1,8 @@
 package io.mailflow.generate;
 
 import io.mailflow.app.ConfigOptions;
-import io.mailflow.app.Durations;
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.Durations;
+import io.mailflow.config.MailflowConfig;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,6 +1,6 @@
 package io.mailflow.generate;
 
-import io.mailflow.app.Durations;
+import io.mailflow.config.Durations;
 import java.time.Duration;
 
 /**

@@ -1,6 +1,6 @@
 package io.mailflow.generate;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.emit.Topics;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.mailflow.ingest;
 
 import io.mailflow.avro.DeadLetter;
-import io.mailflow.app.Durations;
+import io.mailflow.config.Durations;
 import io.mailflow.avro.MessageTrace;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package io.mailflow.queue;
 
+import io.mailflow.config.QueueConfig;
 import io.mailflow.avro.DelayNotice;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;

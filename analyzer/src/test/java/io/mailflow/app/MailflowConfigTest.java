@@ -1,11 +1,14 @@
 package io.mailflow.app;
 
+import io.mailflow.config.DetectionConfig;
+import io.mailflow.config.Durations;
+import io.mailflow.config.MailflowConfig;
+import io.mailflow.config.QueueConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mailflow.detect.DetectionConfig;
-import io.mailflow.queue.QueueConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

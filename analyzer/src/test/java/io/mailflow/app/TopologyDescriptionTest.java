@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.config.MailflowConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;

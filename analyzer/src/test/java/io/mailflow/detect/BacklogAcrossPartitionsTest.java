@@ -1,10 +1,11 @@
 package io.mailflow.detect;
 
+import io.mailflow.config.DetectionConfig;
 import static io.mailflow.detect.DetectionDriver.snapshot;
 import static io.mailflow.detect.TestTraces.minutes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.internal.ConnectorFailure;

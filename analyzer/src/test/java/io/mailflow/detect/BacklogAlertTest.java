@@ -1,5 +1,6 @@
 package io.mailflow.detect;
 
+import io.mailflow.config.DetectionConfig;
 import static io.mailflow.detect.DetectionDriver.snapshot;
 import static io.mailflow.detect.TestTraces.minutes;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mailflow.app.MailflowConfig;
-import io.mailflow.app.MailflowConfig.ConfigException;
+import io.mailflow.config.MailflowConfig;
+import io.mailflow.config.MailflowConfig.ConfigException;
 import io.mailflow.avro.FailureCategory;
 import io.mailflow.classify.ConnectorInfo;
 import io.mailflow.classify.ConnectorKind;

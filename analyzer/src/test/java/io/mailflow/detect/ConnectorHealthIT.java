@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.app.EmbeddedKafka;
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.app.Analyzer;
 import io.mailflow.app.StreamsSettings;
 import io.mailflow.avro.AlertState;

@@ -1,6 +1,7 @@
 package io.mailflow.detect;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.DetectionConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.ConnectorStats;
 import io.mailflow.avro.MessageTrace;

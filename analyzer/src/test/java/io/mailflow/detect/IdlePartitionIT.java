@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.app.Analyzer;
 import io.mailflow.app.EmbeddedKafka;
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.MessageTrace;

@@ -1,11 +1,12 @@
 package io.mailflow.detect;
 
+import io.mailflow.config.DetectionConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.app.EmbeddedRuntime;
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.AlertState;
 import io.mailflow.avro.AlertType;
 import io.mailflow.avro.ConnectorAlert;
@@ -27,7 +28,7 @@ import io.mailflow.generate.TraceOutput;
 import io.mailflow.generate.TraceTopics;
 import io.mailflow.generate.TrafficGenerator;
 import io.mailflow.generate.TransientFailure;
-import io.mailflow.queue.QueueConfig;
+import io.mailflow.config.QueueConfig;
 import io.mailflow.serde.MockSchemaRegistry;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,12 +1,13 @@
 package io.mailflow.detect;
 
+import io.mailflow.config.DetectionConfig;
 import static io.mailflow.detect.TestTraces.deferral;
 import static io.mailflow.detect.TestTraces.delivery;
 import static io.mailflow.detect.TestTraces.minutes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.ConnectorStats;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.internal.StatsPartial;

@@ -3,7 +3,7 @@ package io.mailflow.emit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.app.MailflowTopology;
 import io.mailflow.app.StreamsSettings;
 import io.mailflow.avro.MessageTrace;

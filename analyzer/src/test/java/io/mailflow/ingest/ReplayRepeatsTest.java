@@ -6,7 +6,7 @@ import static io.mailflow.detect.TestTraces.minutes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.app.MailflowTopology;
 import io.mailflow.app.StreamsSettings;
 import io.mailflow.avro.MessageTrace;

@@ -2,7 +2,7 @@ package io.mailflow.ingest;
 
 import io.mailflow.app.EmbeddedKafka;
 import io.mailflow.app.KafkaReplay;
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.DeadLetter;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.emit.TopicAdmin;

@@ -1,6 +1,7 @@
 package io.mailflow.queue;
 
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.QueueConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.DelayNotice;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;

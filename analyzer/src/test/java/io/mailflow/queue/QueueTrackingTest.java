@@ -1,5 +1,6 @@
 package io.mailflow.queue;
 
+import io.mailflow.config.QueueConfig;
 import static io.mailflow.queue.QueueTrackingFixture.at;
 import static io.mailflow.queue.QueueTrackingFixture.defer;
 import static io.mailflow.queue.QueueTrackingFixture.delivered;

@@ -1,7 +1,5 @@
-package io.mailflow.app;
+package io.mailflow.config;
 
-import io.mailflow.detect.DetectionConfig;
-import io.mailflow.queue.QueueConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -171,7 +169,7 @@ public final class MailflowConfig {
     }
 
     /** Maps one environment variable name to a config key, or null when it is not ours. */
-    static String keyForEnv(final String name) {
+    public static String keyForEnv(final String name) {
         if (name.startsWith(ENV_KAFKA_PREFIX)) {
             return envToKey(name.substring(ENV_KAFKA_PREFIX.length()));
         }

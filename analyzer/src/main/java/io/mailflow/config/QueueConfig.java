@@ -1,7 +1,6 @@
-package io.mailflow.queue;
+package io.mailflow.config;
 
-import io.mailflow.app.Durations;
-import io.mailflow.app.MailflowConfig;
+import io.mailflow.config.MailflowConfig.ConfigException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

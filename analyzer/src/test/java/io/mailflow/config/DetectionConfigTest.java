@@ -1,11 +1,10 @@
-package io.mailflow.detect;
+package io.mailflow.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mailflow.app.MailflowConfig;
-import io.mailflow.app.MailflowConfig.ConfigException;
+import io.mailflow.config.MailflowConfig.ConfigException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,6 @@
-package io.mailflow.detect;
+package io.mailflow.config;
 
-import io.mailflow.app.Durations;
-import io.mailflow.app.MailflowConfig;
-import io.mailflow.app.MailflowConfig.ConfigException;
-import io.mailflow.queue.QueueConfig;
+import io.mailflow.config.MailflowConfig.ConfigException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

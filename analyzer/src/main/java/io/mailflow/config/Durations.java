@@ -1,4 +1,4 @@
-package io.mailflow.app;
+package io.mailflow.config;
 
 import java.time.Duration;
 import java.util.Locale;
