@@ -47,14 +47,16 @@ public final class ConnectorHealth {
             Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE),
             Serdes.String(), topics.storeValues(StatsWindowCloser.STORE, ConnectorStats.class)));
+        // each source partition's progress changes with every heartbeat and is read only when the
+        // task starts: cached, so the changelog gets the latest value once per commit
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE),
-            Serdes.String(), Serdes.Long()));
+            Serdes.String(), Serdes.Long()).withCachingEnabled());
         // failures and snapshots waiting for every source partition to pass them: bounded by
         // what arrives within the slowest partition's lag plus grace
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE),
             Serdes.String(), topics.storeValues(ConnectorMonitor.PENDING_STORE, ConnectorSignal.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE),
-            Serdes.String(), Serdes.Long()));
+            Serdes.String(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FailureEpisodes.STORE),
             Serdes.String(), topics.storeValues(FailureEpisodes.STORE, FailureEpisode.class)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(FailureEpisodes.MESSAGES_STORE),
