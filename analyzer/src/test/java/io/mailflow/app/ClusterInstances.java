@@ -212,6 +212,41 @@ final class ClusterInstances implements AutoCloseable {
         throw new AssertionError("the cluster did not finish within " + timeout + tail());
     }
 
+    /** Runs `mailflow generate` with {@code scenario} into {@code logs}; returns the directory. */
+    static Path generate(final Path logs, final String... scenario) {
+        final List<String> generate = new ArrayList<>(List.of(scenario));
+        generate.addAll(List.of("--out", logs.toString(), "--quiet"));
+        if (Mailflow.execute(generate.toArray(String[]::new)) != 0) {
+            throw new AssertionError("mailflow " + String.join(" ", scenario) + " failed");
+        }
+        return logs;
+    }
+
+    /**
+     * The reference the cluster is compared with: every output topic of the embedded one-partition
+     * replay of {@code logs}, judged on event time alone (no wall-clock safety net).
+     */
+    static Map<String, Map<String, List<String>>> embeddedReplay(final Path logs, final String name, final Duration timeout)
+            throws Exception {
+        final MailflowConfig base = MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://" + name)
+            .override("application.id", name)
+            .override("mailflow.queue.wall-clock-safety-net", "false")
+            .build();
+        try (EmbeddedRuntime runtime = EmbeddedRuntime.start(base)) {
+            KafkaReplay.replay(runtime.config(), runtime.topics(), List.of(logs), io.mailflow.ingest.ReplayOptions.defaults());
+            runtime.awaitComplete(Duration.ofSeconds(3), timeout);
+            return outputs(runtime.config().kafkaProperties(), runtime.topics());
+        }
+    }
+
+    /** Broker settings that keep its two ports across a restart (EmbeddedKafka.start(ports[0], dir, these)). */
+    static Map<String, String> fixedPorts(final int[] ports) {
+        return Map.of(
+            "controller.quorum.voters", "1@127.0.0.1:" + ports[1],
+            "listeners", "PLAINTEXT://127.0.0.1:" + ports[0] + ",CONTROLLER://127.0.0.1:" + ports[1]);
+    }
+
     /** Every output topic as key -> that key's values in topic order (JSON as `replay --out` writes them). */
     static Map<String, Map<String, List<String>>> outputs(final Map<String, Object> kafka, final Topics topics) {
         final Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();

@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -53,20 +52,8 @@ class FaultsIT {
 
     @BeforeAll
     void generateAndReplayOnOnePartition(@TempDir final Path shared) throws Exception {
-        logs = shared.resolve("logs");
-        final List<String> generate = new ArrayList<>(List.of(SCENARIO));
-        generate.addAll(List.of("--out", logs.toString(), "--quiet"));
-        assertEquals(0, Mailflow.execute(generate.toArray(String[]::new)));
-        final MailflowConfig base = MailflowConfig.builder().defaults()
-            .override("schema.registry.url", "mock://faults-reference")
-            .override("application.id", "faults-reference")
-            .override("mailflow.queue.wall-clock-safety-net", "false")
-            .build();
-        try (EmbeddedRuntime runtime = EmbeddedRuntime.start(base)) {
-            KafkaReplay.replay(runtime.config(), runtime.topics(), List.of(logs), ReplayOptions.defaults());
-            runtime.awaitComplete(Duration.ofSeconds(3), DONE_TIMEOUT);
-            reference = ClusterInstances.outputs(runtime.config().kafkaProperties(), runtime.topics());
-        }
+        logs = ClusterInstances.generate(shared.resolve("logs"), SCENARIO);
+        reference = ClusterInstances.embeddedReplay(logs, "faults-reference", DONE_TIMEOUT);
         System.out.printf("FaultsIT: reference (one partition): %s%n", ClusterInstances.counts(reference));
         assertTrue(reference.get("mailflow.alerts").size() >= 3, "the scenario fires alerts on several connectors");
         assertTrue(reference.get("mailflow.ndr").size() + reference.get("mailflow.delays").size() > 0, "and reports queued mail");
@@ -124,10 +111,7 @@ class FaultsIT {
         instances = new ClusterInstances(work, PARTITIONS);
         final int[] ports = EmbeddedKafka.freePorts(2);
         final int port = ports[0];
-        final int controllerPort = ports[1];
-        final Map<String, String> fixedPorts = Map.of(
-            "controller.quorum.voters", "1@127.0.0.1:" + controllerPort,
-            "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        final Map<String, String> fixedPorts = ClusterInstances.fixedPorts(ports);
         EmbeddedKafka kafka = EmbeddedKafka.start(port, work.resolve("kafka"), fixedPorts);
         try (RestartableRegistry registry = new RestartableRegistry(work.resolve("registry"), ClusterInstances.freePort())) {
             final String url = startedUrl(registry);

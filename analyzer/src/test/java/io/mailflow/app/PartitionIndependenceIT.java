@@ -11,7 +11,6 @@ import io.mailflow.serde.DevRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -52,21 +51,9 @@ class PartitionIndependenceIT {
 
     @BeforeAll
     void generateAndReplayOnOnePartition(@TempDir final Path shared) throws Exception {
-        logs = shared.resolve("logs");
-        final List<String> generate = new ArrayList<>(List.of(SCENARIO));
-        generate.addAll(List.of("--out", logs.toString(), "--quiet"));
-        assertEquals(0, Mailflow.execute(generate.toArray(String[]::new)));
-        final MailflowConfig base = MailflowConfig.builder().defaults()
-            .override("schema.registry.url", "mock://partition-independence-reference")
-            .override("application.id", "pi-reference")
-            .override("mailflow.queue.wall-clock-safety-net", "false")
-            .build();
+        logs = ClusterInstances.generate(shared.resolve("logs"), SCENARIO);
         final long t0 = System.nanoTime();
-        try (EmbeddedRuntime runtime = EmbeddedRuntime.start(base)) {
-            KafkaReplay.replay(runtime.config(), runtime.topics(), List.of(logs), ReplayOptions.defaults());
-            runtime.awaitComplete(Duration.ofSeconds(3), DONE_TIMEOUT);
-            reference = ClusterInstances.outputs(runtime.config().kafkaProperties(), runtime.topics());
-        }
+        reference = ClusterInstances.embeddedReplay(logs, "pi-reference", DONE_TIMEOUT);
         System.out.printf("PartitionIndependenceIT: reference (one partition) in %.1f s: %s%n",
             (System.nanoTime() - t0) / 1e9, ClusterInstances.counts(reference));
         assertTrue(reference.get("mailflow.alerts").size() >= 3, "the scenario fires alerts on several connectors: "
@@ -90,10 +77,7 @@ class PartitionIndependenceIT {
     private void runCluster(final String fault) throws Exception {
         final int[] ports = EmbeddedKafka.freePorts(2);
         final int port = ports[0];
-        final int controllerPort = ports[1];
-        final Map<String, String> fixedPorts = Map.of(
-            "controller.quorum.voters", "1@127.0.0.1:" + controllerPort,
-            "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        final Map<String, String> fixedPorts = ClusterInstances.fixedPorts(ports);
         work = Path.of("target", "partition-independence-it", fault).toAbsolutePath();
         EmbeddedKafka.deleteRecursively(work);
         Files.createDirectories(work);
