@@ -24,25 +24,22 @@ if [[ -n "${MAILFLOW_REGISTRY_DATA:-}" ]]; then
   mkdir -p "$MAILFLOW_REGISTRY_DATA"
   STORAGE=(-DREGISTRY_DATASOURCE_URL="jdbc:h2:file:$(cd "$MAILFLOW_REGISTRY_DATA" && pwd)/registry_db")
 fi
-java -Xmx256m -XX:+UseSerialGC \
+CONFIG="http://127.0.0.1:$PORT/apis/ccompat/v7/config"
+# the PUT runs beside the registry; the registry itself is exec'd, so this script's pid is the
+# registry's and a kill (even -9, as scripts that started it in the background send) stops it
+(
+  for _ in $(seq 1 600); do
+    if curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+        --data '{"compatibility":"BACKWARD"}' "$CONFIG" 2>/dev/null; then
+      echo "dev-registry: global compatibility BACKWARD (GET $CONFIG)" >&2
+      exit 0
+    fi
+    sleep 0.2
+  done
+) &
+exec java -Xmx256m -XX:+UseSerialGC \
   "${STORAGE[@]}" \
   -Dquarkus.http.port="$PORT" \
   -Dquarkus.http.host=127.0.0.1 \
   -Dregistry.rules.global.compatibility=BACKWARD \
-  -jar "$JAR" &
-REGISTRY_PID=$!
-trap 'kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID"; exit 130' INT TERM
-CONFIG="http://127.0.0.1:$PORT/apis/ccompat/v7/config"
-for _ in $(seq 1 600); do
-  if ! kill -0 "$REGISTRY_PID" 2>/dev/null; then
-    wait "$REGISTRY_PID"
-    exit $?
-  fi
-  if curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
-      --data '{"compatibility":"BACKWARD"}' "$CONFIG" 2>/dev/null; then
-    echo "dev-registry: global compatibility BACKWARD (GET $CONFIG)" >&2
-    break
-  fi
-  sleep 0.2
-done
-wait "$REGISTRY_PID"
+  -jar "$JAR"
