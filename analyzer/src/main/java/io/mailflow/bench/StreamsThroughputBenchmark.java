@@ -111,6 +111,7 @@ final class StreamsThroughputBenchmark {
             }
             final long done = System.nanoTime();
             final double seconds = (done - (runningAt.get() == 0 ? startedAt : runningAt.get())) / 1e9;
+            printRecordsWritten(name, streams, expected);
             if (probe != null) {
                 probe.measure(streams, stateDir);
             }
@@ -124,6 +125,24 @@ final class StreamsThroughputBenchmark {
 
     private static int activeTasks(final KafkaStreams streams) {
         return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+    }
+
+    /**
+     * What the app wrote per input record, by topic (changelogs, repartitions, outputs): the
+     * producer's own record-send-total, so every change to the topology shows what it costs.
+     */
+    private static void printRecordsWritten(final String name, final KafkaStreams streams, final long inputRecords) {
+        final Map<String, Double> byTopic = new java.util.TreeMap<>();
+        streams.metrics().forEach((id, metric) -> {
+            if (id.name().equals("record-send-total") && id.group().equals("producer-topic-metrics")
+                && metric.metricValue() instanceof Number n) {
+                byTopic.merge(id.tags().get("topic"), n.doubleValue(), Double::sum);
+            }
+        });
+        final double total = byTopic.values().stream().mapToDouble(Double::doubleValue).sum();
+        System.err.printf("   %s wrote %,.0f records (%.2f per input record):%n", name, total, total / inputRecords);
+        byTopic.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+            .forEach(e -> System.err.printf("     %-60s %,12.0f  %.3f%n", e.getKey(), e.getValue(), e.getValue() / inputRecords));
     }
 
     /** Sum of one metric over all its instances (clients, threads). */

@@ -38,13 +38,13 @@ public final class ConnectorHealth {
     public static void addTo(final StreamsBuilder builder, final KStream<String, MessageTrace> traces,
                              final KStream<String, ConnectorQueueSnapshot> queueSnapshots, final Topics topics,
                              final DetectionConfig config, final ConnectorCatalog catalog) {
-        // A window's partial counts change with every trace: cached, so the changelog gets the
-        // latest value once per commit. Message markers are written once each and range-scanned
-        // when a window closes; a cached store copies its whole cached key set on every scan.
+        // A window's partial counts change with every trace, a message's entry with each of its
+        // attempts: both cached, so the changelog gets the latest value once per commit.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE),
             Serdes.String(), topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class)).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_STORE),
-            Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,
+                StatsPreAggregator.messagesRetention(config), java.time.Duration.ofMillis(1), false),
+            Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE),
             Serdes.String(), topics.storeValues(StatsWindowCloser.STORE, ConnectorStats.class)));
         // each source partition's progress changes with every heartbeat and is read only when the

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * Counts delivery attempts per (connector, code, window) in the task of each input partition,
@@ -22,9 +23,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * network by connector. A partial is sent on, keyed "connector|code", once this task's stream
  * time passes window end + grace; only partials are repartitioned.
  *
- * <p>Distinct messages: a marker per (window, connector, code, message) in a second store. The
- * markers live until the window closes, even when the idle flush sends counts early, so a
- * message is never counted twice in one window.
+ * <p>Distinct messages: per message and window, the connector codes it was counted under, in a
+ * cached window store keyed by message at the window's start. A message's attempts in one
+ * window share that entry, so it reaches the changelog about once per message and window, and
+ * it leaves with its segment after the window closed (no deletes). The entries outlive the
+ * window's close, even when the idle flush sends counts early, so a message is never counted
+ * twice in one window.
  *
  * <p>Heartbeats: at every grid point of the heartbeat interval ({@link SourceProgress}) the task
  * sends a heartbeat partial that is broadcast to all partitions of the partials topic, so a closer
@@ -44,7 +48,7 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
 
     private ProcessorContext<String, StatsPartial> context;
     private KeyValueStore<String, StatsPartial> counts;
-    private KeyValueStore<String, Long> messages;
+    private WindowStore<String, String> messages;
     private long streamTime = Long.MIN_VALUE;
     private static final long UNKNOWN = Long.MIN_VALUE;
     private static final long NOTHING_STORED = Long.MAX_VALUE;
@@ -114,11 +118,7 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
         }
         final String connectorCode = ConnectorKeys.connectorCode(attempt.connectorId(), c.statusCode());
         final String windowKey = ConnectorKeys.windowKey(start, connectorCode);
-        final String messageMarker = windowKey + '|' + (messageKey == null ? ClassifiedTrace.UNKNOWN_CONNECTOR : messageKey);
-        final boolean newMessage = messages.get(messageMarker) == null;
-        if (newMessage) {
-            messages.put(messageMarker, start);
-        }
+        final boolean newMessage = countMessage(messageKey == null ? ClassifiedTrace.UNKNOWN_CONNECTOR : messageKey, start, connectorCode);
         StatsPartial partial = counts.get(windowKey);
         if (partial == null) {
             partial = StatsPartials.empty(attempt.connectorId(), c.statusCode(), c.category(), start, end);
@@ -128,6 +128,31 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
         if (earliestWindowEnd != UNKNOWN && end < earliestWindowEnd) {
             earliestWindowEnd = end;
         }
+    }
+
+    /** True when the message is new under this connector code in the window starting at {@code start}; remembers it. */
+    private boolean countMessage(final String messageKey, final long start, final String connectorCode) {
+        final String counted = messages.fetch(messageKey, start);
+        if (counted == null) {
+            messages.put(messageKey, connectorCode, start);
+            return true;
+        }
+        for (final String code : counted.split("\n", -1)) {
+            if (code.equals(connectorCode)) {
+                return false;
+            }
+        }
+        messages.put(messageKey, counted + '\n' + connectorCode, start);
+        return true;
+    }
+
+    /**
+     * How long the message entries are kept: a window and its grace after the window's start
+     * (until it closes), and a window more, since the store drops by its own stream time, which
+     * may run ahead of the record being counted.
+     */
+    static java.time.Duration messagesRetention(final DetectionConfig config) {
+        return config.window().multipliedBy(2).plus(config.grace());
     }
 
     /** Sends and forgets the partials of every window whose end + grace this task's stream time has passed. */
@@ -149,7 +174,6 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
             }
         }
         closed.forEach(counts::delete);
-        deleteMarkersBefore(bound);
         earliestWindowEnd = earliestStoredWindowEnd();
     }
 
@@ -167,26 +191,7 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
                 earliest = ConnectorKeys.windowStartOf(it.next().key) + windowMs;
             }
         }
-        try (KeyValueIterator<String, Long> it = messages.all()) {
-            if (it.hasNext()) {
-                earliest = Math.min(earliest, ConnectorKeys.windowStartOf(it.next().key) + windowMs);
-            }
-        }
         return earliest;
-    }
-
-    private void deleteMarkersBefore(final String bound) {
-        final List<String> done = new ArrayList<>();
-        try (KeyValueIterator<String, Long> it = messages.range(null, bound)) {
-            while (it.hasNext()) {
-                final String key = it.next().key;
-                if (key.compareTo(bound) >= 0) {
-                    break;
-                }
-                done.add(key);
-            }
-        }
-        done.forEach(messages::delete);
     }
 
     /** After a spell without input (wall clock), send open partials early; they are deltas, so the closer's sum stays right. */

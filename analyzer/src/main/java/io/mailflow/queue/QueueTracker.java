@@ -6,7 +6,7 @@ import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
-import io.mailflow.avro.internal.MessageArrival;
+import io.mailflow.avro.internal.MessageMemo;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.FailureClassifier;
@@ -14,7 +14,6 @@ import io.mailflow.ingest.MessageKeys;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -22,7 +21,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +41,6 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     static final int OVER_BACKLOG_AGE = 2;
     static final int EXPIRY_NDR_SENT = 4;
 
-    private static final byte DELIVERED = 'D';
-    private static final byte PERMANENT_NDR = 'P';
-    private static final byte EXPIRED_NDR = 'E';
-
     private final QueueConfig config;
     private final QueueStores names;
     private final long delayAfter;
@@ -56,8 +50,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, QueuedRecipient> recipients;
-    private WindowStore<String, MessageArrival> arrivals;
-    private WindowStore<String, byte[]> outcomes;
+    private MessageMemory messages;
     private DeadlineIndex deadlines;
     private ConnectorQueues connectors;
     private QueueMetrics metrics;
@@ -86,8 +79,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     public void init(final ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.recipients = context.getStateStore(names.recipients());
-        this.arrivals = context.getStateStore(names.arrivals());
-        this.outcomes = context.getStateStore(names.outcomes());
+        final WindowStore<String, MessageMemo> memos = context.getStateStore(names.messages());
+        this.messages = new MessageMemory(memos, config);
         final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(names.deadlines());
         this.deadlines = new DeadlineIndex(deadlineStore);
         final int partition = context.taskId().partition();
@@ -152,7 +145,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             return;
         }
         switch (c.outcome()) {
-            case DELIVERED -> onDelivered(key, state, time);
+            case DELIVERED -> onDelivered(messageKey, key, state, time);
             case TRANSIENT_FAILURE -> onDeferral(messageKey, key, state, trace, c, time);
             case PERMANENT_FAILURE -> onPermanentFailure(messageKey, key, state, trace, c, time);
             default -> {
@@ -337,46 +330,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     // ---- events --------------------------------------------------------------------------------
 
     private void rememberArrival(final String messageKey, final MessageTrace trace, final long time) {
-        // one RECEIVE line per recipient: keep the first, so the store sees one write per message
-        if (arrivalOf(messageKey) != null) {
-            return;
-        }
-        arrivals.put(messageKey, MessageArrival.newBuilder()
-            .setOriginalSender(FailureText.originalSender(trace))
-            .setSubject(trace.getSubject())
-            .setMessageId(trace.getMessageId())
-            .build(), time);
-    }
-
-    private Reports.ArrivalInfo arrivalOf(final String messageKey) {
-        try (WindowStoreIterator<MessageArrival> it = arrivals.fetch(messageKey, 0L, Long.MAX_VALUE)) {
-            if (!it.hasNext()) {
-                return null;
-            }
-            final KeyValue<Long, MessageArrival> first = it.next();
-            return new Reports.ArrivalInfo(first.key, first.value);
-        }
-    }
-
-    /**
-     * What happened to the recipient recently (within the reorder tolerance), at or after
-     * {@code from}: a returned recipient (NDR sent) outranks a delivery; 0 when nothing.
-     */
-    private byte outcomeSince(final String key, final long from) {
-        byte found = 0;
-        try (WindowStoreIterator<byte[]> it = outcomes.fetch(key, from, Long.MAX_VALUE)) {
-            while (it.hasNext()) {
-                final byte[] v = it.next().value;
-                if (v == null || v.length != 1) {
-                    continue;
-                }
-                if (v[0] != DELIVERED) {
-                    return v[0];
-                }
-                found = v[0];
-            }
-        }
-        return found;
+        messages.rememberArrival(messageKey, time, FailureText.originalSender(trace), trace.getSubject(), trace.getMessageId());
     }
 
     private void onDeferral(final String messageKey, final String key, final QueuedRecipient existing,
@@ -385,7 +339,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         final String connector = ConnectorQueues.idOf(trace.getConnectorId());
         final String remote = FailureText.remoteMta(c);
         if (existing == null) {
-            if (isStale(key, time)) {
+            if (messages.isStale(messageKey, RecipientKeys.recipientOf(key), time)) {
                 // already returned to the sender, or delivered after this deferral: a late, stale record
                 metrics.ignoredRecord();
                 return;
@@ -438,10 +392,9 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
 
     private void startQueueing(final String messageKey, final String key, final MessageTrace trace, final Classification c,
                                final long time, final String error, final String remote) {
-        final Reports.ArrivalInfo arrival = arrivalOf(messageKey);
-        final MessageArrival a = arrival == null ? null : arrival.arrival();
+        final Reports.ArrivalInfo a = messages.arrival(messageKey, time);
         // queued since the earliest of: the RECEIVE, the arrival the line itself tells, this deferral
-        final Long arrivedAt = Reports.arrivalTime(arrival, trace, time);
+        final Long arrivedAt = Reports.arrivalTime(a, trace, time);
         final long since = arrivedAt == null ? time : Math.min(arrivedAt, time);
         final String sender = FailureText.originalSender(trace);
         final QueuedRecipient s = QueuedRecipient.newBuilder()
@@ -456,9 +409,9 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             .setLastStatusCode(c.statusCode())
             .setRemoteMta(remote)
             .setReportingMta(FailureText.trimToNull(trace.getSourceServer()))
-            .setOriginalSender(sender != null ? sender : a == null ? null : a.getOriginalSender())
-            .setSubject(trace.getSubject() != null ? trace.getSubject() : a == null ? null : a.getSubject())
-            .setMessageId(trace.getMessageId() != null ? trace.getMessageId() : a == null ? null : a.getMessageId())
+            .setOriginalSender(sender != null ? sender : a == null ? null : a.originalSender())
+            .setSubject(trace.getSubject() != null ? trace.getSubject() : a == null ? null : a.subject())
+            .setMessageId(trace.getMessageId() != null ? trace.getMessageId() : a == null ? null : a.messageId())
             .setNetworkMessageId(trace.getNetworkMessageId())
             .setFlags(0)
             .setNextDeadline(0L)
@@ -488,8 +441,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         }
     }
 
-    private void onDelivered(final String key, final QueuedRecipient s, final long time) {
-        outcomes.put(key, new byte[] {DELIVERED}, time);
+    private void onDelivered(final String messageKey, final String key, final QueuedRecipient s, final long time) {
+        messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.DELIVERED, time);
         if (s == null) {
             return;
         }
@@ -507,13 +460,14 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
 
     private void onPermanentFailure(final String messageKey, final String key, final QueuedRecipient s,
                                     final MessageTrace trace, final Classification c, final long time) {
-        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT) || isReported(key);
+        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT)
+            || messages.isReturned(messageKey, RecipientKeys.recipientOf(key), time);
         if (!alreadyReported) {
-            final Reports.ArrivalInfo arrival = s == null ? arrivalOf(messageKey) : null;
+            final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
             final NonDeliveryReport ndr = Reports.permanentFailure(trace, c, s, arrival, time, config.reportingMta());
             context.forward(new Record<>(messageKey, ndr, time));
             metrics.permanentNdr();
-            outcomes.put(key, new byte[] {PERMANENT_NDR}, time);
+            messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.PERMANENT_NDR, time);
         } else {
             metrics.ignoredRecord(); // the FAIL/DSN twin of a failure already reported
         }
@@ -524,43 +478,21 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
 
     private void onMtaExpiry(final String messageKey, final String key, final QueuedRecipient s,
                              final MessageTrace trace, final Classification c, final long time) {
-        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT) || isReported(key);
+        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT)
+            || messages.isReturned(messageKey, RecipientKeys.recipientOf(key), time);
         if (!alreadyReported) {
-            final Reports.ArrivalInfo arrival = s == null ? arrivalOf(messageKey) : null;
+            final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
             final NonDeliveryReport ndr = Reports.expiredByMta(trace, c, s, arrival, time, config.reportingMta());
             context.forward(new Record<>(messageKey, ndr, time));
             metrics.expiredNdr();
-            outcomes.put(key, new byte[] {EXPIRED_NDR}, time);
+            messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.EXPIRED_NDR, time);
         }
         if (s != null) {
             dequeueOrForget(key, s);
         }
     }
 
-    /**
-     * A deferral is stale when the recipient was already returned to the sender, or delivered at
-     * or after the deferral's time (one store read for both).
-     */
-    private boolean isStale(final String key, final long deferralTime) {
-        try (WindowStoreIterator<byte[]> it = outcomes.fetch(key, 0L, Long.MAX_VALUE)) {
-            while (it.hasNext()) {
-                final KeyValue<Long, byte[]> outcome = it.next();
-                final byte[] v = outcome.value;
-                if (v == null || v.length != 1) {
-                    continue;
-                }
-                if (v[0] != DELIVERED || outcome.key >= deferralTime) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
 
-    private boolean isReported(final String key) {
-        final byte outcome = outcomeSince(key, 0L);
-        return outcome == PERMANENT_NDR || outcome == EXPIRED_NDR;
-    }
 
     private void dequeueOrForget(final String key, final QueuedRecipient s) {
         if (has(s, EXPIRY_NDR_SENT)) {

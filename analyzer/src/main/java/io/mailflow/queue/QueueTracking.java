@@ -5,7 +5,7 @@ import io.mailflow.avro.DelayNotice;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
-import io.mailflow.avro.internal.MessageArrival;
+import io.mailflow.avro.internal.MessageMemo;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.emit.Topics;
 import java.time.Duration;
@@ -57,10 +57,10 @@ public final class QueueTracking {
     }
 
     /**
-     * The key-value stores are cached: a recipient retried many times between two commits reaches
-     * the changelog once per commit, not once per attempt. The window stores are not: a cached
-     * window store copies the cached key range on every fetch (ThreadCache.range), which made
-     * every RECEIVE lookup linear in the cache size.
+     * Every store is cached: a recipient retried many times between two commits reaches the
+     * changelog once per commit, not once per attempt, and a message's RECEIVE and deliveries
+     * land in one entry of the message memory (see {@link MessageMemory}, which keeps every read of
+     * that window store bounded in time so the cache stays cheap to search).
      */
     private static void addStores(final StreamsBuilder builder, final Topics topics, final QueueConfig config,
                                   final QueueStores stores) {
@@ -68,13 +68,10 @@ public final class QueueTracking {
             Stores.persistentKeyValueStore(stores.recipients()), Serdes.String(), topics.storeValues(stores.recipients(), QueuedRecipient.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(stores.deadlines()), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
-        // RECEIVE times age out with their segments: no per-message cleanup work
+        // arrivals and outcomes age out with their segments: no per-message cleanup work
         builder.addStateStore(Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(stores.arrivals(), config.arrivalRetention(), POINT, false),
-            Serdes.String(), topics.storeValues(stores.arrivals(), MessageArrival.class)));
-        builder.addStateStore(Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(stores.outcomes(), config.reorderTolerance(), POINT, false),
-            Serdes.String(), Serdes.ByteArray()));
+            Stores.persistentWindowStore(stores.messages(), MessageMemory.retention(config), POINT, false),
+            Serdes.String(), topics.storeValues(stores.messages(), MessageMemo.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(stores.connectors()), Serdes.String(), topics.storeValues(stores.connectors(), ConnectorQueueSnapshot.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(

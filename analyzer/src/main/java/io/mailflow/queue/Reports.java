@@ -4,7 +4,6 @@ import io.mailflow.avro.DelayNotice;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NdrReason;
 import io.mailflow.avro.NonDeliveryReport;
-import io.mailflow.avro.internal.MessageArrival;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
 import java.time.Instant;
@@ -111,11 +110,11 @@ final class Reports {
                                                        final ArrivalInfo arrival, final String defaultReportingMta) {
         final String server = FailureText.trimToNull(trace.getSourceServer());
         final String sender = FailureText.originalSender(trace);
-        final MessageArrival a = arrival == null ? null : arrival.arrival();
+        final ArrivalInfo a = arrival;
         return NonDeliveryReport.newBuilder()
-            .setMessageId(trace.getMessageId() != null ? trace.getMessageId() : a == null ? null : a.getMessageId())
+            .setMessageId(trace.getMessageId() != null ? trace.getMessageId() : a == null ? null : a.messageId())
             .setNetworkMessageId(trace.getNetworkMessageId())
-            .setOriginalSender(sender != null ? sender : a == null ? null : a.getOriginalSender())
+            .setOriginalSender(sender != null ? sender : a == null ? null : a.originalSender())
             .setFinalRecipient(trace.getRecipient() == null ? "" : trace.getRecipient().trim())
             .setConnectorId(trace.getConnectorId())
             .setAction("failed")
@@ -157,8 +156,8 @@ final class Reports {
         return epochMillis == null ? null : Instant.ofEpochMilli(epochMillis);
     }
 
-    /** What the arrival store knew about the message: RECEIVE time and the message-level fields. */
-    record ArrivalInfo(long time, MessageArrival arrival) {
+    /** What was remembered about the message's arrival: RECEIVE time and the message-level fields. */
+    record ArrivalInfo(long time, String originalSender, String subject, String messageId) {
     }
 
     /**

@@ -61,7 +61,12 @@ class StatsAcrossPartitionsTest {
             context.setCurrentSystemTimeMs(0);
             context.setCurrentStreamTimeMs(0);
             store(context, StatsPreAggregator.COUNTS_STORE, avro(StatsPartial.class));
-            store(context, StatsPreAggregator.MESSAGES_STORE, Serdes.Long());
+            final org.apache.kafka.streams.state.WindowStore<String, String> messages = Stores.windowStoreBuilder(
+                    Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE, StatsPreAggregator.messagesRetention(config),
+                        java.time.Duration.ofMillis(1), false), Serdes.String(), Serdes.String())
+                .withLoggingDisabled().build();
+            messages.init(context.getStateStoreContext(), messages);
+            context.addStateStore(messages);
             processor.init(context);
         }
 

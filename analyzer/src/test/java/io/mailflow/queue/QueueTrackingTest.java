@@ -324,6 +324,30 @@ class QueueTrackingTest {
                 assertEquals(List.of(), f.readDelays());
             }
         }
+
+        @Test
+        @DisplayName("a message to 500 recipients is remembered whole: a stale deferral of its 450th recipient is recognised")
+        void staleDeferralOfALargeMessage() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                for (int i = 0; i < 500; i++) {
+                    f.pipe(delivered(MSG, "user" + i + "@contoso.example", ofHours(2)));
+                }
+                f.pipe(defer(MSG, "user449@contoso.example", ofHours(1)), defer(MSG, "other@contoso.example", ofHours(1)));
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of("other@contoso.example"), f.readNdrs().stream().map(n -> n.getFinalRecipient()).toList(),
+                    "only the recipient that was never delivered expires");
+            }
+        }
+
+        @Test
+        @DisplayName("a returned recipient stays returned: a deferral 30 min after its permanent failure gives no second NDR")
+        void deferralAfterAReturnIsStale() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(failed(MSG, BOB, ofHours(2)), defer(MSG, BOB, ofHours(2).plusMinutes(30)));
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(1, f.readNdrs().size());
+            }
+        }
     }
 
     @Nested
