@@ -1,32 +1,78 @@
 package io.mailflow.app;
 
-import io.mailflow.config.MailflowConfig;
-import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.ConnectorStats;
+import io.mailflow.avro.internal.ConnectorQueue;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
-import io.mailflow.detect.ConnectorHealth;
+import io.mailflow.avro.internal.ConnectorSignal;
+import io.mailflow.avro.internal.FailureEpisode;
+import io.mailflow.avro.internal.MessageMemo;
+import io.mailflow.avro.internal.QueuedRecipient;
+import io.mailflow.avro.internal.StatsPartial;
+import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.config.DetectionConfig;
+import io.mailflow.config.MailflowConfig;
 import io.mailflow.config.QueueConfig;
-import io.mailflow.queue.QueueTracking;
+import io.mailflow.detect.ConnectorCatalog;
+import io.mailflow.detect.ConnectorMonitor;
+import io.mailflow.detect.HeartbeatBroadcast;
+import io.mailflow.detect.StatsPreAggregator;
+import io.mailflow.detect.StatsWindowCloser;
+import io.mailflow.detect.TransientFailureRouter;
 import io.mailflow.emit.Topics;
 import io.mailflow.ingest.ReplayRepeats;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.state.Stores;
+import io.mailflow.queue.QueueTracker;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * The whole mailflow topology, wired in one place so it reads like the diagram in
- * docs/architecture.md. The same method serves `mailflow run`, the embedded runtime,
- * TopologyTestDriver specifications and the benchmark.
+ * The whole mailflow topology in one file: every source, processor (with the stores it declares),
+ * internal topic and sink, in the order a trace meets them (docs/architecture.md draws it).
+ *
+ * <pre>
+ * mailflow.traces ─ traces-source                          keyed by message: a message's events share a task
+ *   └ replay-repeats [replay-positions]                    a replay run sent again is analysed once
+ *     └ classify                                           every trace classified once, here
+ *       ├ queue-tracker [queue-recipients, queue-deadlines, queue-messages, queue-connectors, queue-connector-ages]
+ *       │   ├ NDRs ──────────── queue-ndr-sink ─────────── mailflow.ndr
+ *       │   ├ delay notices ─── queue-delay-notice-sink ── mailflow.delays
+ *       │   └ queue snapshots ┐
+ *       ├ transient-failures ─┴ connector-signals-merge ── (connector-signals, by connector)
+ *       └ stats-pre-aggregate [stats-partial-counts, stats-partial-messages] ── (stats-partials, by connector|code)
+ * (stats-partials) ─ stats-window-close [stats-windows, stats-progress] ─ connector-stats-sink ─ mailflow.connector-stats
+ * (connector-signals) ─ connector-monitor [connector-signals-pending, connector-progress, failure-episodes,
+ *                         failure-episode-messages, backlog-queue] ─ connector-alerts-sink ─ mailflow.alerts
+ * </pre>
+ *
+ * The stages ({@link #ingest}, {@link #track}, {@link #detect}) are public so specifications can
+ * drive part of the topology; {@link #build} is the only composition the application runs.
  */
 public final class MailflowTopology {
+    /** The queue tracker's snapshots and the failures meet here, on their way to connector-signals. */
+    public static final String CONNECTOR_SIGNALS_MERGE = "connector-signals-merge";
+    /** Window stores whose entries are points in time (one timestamp each) need a window size. */
+    private static final Duration POINT = Duration.ofMillis(1);
+
     private MailflowTopology() {
     }
 
@@ -44,23 +90,155 @@ public final class MailflowTopology {
     private static Topology build(final MailflowConfig config, final Topics topics) {
         final Properties props = StreamsSettings.streamsProperties(config);
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
-
-        // Traces arrive keyed by message: every event of a message is in one partition, so the
-        // queue tracker needs no repartition; connector-keyed work repartitions small records only.
-        // a replay run sent again (repeated, or resumed after a failure) is analysed once
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplayRepeats.STORE),
-            Serdes.String(), Serdes.String()).withCachingEnabled());
-        final KStream<String, MessageTrace> traces = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"))
-            .processValues(ReplayRepeats::new, Named.as("replay-repeats"), ReplayRepeats.STORE);
-
-        // track: every queued recipient to delivery, delay notice or expiry NDR; every bounce to an NDR
-        final KStream<String, ConnectorQueueSnapshot> queueSnapshots =
-            QueueTracking.addTo(builder, traces, topics, QueueConfig.from(config));
-
-        // detect: stats windows, failure episodes and backlog alerts per connector
-        ConnectorHealth.addTo(builder, traces, queueSnapshots, topics, DetectionConfig.from(config),
-            ConnectorHealth.catalogFrom(config));
-
+        final KStream<String, ClassifiedTrace> classified = ingest(builder, topics);
+        final KStream<String, ConnectorSignal> queueSignals = track(classified, topics, QueueConfig.from(config), CONNECTOR_SIGNALS_MERGE);
+        detect(classified, queueSignals, topics, DetectionConfig.from(config), ConnectorCatalog.from(config));
         return builder.build(props);
+    }
+
+    /** ingest → classify: traces as they arrive, a replay run's repeats dropped, each classified once. */
+    public static KStream<String, ClassifiedTrace> ingest(final StreamsBuilder builder, final Topics topics) {
+        return builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"))
+            .processValues(withStores(ReplayRepeats::new,
+                    // cached: a partition's replay position reaches the changelog once per commit
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplayRepeats.STORE), Serdes.String(), Serdes.String())
+                        .withCachingEnabled()),
+                Named.as("replay-repeats"))
+            .mapValues(ClassifiedTrace::of, Named.as("classify"));
+    }
+
+    /**
+     * track: every queued recipient to delivery, delay notice or expiry NDR; every bounce to an NDR.
+     * NDRs and delay notices go to their topics; the returned stream is the tracker's connector
+     * queue snapshots, which it sends to the child named {@code queueSignalsTo}.
+     */
+    public static KStream<String, ConnectorSignal> track(final KStream<String, ClassifiedTrace> classified, final Topics topics,
+                                                         final QueueConfig config, final String queueSignalsTo) {
+        final QueueTracker.Outputs outputs = new QueueTracker.Outputs("queue-ndr-sink", "queue-delay-notice-sink", queueSignalsTo);
+        // every store cached: a recipient retried many times, or a message's RECEIVE and its
+        // deliveries, reach the changelog once per commit (the message memory keeps its window
+        // store reads bounded in time, so the cache stays cheap to search)
+        final KStream<String, SpecificRecord> tracked = classified.process(withStores(() -> new QueueTracker(config, outputs),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.RECIPIENTS_STORE), Serdes.String(),
+                    topics.storeValues(QueueTracker.RECIPIENTS_STORE, QueuedRecipient.class)).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.DEADLINES_STORE), Serdes.Bytes(),
+                    Serdes.ByteArray()).withCachingEnabled(),
+                // arrivals and outcomes age out with their segments: no per-message cleanup
+                Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.MESSAGES_STORE,
+                        QueueTracker.messagesRetention(config), POINT, false), Serdes.String(),
+                    topics.storeValues(QueueTracker.MESSAGES_STORE, MessageMemo.class)).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE), Serdes.String(),
+                    topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class)).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE), Serdes.Bytes(),
+                    Serdes.ByteArray()).withCachingEnabled()),
+            Named.as("queue-tracker"));
+        // typed outputs: the tracker sends each kind to its own child by name
+        QueueTrackerOutput.<String, io.mailflow.avro.NonDeliveryReport>of(tracked)
+            .to(topics.ndr.name(), topics.ndr.produced(outputs.ndrs()));
+        QueueTrackerOutput.<String, io.mailflow.avro.DelayNotice>of(tracked)
+            .to(topics.delays.name(), topics.delays.produced(outputs.delayNotices()));
+        return QueueTrackerOutput.of(tracked);
+    }
+
+    /**
+     * detect: stats windows per connector and code, failure episodes and backlog alerts per
+     * connector. Only partial counts, transient failures, queue snapshots and heartbeats cross the
+     * network, never the traces; the connector-keyed stages judge in watermark order (the slowest
+     * input partition's heartbeat), so the same input gives the same alerts on any partitioning.
+     */
+    public static void detect(final KStream<String, ClassifiedTrace> classified, final KStream<String, ConnectorSignal> queueSignals,
+                              final Topics topics, final DetectionConfig config, final ConnectorCatalog catalog) {
+        // stats: count per input partition, repartition only the partial counts, sum and emit on close
+        classified
+            .process(withStores(() -> new StatsPreAggregator(config, topics.traces.name()),
+                    // a window's counts change with every trace: cached, once per commit to the changelog
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE), Serdes.String(),
+                        topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class)).withCachingEnabled(),
+                    // one entry per message and window, written once: not cached, so it does not
+                    // crowd the counts out of the thread's cache
+                    Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,
+                        StatsPreAggregator.messagesRetention(config), POINT, false), Serdes.String(), Serdes.String())),
+                Named.as("stats-pre-aggregate"))
+            .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
+                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("stats-partials", StatsPartial.class))
+                .withStreamPartitioner(HeartbeatBroadcast.statsPartials()))
+            .process(withStores(() -> new StatsWindowCloser(config),
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE), Serdes.String(),
+                        topics.storeValues(StatsWindowCloser.STORE, ConnectorStats.class)),
+                    // each input partition's progress, read only when the task starts: cached
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.PROGRESS_STORE), Serdes.String(),
+                        Serdes.Long()).withCachingEnabled()),
+                Named.as("stats-window-close"))
+            .to(topics.connectorStats.name(), topics.connectorStats.produced("connector-stats-sink"));
+
+        // failures and queue snapshots of a connector travel in ONE topic, partitioned by
+        // connector, to one processor that orders them on one timeline; connector-signals takes
+        // its partition count from the traces topic
+        final KStream<String, ConnectorSignal> failureSignals = classified.process(
+            () -> new TransientFailureRouter(config, topics.traces.name()), Named.as("transient-failures"));
+        queueSignals
+            .merge(failureSignals, Named.as(CONNECTOR_SIGNALS_MERGE))
+            .repartition(Repartitioned.<String, ConnectorSignal>as("connector-signals")
+                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("connector-signals", ConnectorSignal.class))
+                .withStreamPartitioner(HeartbeatBroadcast.connectorSignals()))
+            .process(withStores(() -> new ConnectorMonitor(config, catalog),
+                    // failures and snapshots waiting for every input partition to pass them:
+                    // bounded by what arrives within the slowest partition's lag plus grace
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE), Serdes.String(),
+                        topics.storeValues(ConnectorMonitor.PENDING_STORE, ConnectorSignal.class)),
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE), Serdes.String(),
+                        Serdes.Long()).withCachingEnabled(),
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.EPISODES_STORE), Serdes.String(),
+                        topics.storeValues(ConnectorMonitor.EPISODES_STORE, FailureEpisode.class)),
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.EPISODE_MESSAGES_STORE), Serdes.String(),
+                        Serdes.Long()),
+                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.BACKLOG_STORE), Serdes.String(),
+                        topics.storeValues(ConnectorMonitor.BACKLOG_STORE, ConnectorQueue.class))),
+                Named.as("connector-monitor"))
+            .to(topics.alerts.name(), topics.alerts.produced("connector-alerts-sink"));
+    }
+
+    /** A processor together with the stores it declares (Kafka Streams adds and connects them). */
+    private static <KI, VI, KO, VO> ProcessorSupplier<KI, VI, KO, VO> withStores(final Supplier<Processor<KI, VI, KO, VO>> processor,
+                                                                                 final StoreBuilder<?>... stores) {
+        return new ProcessorSupplier<>() {
+            @Override
+            public Processor<KI, VI, KO, VO> get() {
+                return processor.get();
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return new LinkedHashSet<>(List.of(stores)); // declaration order, so describe() is stable
+            }
+        };
+    }
+
+    private static <K, VI, VO> FixedKeyProcessorSupplier<K, VI, VO> withStores(final FixedKeyProcessorSupplierOf<K, VI, VO> processor,
+                                                                               final StoreBuilder<?>... stores) {
+        return new FixedKeyProcessorSupplier<>() {
+            @Override
+            public FixedKeyProcessor<K, VI, VO> get() {
+                return processor.get();
+            }
+
+            @Override
+            public Set<StoreBuilder<?>> stores() {
+                return new LinkedHashSet<>(List.of(stores)); // declaration order, so describe() is stable
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface FixedKeyProcessorSupplierOf<K, VI, VO> {
+        FixedKeyProcessor<K, VI, VO> get();
+    }
+
+    /** The tracker's output seen as one of its kinds: only that kind is forwarded to the child attached to it. */
+    private static final class QueueTrackerOutput {
+        @SuppressWarnings("unchecked")
+        static <K, V> KStream<K, V> of(final KStream<K, ? extends SpecificRecord> tracked) {
+            return (KStream<K, V>) tracked;
+        }
     }
 }

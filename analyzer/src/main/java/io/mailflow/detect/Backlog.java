@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * together, once every partition has passed it, and then judges: every sum describes one moment.
  */
 final class Backlog {
-    static final String STORE = "backlog-queue";
+    public static final String STORE = "backlog-queue";
     static final String LATE_STAGE = "backlog";
 
     private final DetectionConfig config;

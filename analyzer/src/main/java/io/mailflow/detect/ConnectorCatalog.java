@@ -37,6 +37,12 @@ public final class ConnectorCatalog {
         this.byId = Collections.unmodifiableMap(byId);
     }
 
+    /** The catalog named by {@code mailflow.connectors.catalog}, or an empty one. */
+    public static ConnectorCatalog from(final io.mailflow.config.MailflowConfig config) {
+        final String path = config.get("mailflow.connectors.catalog");
+        return path == null || path.isBlank() ? empty() : load(Path.of(path));
+    }
+
     public static ConnectorCatalog empty() {
         return new ConnectorCatalog(Map.of());
     }

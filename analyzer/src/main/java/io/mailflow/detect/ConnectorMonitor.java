@@ -34,9 +34,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * watermark; an item that arrives behind the watermark after all (from such a partition) is
  * judged at once and counted as late.
  */
-final class ConnectorMonitor implements Processor<String, ConnectorSignal, String, ConnectorAlert> {
-    static final String PENDING_STORE = "connector-signals-pending";
-    static final String PROGRESS_STORE = "connector-progress";
+public final class ConnectorMonitor implements Processor<String, ConnectorSignal, String, ConnectorAlert> {
+    public static final String PENDING_STORE = "connector-signals-pending";
+    public static final String PROGRESS_STORE = "connector-progress";
+    public static final String EPISODES_STORE = FailureEpisodes.STORE;
+    public static final String EPISODE_MESSAGES_STORE = FailureEpisodes.MESSAGES_STORE;
+    public static final String BACKLOG_STORE = Backlog.STORE;
     static final String LATE_STAGE = "connector-monitor";
 
     private final DetectionConfig config;
@@ -50,7 +53,7 @@ final class ConnectorMonitor implements Processor<String, ConnectorSignal, Strin
     private long failuresFiring;
     private long backlogsFiring;
 
-    ConnectorMonitor(final DetectionConfig config, final ConnectorCatalog catalog) {
+    public ConnectorMonitor(final DetectionConfig config, final ConnectorCatalog catalog) {
         this.config = config;
         this.alerts = new ConnectorAlerts(catalog, config);
         this.graceMs = config.grace().toMillis();

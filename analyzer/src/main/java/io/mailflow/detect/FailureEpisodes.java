@@ -34,8 +34,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * reopen it and is counted as late.
  */
 final class FailureEpisodes {
-    static final String STORE = "failure-episodes";
-    static final String MESSAGES_STORE = "failure-episode-messages";
+    public static final String STORE = "failure-episodes";
+    public static final String MESSAGES_STORE = "failure-episode-messages";
     static final String LATE_STAGE = "episodes";
 
     private final DetectionConfig config;

@@ -21,7 +21,18 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  * partition of "connector", with that connector's snapshots (keyed "connector"), so the episode
  * detector finds the connector's queue in its own task's connector-queue store.
  */
-final class HeartbeatBroadcast<V> implements StreamPartitioner<String, V> {
+public final class HeartbeatBroadcast<V> implements StreamPartitioner<String, V> {
+
+    /** connector-signals: heartbeats to every partition, every other signal to its connector's. */
+    public static HeartbeatBroadcast<io.mailflow.avro.internal.ConnectorSignal> connectorSignals() {
+        return new HeartbeatBroadcast<>(ConnectorSignals::isHeartbeat, ConnectorSignals::connectorId);
+    }
+
+    /** stats-partials: heartbeats to every partition, partials by their key (connector|code). */
+    public static HeartbeatBroadcast<io.mailflow.avro.internal.StatsPartial> statsPartials() {
+        return new HeartbeatBroadcast<>(io.mailflow.avro.internal.StatsPartial::getHeartbeat);
+    }
+
     private final Predicate<V> isHeartbeat;
     private final Function<V, String> partitionKey;
 

@@ -1,5 +1,6 @@
 package io.mailflow.detect;
 
+import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.config.DetectionConfig;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.classify.Classification;
@@ -35,9 +36,9 @@ import org.apache.kafka.streams.state.WindowStore;
  * whose own connectors went quiet still sees time pass and closes their last windows; and an idle
  * heartbeat when its partition is caught up and quiet.
  */
-final class StatsPreAggregator implements Processor<String, ClassifiedTrace, String, StatsPartial> {
-    static final String COUNTS_STORE = "stats-partial-counts";
-    static final String MESSAGES_STORE = "stats-partial-messages";
+public final class StatsPreAggregator implements Processor<String, ClassifiedTrace, String, StatsPartial> {
+    public static final String COUNTS_STORE = "stats-partial-counts";
+    public static final String MESSAGES_STORE = "stats-partial-messages";
     static final String LATE_STAGE = "stats";
 
     private final long windowMs;
@@ -59,7 +60,7 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
     private final String sourceTopic;
     private SourceProgress progress;
 
-    StatsPreAggregator(final DetectionConfig config, final String sourceTopic) {
+    public StatsPreAggregator(final DetectionConfig config, final String sourceTopic) {
         this.config = config;
         this.sourceTopic = sourceTopic;
         this.windowMs = config.window().toMillis();
@@ -151,7 +152,7 @@ final class StatsPreAggregator implements Processor<String, ClassifiedTrace, Str
      * (until it closes), and a window more, since the store drops by its own stream time, which
      * may run ahead of the record being counted.
      */
-    static java.time.Duration messagesRetention(final DetectionConfig config) {
+    public static java.time.Duration messagesRetention(final DetectionConfig config) {
         return config.window().multipliedBy(2).plus(config.grace());
     }
 

@@ -21,9 +21,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * at that moment all partials are in. A partial of a window already emitted is late: counted
  * in the metric, not emitted a second time.
  */
-final class StatsWindowCloser implements Processor<String, StatsPartial, String, ConnectorStats> {
-    static final String STORE = "stats-windows";
-    static final String PROGRESS_STORE = "stats-progress";
+public final class StatsWindowCloser implements Processor<String, StatsPartial, String, ConnectorStats> {
+    public static final String STORE = "stats-windows";
+    public static final String PROGRESS_STORE = "stats-progress";
     static final String LATE_STAGE = "stats-close";
 
     private final long graceMs;
@@ -33,7 +33,7 @@ final class StatsWindowCloser implements Processor<String, StatsPartial, String,
     private KeyValueStore<String, ConnectorStats> windows;
     private PartitionWatermark progress;
 
-    StatsWindowCloser(final DetectionConfig config) {
+    public StatsWindowCloser(final DetectionConfig config) {
         this.graceMs = config.grace().toMillis();
         this.sourcePartitions = config.sourcePartitions();
         this.maxDestinations = config.maxDestinations();

@@ -1,7 +1,9 @@
 package io.mailflow.detect;
 
+import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.config.DetectionConfig;
 import io.mailflow.avro.internal.ConnectorFailure;
+import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.classify.Classification;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -17,20 +19,20 @@ import org.apache.kafka.streams.processor.api.Record;
  * {@link SourceProgress} go out to all connector partitions (see {@link HeartbeatBroadcast}), and
  * an idle heartbeat when the partition is caught up and quiet.
  */
-final class TransientFailureRouter implements Processor<String, ClassifiedTrace, String, ConnectorFailure> {
+public final class TransientFailureRouter implements Processor<String, ClassifiedTrace, String, ConnectorSignal> {
     private static final int MAX_TEXT = 1024;
     private final DetectionConfig config;
     private final String sourceTopic;
-    private ProcessorContext<String, ConnectorFailure> context;
+    private ProcessorContext<String, ConnectorSignal> context;
     private SourceProgress progress;
 
-    TransientFailureRouter(final DetectionConfig config, final String sourceTopic) {
+    public TransientFailureRouter(final DetectionConfig config, final String sourceTopic) {
         this.config = config;
         this.sourceTopic = sourceTopic;
     }
 
     @Override
-    public void init(final ProcessorContext<String, ConnectorFailure> context) {
+    public void init(final ProcessorContext<String, ConnectorSignal> context) {
         this.context = context;
         this.progress = new SourceProgress(config.heartbeat().toMillis(), config.partitionIdle().toMillis(),
             context.currentSystemTimeMs());
@@ -39,7 +41,7 @@ final class TransientFailureRouter implements Processor<String, ClassifiedTrace,
             if (progress.idleNow(now, SourceLag.onThisThread(new TopicPartition(sourceTopic, context.taskId().partition())))) {
                 final ConnectorFailure idle = heartbeat(context.taskId().partition(), progress.idleTime());
                 idle.setIdle(true);
-                context.forward(new Record<>("", idle, Math.max(0, progress.idleTime())));
+                context.forward(new Record<>("", ConnectorSignals.failure(idle), Math.max(0, progress.idleTime())));
             }
         });
     }
@@ -52,13 +54,13 @@ final class TransientFailureRouter implements Processor<String, ClassifiedTrace,
             DetectionMetrics.failure(attempt.connectorId(), c.category());
             if (c.isTransientFailure()) {
                 context.forward(new Record<>(ConnectorKeys.connectorCode(attempt.connectorId(), c.statusCode()),
-                    slim(record.key(), attempt, c), record.timestamp()));
+                    ConnectorSignals.failure(slim(record.key(), attempt, c)), record.timestamp()));
             }
         }
         final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
         final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs());
         if (heartbeat != SourceProgress.NONE) {
-            context.forward(new Record<>("", heartbeat(context.taskId().partition(), heartbeat), Math.max(0, heartbeat)));
+            context.forward(new Record<>("", ConnectorSignals.failure(heartbeat(context.taskId().partition(), heartbeat)), Math.max(0, heartbeat)));
         }
     }
 

@@ -70,13 +70,17 @@ final class MessageMemory {
         return first;
     }
 
-    /** Notes the message's RECEIVE, unless an arrival is already remembered (one RECEIVE line comes per recipient). */
+    /**
+     * Notes the message's RECEIVE in the entry of its minute, unless that entry holds one already
+     * (one RECEIVE line comes per recipient). Earlier entries are not searched: {@link #arrival}
+     * takes the earliest, so a second server's later RECEIVE of the message changes nothing.
+     */
     void rememberArrival(final String messageKey, final long time, final String originalSender, final String subject,
                          final String messageId) {
-        if (arrival(messageKey, time) != null) {
+        final Entry e = writableEntry(messageKey, time);
+        if (e.memo.getArrivalTime() != null) {
             return;
         }
-        final Entry e = writableEntry(messageKey, time);
         e.memo.setArrivalTime(time);
         e.memo.setOriginalSender(originalSender);
         e.memo.setSubject(subject);

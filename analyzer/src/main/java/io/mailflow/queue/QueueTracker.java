@@ -9,7 +9,8 @@ import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.MessageMemo;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
-import io.mailflow.classify.FailureClassifier;
+import io.mailflow.classify.ClassifiedTrace;
+import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.ingest.MessageKeys;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
@@ -26,15 +27,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows every recipient of every message from its first deferral to delivery, a permanent
- * failure, or expiry, on event time. Emits to its children: {@link NonDeliveryReport}s (keyed by
- * message), {@link DelayNotice}s (keyed by message) and {@link ConnectorQueueSnapshot}s (keyed by
- * connector).
+ * failure, or expiry, on event time. Typed outputs, each to the child its {@link Outputs} names:
+ * {@link NonDeliveryReport}s and {@link DelayNotice}s keyed by message, and
+ * {@link ConnectorQueueSnapshot}s (as {@link ConnectorSignal}s) keyed by connector.
  *
  * <p>Per-recipient state exists only while a recipient is queued: a RECEIVE only notes the
  * message's arrival in a window store whose old segments are dropped, so the millions of
  * messages delivered in seconds cost one small entry each for a couple of hours, not state.
  */
-final class QueueTracker implements Processor<String, MessageTrace, String, SpecificRecord> {
+public final class QueueTracker implements Processor<String, ClassifiedTrace, String, SpecificRecord> {
+    public static final String RECIPIENTS_STORE = "queue-recipients";
+    public static final String DEADLINES_STORE = "queue-deadlines";
+    public static final String MESSAGES_STORE = "queue-messages";
+    public static final String CONNECTORS_STORE = "queue-connectors";
+    public static final String CONNECTOR_AGES_STORE = "queue-connector-ages";
+
+    /** The children the tracker's three kinds of output go to, by processor name. */
+    public record Outputs(String ndrs, String delayNotices, String queueSignals) {
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(QueueTracker.class);
 
     static final int DELAY_NOTICE_SENT = 1;
@@ -42,7 +53,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     static final int EXPIRY_NDR_SENT = 4;
 
     private final QueueConfig config;
-    private final QueueStores names;
+    private final Outputs outputs;
     private final long delayAfter;
     private final long expireAfter;
     private final long backlogAge;
@@ -57,6 +68,11 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     private Cancellable streamTimeCheck;
     private Cancellable wallClockCheck;
 
+    /** How long the message memory keeps entries (see {@link MessageMemory}). */
+    public static java.time.Duration messagesRetention(final QueueConfig config) {
+        return MessageMemory.retention(config);
+    }
+
     /** Highest record timestamp seen: this task's stream time. */
     private long streamTime = Long.MIN_VALUE;
     /** Wall-clock time at which streamTime last moved, for the safety net. */
@@ -66,9 +82,9 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     /** The next grid point at which changed connector snapshots go out (see reportGridPointsUpTo). */
     private long nextGridPoint = Long.MIN_VALUE;
 
-    QueueTracker(final QueueConfig config, final QueueStores names) {
+    public QueueTracker(final QueueConfig config, final Outputs outputs) {
         this.config = config;
-        this.names = names;
+        this.outputs = outputs;
         this.delayAfter = config.delayNoticeAfter().toMillis();
         this.expireAfter = config.expireAfter().toMillis();
         this.backlogAge = config.backlogAge().toMillis();
@@ -78,14 +94,14 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     @Override
     public void init(final ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.recipients = context.getStateStore(names.recipients());
-        final WindowStore<String, MessageMemo> memos = context.getStateStore(names.messages());
+        this.recipients = context.getStateStore(RECIPIENTS_STORE);
+        final WindowStore<String, MessageMemo> memos = context.getStateStore(MESSAGES_STORE);
         this.messages = new MessageMemory(memos, config);
-        final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(names.deadlines());
+        final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(DEADLINES_STORE);
         this.deadlines = new DeadlineIndex(deadlineStore);
         final int partition = context.taskId().partition();
-        this.connectors = new ConnectorQueues(context.getStateStore(names.connectors()),
-            context.getStateStore(names.connectorAges()), partition, config.maxDestinations());
+        this.connectors = new ConnectorQueues(context.getStateStore(CONNECTORS_STORE),
+            context.getStateStore(CONNECTOR_AGES_STORE), partition, config.maxDestinations());
         this.metrics = new QueueMetrics(partition);
         this.connectors.restoreChanged();
         this.wallAtLastAdvance = context.currentSystemTimeMs();
@@ -96,8 +112,9 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
     }
 
     @Override
-    public void process(final Record<String, MessageTrace> record) {
-        final MessageTrace trace = record.value();
+    public void process(final Record<String, ClassifiedTrace> record) {
+        final ClassifiedTrace classified = record.value();
+        final MessageTrace trace = classified == null ? null : classified.trace();
         // the task's stream time survives a restart (it is committed with the offsets), our own
         // maximum does not: take the larger, so a restarted task judges deadlines as before
         final long now = Math.max(record.timestamp(), context.currentStreamTimeMs());
@@ -124,7 +141,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
             // failure, and whose address its recipient field holds differs between MTAs
             return;
         }
-        final Classification c = FailureClassifier.classify(trace);
+        final Classification c = classified.classification();
         final String recipient = FailureText.trimToNull(trace.getRecipient());
         if (recipient == null) {
             if (c.outcome() != io.mailflow.classify.Outcome.NOT_AN_ATTEMPT) {
@@ -288,13 +305,13 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         if (delayNoticeDue(s) && now >= since + delayAfter) {
             s.setFlags(s.getFlags() | DELAY_NOTICE_SENT);
             final DelayNotice notice = Reports.delayNotice(s, since + delayAfter, since + expireAfter, config.reportingMta());
-            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), notice, since + delayAfter));
+            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), notice, since + delayAfter), outputs.delayNotices());
             metrics.delayNotice();
         }
         if (now >= since + expireAfter) {
             final long expiry = since + expireAfter;
             final NonDeliveryReport ndr = Reports.expired(s, expiry, config.reportingMta());
-            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), ndr, expiry));
+            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), ndr, expiry), outputs.ndrs());
             metrics.expiredNdr();
             connectors.dequeue(connector, key, since, has(s, OVER_BACKLOG_AGE));
             s.setFlags(s.getFlags() | EXPIRY_NDR_SENT);
@@ -465,7 +482,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         if (!alreadyReported) {
             final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
             final NonDeliveryReport ndr = Reports.permanentFailure(trace, c, s, arrival, time, config.reportingMta());
-            context.forward(new Record<>(messageKey, ndr, time));
+            context.forward(new Record<>(messageKey, ndr, time), outputs.ndrs());
             metrics.permanentNdr();
             messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.PERMANENT_NDR, time);
         } else {
@@ -483,7 +500,7 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         if (!alreadyReported) {
             final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
             final NonDeliveryReport ndr = Reports.expiredByMta(trace, c, s, arrival, time, config.reportingMta());
-            context.forward(new Record<>(messageKey, ndr, time));
+            context.forward(new Record<>(messageKey, ndr, time), outputs.ndrs());
             metrics.expiredNdr();
             messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.EXPIRED_NDR, time);
         }
@@ -517,7 +534,8 @@ final class QueueTracker implements Processor<String, MessageTrace, String, Spec
         for (final ConnectorQueueSnapshot snapshot : connectors.drainChanged(asOf)) {
             final java.time.Instant oldest = snapshot.getOldestQueuedTime();
             metrics.connector(snapshot.getConnectorId(), snapshot.getQueuedRecipients(), oldest == null ? null : oldest.toEpochMilli(), asOf);
-            context.forward(new Record<>(snapshot.getConnectorId(), snapshot, Math.max(0, asOf)));
+            context.forward(new Record<>(snapshot.getConnectorId(), ConnectorSignal.newBuilder().setQueueSnapshot(snapshot).build(),
+                Math.max(0, asOf)), outputs.queueSignals());
         }
     }
 

@@ -54,8 +54,8 @@ class ConnectorCatalogTest {
     void isFoundThroughTheConfigKey() throws IOException {
         final Path file = write("connectors:\n  - id: A\n    kind: INTERNET\n");
         final MailflowConfig config = MailflowConfig.builder().defaults().override("mailflow.connectors.catalog", file.toString()).build();
-        assertEquals(ConnectorKind.INTERNET, ConnectorHealth.catalogFrom(config).lookup("A").kind());
-        assertEquals(0, ConnectorHealth.catalogFrom(MailflowConfig.builder().defaults().build()).size());
+        assertEquals(ConnectorKind.INTERNET, ConnectorCatalog.from(config).lookup("A").kind());
+        assertEquals(0, ConnectorCatalog.from(MailflowConfig.builder().defaults().build()).size());
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.mailflow.detect;
 
+import io.mailflow.app.MailflowTopology;
+import io.mailflow.avro.internal.ConnectorSignal;
+import org.apache.kafka.streams.kstream.Named;
 import io.mailflow.config.DetectionConfig;
 import io.mailflow.config.MailflowConfig;
 import io.mailflow.avro.ConnectorAlert;
@@ -53,10 +56,11 @@ final class DetectionDriver implements AutoCloseable {
         final StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         final SpecificAvroSerde<ConnectorQueueSnapshot> snapshotSerde = new SpecificAvroSerde<>(ConnectorQueueSnapshot.class);
         snapshotSerde.configure(topics.serdeConfig(), false);
-        final KStream<String, MessageTrace> traceStream = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"));
-        final KStream<String, ConnectorQueueSnapshot> snapshotStream = builder.stream(SNAPSHOTS,
-            Consumed.with(Serdes.String(), snapshotSerde).withName("snapshots-source"));
-        ConnectorHealth.addTo(builder, traceStream, snapshotStream, topics, config, catalog);
+        // the topology's own ingest and detect stages; queue snapshots come from a test topic
+        final KStream<String, ConnectorSignal> queueSignals = builder.stream(SNAPSHOTS,
+                Consumed.with(Serdes.String(), snapshotSerde).withName("snapshots-source"))
+            .mapValues(snapshot -> ConnectorSignal.newBuilder().setQueueSnapshot(snapshot).build(), Named.as("test-queue-signals"));
+        MailflowTopology.detect(MailflowTopology.ingest(builder, topics), queueSignals, topics, config, catalog);
         this.topology = builder.build(props);
         this.driver = new TopologyTestDriver(topology, props, TestTraces.T0);
         this.traces = driver.createInputTopic(topics.traces.name(), Serdes.String().serializer(), topics.traces.valueSerde().serializer());

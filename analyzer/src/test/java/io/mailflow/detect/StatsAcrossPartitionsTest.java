@@ -1,5 +1,6 @@
 package io.mailflow.detect;
 
+import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.config.DetectionConfig;
 import static io.mailflow.detect.TestTraces.deferral;
 import static io.mailflow.detect.TestTraces.delivery;

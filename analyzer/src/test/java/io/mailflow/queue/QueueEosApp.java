@@ -10,6 +10,9 @@ import io.mailflow.serde.MockSchemaRegistry;
 import java.util.Properties;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.MessageMemo;
+import io.mailflow.avro.internal.ConnectorSignal;
+import io.mailflow.app.MailflowTopology;
+import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.avro.internal.QueuedRecipient;
 import java.util.List;
 import org.apache.avro.specific.SpecificData;
@@ -56,7 +59,7 @@ public final class QueueEosApp {
      */
     private static final List<Class<? extends SpecificRecord>> WRITTEN_TYPES = List.of(
         MessageTrace.class, NonDeliveryReport.class, DelayNotice.class,
-        QueuedRecipient.class, MessageMemo.class, ConnectorQueueSnapshot.class);
+        QueuedRecipient.class, MessageMemo.class, ConnectorQueueSnapshot.class, ConnectorSignal.class);
 
     /** Registers the schemas in one order, so ids are the same in every JVM of the test. */
     static void seedRegistry() {
@@ -88,10 +91,10 @@ public final class QueueEosApp {
             final long pauseMs = Long.parseLong(args[6]);
             traces = traces.peek((key, trace) -> pause(pauseMs), Named.as("test-pace"));
         }
-        QueueTracking.addTo(builder, traces, topics, QueueConfig.from(config))
+        MailflowTopology.track(traces.mapValues(ClassifiedTrace::of, Named.as("classify")), topics, QueueConfig.from(config), "snapshot-sink")
             .to(appId + ".snapshots", org.apache.kafka.streams.kstream.Produced
                 .with(org.apache.kafka.common.serialization.Serdes.String(),
-                    topics.avro(ConnectorQueueSnapshot.class)).withName("snapshot-sink"));
+                    topics.avro(ConnectorSignal.class)).withName("snapshot-sink"));
 
         final Properties props = new Properties();
         props.putAll(config.kafkaProperties());

@@ -57,9 +57,9 @@ public final class QueueStateFootprint {
             final double seconds = (System.nanoTime() - start) / 1e9;
             final long heapAfter = heapAfterGc();
             final long stateBytes = sizeOf(f.stateDirectory());
-            final QueuedRecipient sample = f.driver.<String, QueuedRecipient>getKeyValueStore(QueueStores.DEFAULT.recipients())
+            final QueuedRecipient sample = f.driver.<String, QueuedRecipient>getKeyValueStore(QueueTracker.RECIPIENTS_STORE)
                 .get(RecipientKeys.of("nmid-m0footprint.example", "user0@contoso.example"));
-            final long queued = f.driver.getKeyValueStore(QueueStores.DEFAULT.recipients()).approximateNumEntries();
+            final long queued = f.driver.getKeyValueStore(QueueTracker.RECIPIENTS_STORE).approximateNumEntries();
             System.out.printf(Locale.ROOT, "recipients queued:        %,d (RocksDB estimate %,d)%n", recipients, queued);
             System.out.printf(Locale.ROOT, "time:                     %.1f s (%,.0f records/s through the test driver)%n", seconds, recipients / seconds);
             System.out.printf(Locale.ROOT, "heap used after GC:       %,.1f MiB before, %,.1f MiB after (max heap %,.0f MiB)%n",

@@ -8,6 +8,8 @@ import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.avro.Provenance;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.avro.internal.ConnectorSignal;
+import io.mailflow.app.MailflowTopology;
 import io.mailflow.emit.Topics;
 import io.mailflow.ingest.MessageKeys;
 import io.mailflow.serde.MockSchemaRegistry;
@@ -49,7 +51,7 @@ final class QueueTrackingFixture implements AutoCloseable {
     final TestInputTopic<String, MessageTrace> traces;
     final TestOutputTopic<String, NonDeliveryReport> ndrs;
     final TestOutputTopic<String, DelayNotice> delays;
-    final TestOutputTopic<String, ConnectorQueueSnapshot> snapshots;
+    final TestOutputTopic<String, ConnectorSignal> snapshots;
     private final String scope;
     private final Path stateDir;
 
@@ -65,9 +67,9 @@ final class QueueTrackingFixture implements AutoCloseable {
         this.topics = new Topics(config);
         this.queueConfig = QueueConfig.from(config);
         final StreamsBuilder builder = new StreamsBuilder();
-        final KStream<String, MessageTrace> in = builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"));
-        QueueTracking.addTo(builder, in, topics, queueConfig)
-            .to(SNAPSHOTS, Produced.with(Serdes.String(), topics.avro(ConnectorQueueSnapshot.class)).withName("test-snapshot-sink"));
+        // the topology's own ingest and track stages; the tracker's snapshots go to a test topic
+        MailflowTopology.track(MailflowTopology.ingest(builder, topics), topics, queueConfig, "test-snapshot-sink")
+            .to(SNAPSHOTS, Produced.with(Serdes.String(), topics.avro(ConnectorSignal.class)).withName("test-snapshot-sink"));
         try {
             this.stateDir = Files.createTempDirectory("queue-test-state");
         } catch (final IOException e) {
@@ -84,7 +86,7 @@ final class QueueTrackingFixture implements AutoCloseable {
         this.ndrs = driver.createOutputTopic(topics.ndr.name(), Serdes.String().deserializer(), topics.ndr.valueSerde().deserializer());
         this.delays = driver.createOutputTopic(topics.delays.name(), Serdes.String().deserializer(), topics.delays.valueSerde().deserializer());
         this.snapshots = driver.createOutputTopic(SNAPSHOTS, Serdes.String().deserializer(),
-            topics.avro(ConnectorQueueSnapshot.class).deserializer());
+            topics.avro(ConnectorSignal.class).deserializer());
     }
 
     static Instant at(final Duration offset) {
@@ -118,7 +120,7 @@ final class QueueTrackingFixture implements AutoCloseable {
     /** The latest snapshot per connector among those emitted since the last read. */
     Map<String, ConnectorQueueSnapshot> latestSnapshots() {
         final Map<String, ConnectorQueueSnapshot> latest = new LinkedHashMap<>();
-        snapshots.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value));
+        snapshots.readKeyValuesToList().forEach(kv -> latest.put(kv.key, kv.value.getQueueSnapshot()));
         return latest;
     }
 

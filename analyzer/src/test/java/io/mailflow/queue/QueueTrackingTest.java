@@ -570,7 +570,7 @@ class QueueTrackingTest {
                 }
                 assertEquals(0, f.snapshots.getQueueSize(), "within the interval");
                 f.advanceStreamTimeTo(ofMinutes(2));
-                final List<ConnectorQueueSnapshot> out = f.snapshots.readValuesToList();
+                final List<ConnectorQueueSnapshot> out = f.snapshots.readValuesToList().stream().map(s -> s.getQueueSnapshot()).toList();
                 assertEquals(1, out.size());
                 assertEquals(51, out.get(0).getQueuedRecipients());
             }

@@ -1,19 +1,18 @@
-package io.mailflow.detect;
+package io.mailflow.classify;
 
 import io.mailflow.avro.MessageTrace;
-import io.mailflow.classify.Classification;
-import io.mailflow.classify.FailureClassifier;
 
 /**
- * A trace with its classification, computed once per record and shared by the stats and the
- * failure branches (never serialized: it lives between two processors of one task).
+ * A trace with its classification, computed once per record by the topology's classify step and
+ * shared by queue tracking, the stats and the failure branches (never serialized: it lives
+ * between processors of one task).
  */
-record ClassifiedTrace(String messageKey, MessageTrace trace, Classification classification) {
+public record ClassifiedTrace(String messageKey, MessageTrace trace, Classification classification) {
 
-    static final String UNKNOWN_CONNECTOR = "unknown";
+    public static final String UNKNOWN_CONNECTOR = "unknown";
 
     /** Null for a null value (a tombstone is no attempt); the processors downstream skip it. */
-    static ClassifiedTrace of(final String messageKey, final MessageTrace trace) {
+    public static ClassifiedTrace of(final String messageKey, final MessageTrace trace) {
         if (trace == null) {
             return null;
         }
@@ -21,12 +20,12 @@ record ClassifiedTrace(String messageKey, MessageTrace trace, Classification cla
     }
 
     /** The connector, or "unknown" when the log named none: an attempt still counts somewhere. */
-    String connectorId() {
+    public String connectorId() {
         final String id = trace.getConnectorId();
         return id == null || id.isBlank() ? UNKNOWN_CONNECTOR : id;
     }
 
-    long eventTime() {
+    public long eventTime() {
         return trace.getEventTime().toEpochMilli();
     }
 }
