@@ -51,7 +51,7 @@ class SettingsReferenceTest {
             assertNotNull(s.meaning(), s.key() + " has a default but no meaning in Settings");
         }
         final TreeSet<String> keys = new TreeSet<>(MailflowConfig.defaults().keySet());
-        keys.add("mailflow.connectors.catalog"); // read by ConnectorHealth, no default: no catalog
+        keys.add("mailflow.connectors.catalog"); // read by ConnectorCatalog.from, no default: no catalog
         assertEquals(keys, new TreeSet<>(Settings.described()), "Settings describes exactly the settings the code reads");
     }
 
