@@ -48,15 +48,10 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueTracker.class);
 
-    static final int DELAY_NOTICE_SENT = 1;
-    static final int OVER_BACKLOG_AGE = 2;
-    static final int EXPIRY_NDR_SENT = 4;
-
     private final QueueConfig config;
     private final Outputs outputs;
-    private final long delayAfter;
+    private final RecipientLifecycle lifecycle;
     private final long expireAfter;
-    private final long backlogAge;
     private final long graceMs;
 
     private ProcessorContext<String, SpecificRecord> context;
@@ -85,9 +80,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     public QueueTracker(final QueueConfig config, final Outputs outputs) {
         this.config = config;
         this.outputs = outputs;
-        this.delayAfter = config.delayNoticeAfter().toMillis();
+        this.lifecycle = new RecipientLifecycle(config);
         this.expireAfter = config.expireAfter().toMillis();
-        this.backlogAge = config.backlogAge().toMillis();
         this.graceMs = config.grace().toMillis();
     }
 
@@ -286,62 +280,36 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     }
 
     /**
-     * Everything due for one recipient at the clock: crossing the backlog age, the delay notice,
-     * expiry; then its next deadline goes back into the index. Returns the state left (null when
-     * the recipient is gone).
+     * Everything due for one recipient at the clock (see {@link RecipientLifecycle}): crossing the
+     * backlog age, the delay notice, expiry; then its next deadline goes back into the index.
+     * Returns the state left (null when the recipient is gone).
      */
     private QueuedRecipient fireDeadlines(final String key, final QueuedRecipient s, final long now) {
         deadlines.remove(s.getNextDeadline(), key);
-        if (has(s, EXPIRY_NDR_SENT)) {
-            recipients.delete(key); // remembered long enough for the MTA's own expiry record
+        final RecipientLifecycle.Due due = lifecycle.fire(s, now);
+        if (due.forget()) {
+            recipients.delete(key);
             return null;
         }
-        final long since = s.getQueuedSince();
         final String connector = ConnectorQueues.idOf(s.getConnectorId());
-        if (!has(s, OVER_BACKLOG_AGE) && now >= since + backlogAge) {
-            s.setFlags(s.getFlags() | OVER_BACKLOG_AGE);
+        if (due.crossedBacklogAge()) {
             connectors.crossedBacklogAge(connector);
         }
-        if (delayNoticeDue(s) && now >= since + delayAfter) {
-            s.setFlags(s.getFlags() | DELAY_NOTICE_SENT);
-            final DelayNotice notice = Reports.delayNotice(s, since + delayAfter, since + expireAfter, config.reportingMta());
-            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), notice, since + delayAfter), outputs.delayNotices());
+        final long since = s.getQueuedSince();
+        if (due.delayNoticeAt() != null) {
+            final DelayNotice notice = Reports.delayNotice(s, due.delayNoticeAt(), since + expireAfter, config.reportingMta());
+            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), notice, due.delayNoticeAt()), outputs.delayNotices());
             metrics.delayNotice();
         }
-        if (now >= since + expireAfter) {
-            final long expiry = since + expireAfter;
-            final NonDeliveryReport ndr = Reports.expired(s, expiry, config.reportingMta());
-            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), ndr, expiry), outputs.ndrs());
+        if (due.expiredAt() != null) {
+            final NonDeliveryReport ndr = Reports.expired(s, due.expiredAt(), config.reportingMta());
+            context.forward(new Record<>(RecipientKeys.messageKeyOf(key), ndr, due.expiredAt()), outputs.ndrs());
             metrics.expiredNdr();
-            connectors.dequeue(connector, key, since, has(s, OVER_BACKLOG_AGE));
-            s.setFlags(s.getFlags() | EXPIRY_NDR_SENT);
+            connectors.dequeue(connector, key, since, RecipientLifecycle.isOverBacklogAge(s));
         }
-        s.setNextDeadline(nextDeadline(s));
         recipients.put(key, s);
         deadlines.add(s.getNextDeadline(), key);
         return s;
-    }
-
-    private boolean delayNoticeDue(final QueuedRecipient s) {
-        return config.delayNoticesEnabled() && delayAfter < expireAfter && !has(s, DELAY_NOTICE_SENT);
-    }
-
-    private long nextDeadline(final QueuedRecipient s) {
-        final long since = s.getQueuedSince();
-        if (has(s, EXPIRY_NDR_SENT)) {
-            // keep the expired recipient one more expiry period (plus the reorder tolerance): an MTA
-            // with a longer expiry (Exchange Server: 2 days) logs its own expiry later, and that
-            // must not be a second NDR
-            return since + 2 * expireAfter + config.reorderTolerance().toMillis();
-        }
-        long next = since + expireAfter;
-        if (delayNoticeDue(s)) {
-            next = Math.min(next, since + delayAfter);
-        }
-        if (!has(s, OVER_BACKLOG_AGE)) {
-            next = Math.min(next, since + backlogAge);
-        }
-        return next;
     }
 
     // ---- events --------------------------------------------------------------------------------
@@ -364,7 +332,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
             startQueueing(messageKey, key, trace, c, time, error, remote);
             return;
         }
-        if (has(existing, EXPIRY_NDR_SENT)) {
+        if (RecipientLifecycle.isExpired(existing)) {
             // the MTA still retries a recipient we already reported as expired: nothing new to say
             return;
         }
@@ -387,8 +355,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         if (time >= s.getLastAttemptTime()) {
             final String oldConnector = ConnectorQueues.idOf(s.getConnectorId());
             if (!oldConnector.equals(connector)) {
-                connectors.dequeue(oldConnector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
-                connectors.enqueue(connector, key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE), null, null, null, time);
+                connectors.dequeue(oldConnector, key, s.getQueuedSince(), RecipientLifecycle.isOverBacklogAge(s));
+                connectors.enqueue(connector, key, s.getQueuedSince(), RecipientLifecycle.isOverBacklogAge(s), null, null, null, time);
             }
             s.setConnectorId(trace.getConnectorId());
             s.setLastAttemptTime(time);
@@ -435,7 +403,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
             .build();
         final String connector = ConnectorQueues.idOf(trace.getConnectorId());
         connectors.enqueue(connector, key, since, false, error, c.statusCode(), remote, time);
-        s.setNextDeadline(nextDeadline(s));
+        s.setNextDeadline(lifecycle.nextDeadline(s));
         recipients.put(key, s);
         deadlines.add(s.getNextDeadline(), key);
         if (s.getNextDeadline() <= judgeTime()) {
@@ -446,7 +414,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     /** The recipient's deadlines may have moved: replace its index entry and catch up if due. */
     private void reschedule(final String key, final QueuedRecipient s) {
         final long old = s.getNextDeadline();
-        final long next = nextDeadline(s);
+        final long next = lifecycle.nextDeadline(s);
         if (next != old) {
             deadlines.remove(old, key);
             s.setNextDeadline(next);
@@ -463,7 +431,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         if (s == null) {
             return;
         }
-        if (has(s, EXPIRY_NDR_SENT)) {
+        if (RecipientLifecycle.isExpired(s)) {
             forget(key, s); // delivered after our expiry (the MTA's expiry is longer than ours)
             return;
         }
@@ -477,7 +445,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     private void onPermanentFailure(final String messageKey, final String key, final QueuedRecipient s,
                                     final MessageTrace trace, final Classification c, final long time) {
-        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT)
+        final boolean alreadyReported = s != null && RecipientLifecycle.isExpired(s)
             || messages.isReturned(messageKey, RecipientKeys.recipientOf(key), time);
         if (!alreadyReported) {
             final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
@@ -495,7 +463,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     private void onMtaExpiry(final String messageKey, final String key, final QueuedRecipient s,
                              final MessageTrace trace, final Classification c, final long time) {
-        final boolean alreadyReported = s != null && has(s, EXPIRY_NDR_SENT)
+        final boolean alreadyReported = s != null && RecipientLifecycle.isExpired(s)
             || messages.isReturned(messageKey, RecipientKeys.recipientOf(key), time);
         if (!alreadyReported) {
             final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
@@ -512,7 +480,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
 
     private void dequeueOrForget(final String key, final QueuedRecipient s) {
-        if (has(s, EXPIRY_NDR_SENT)) {
+        if (RecipientLifecycle.isExpired(s)) {
             forget(key, s);
         } else {
             dequeue(key, s);
@@ -521,7 +489,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     /** The recipient leaves the queue: state, index entry and connector counts. */
     private void dequeue(final String key, final QueuedRecipient s) {
-        connectors.dequeue(ConnectorQueues.idOf(s.getConnectorId()), key, s.getQueuedSince(), has(s, OVER_BACKLOG_AGE));
+        connectors.dequeue(ConnectorQueues.idOf(s.getConnectorId()), key, s.getQueuedSince(), RecipientLifecycle.isOverBacklogAge(s));
         forget(key, s);
     }
 
@@ -554,7 +522,4 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         }
     }
 
-    private static boolean has(final QueuedRecipient s, final int flag) {
-        return (s.getFlags() & flag) != 0;
-    }
 }
