@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * The stages have specifications of their own (queue, detect); this one shows they fit.
  */
 @DisplayName("The whole topology: a connector outage end to end")
-class MailflowTopologySpec {
+class MailflowTopologyTest {
     private static final String CONTOSO = "Outbound to Contoso";
     private static final String FABRIKAM = "Outbound to Fabrikam";
 
