@@ -68,6 +68,8 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
     static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
     static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
+    /** How long the analyzer may take from its start to RUNNING (joining its group, restoring its state). */
+    private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
     static final String SOURCE_PARTITIONS = "mailflow.detect.source-partitions";
     static final String PRODUCER_IN_FLIGHT = "producer.max.in.flight.requests.per.connection";
 
@@ -80,6 +82,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private volatile Analyzer analyzer;
     private volatile Admin admin;
     private volatile boolean complete;
+    private volatile long launchedAt;
     private final Map<String, List<? extends ConsumerRecord<String, ?>>> readOnce = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean closed;
 
@@ -118,7 +121,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
     /** Starts what {@link #prepare} did not: the broker, the topics and the analyzer, and waits until the analyzer runs. */
     public EmbeddedRuntime start() throws InterruptedException {
         launch();
-        if (!analyzer.awaitRunning(Duration.ofSeconds(60))) {
+        if (!analyzer.awaitRunning(RUNNING_TIMEOUT)) {
             throw new IllegalStateException("The analyzer did not reach RUNNING (state " + analyzer.state() + ")");
         }
         LOG.info("Embedded mailflow running on {}", kafka.bootstrapServers());
@@ -132,6 +135,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
      */
     public EmbeddedRuntime launch() throws InterruptedException {
         final long t0 = System.nanoTime();
+        launchedAt = t0;
         final int port;
         try {
             port = EmbeddedKafka.freePorts(1)[0];
@@ -323,6 +327,11 @@ public final class EmbeddedRuntime implements AutoCloseable {
                 || state == org.apache.kafka.streams.KafkaStreams.State.NOT_RUNNING
                 || state == org.apache.kafka.streams.KafkaStreams.State.PENDING_SHUTDOWN) {
                 throw new IllegalStateException("The analyzer failed (state " + state + "); see the log above");
+            }
+            if (state != org.apache.kafka.streams.KafkaStreams.State.RUNNING && !sawRunning
+                && System.nanoTime() - launchedAt > RUNNING_TIMEOUT.toNanos()) {
+                throw new IllegalStateException("The analyzer did not reach RUNNING within "
+                    + Durations.humanize(RUNNING_TIMEOUT) + " of its start (state " + state + ")");
             }
             if (state != org.apache.kafka.streams.KafkaStreams.State.RUNNING && !sawRunning) {
                 // Not yet: the analyzer's consumer is looking up its group coordinator, whose first
