@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class Analyzer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Analyzer.class);
 
+    private final Topology topology;
+    private final Properties properties;
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics metrics;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -67,6 +69,8 @@ public final class Analyzer implements AutoCloseable {
     }
 
     public Analyzer(final Topology topology, final Properties props) {
+        this.topology = topology;
+        this.properties = props;
         this.streams = open(topology, props);
         this.streams.setUncaughtExceptionHandler(this::onUncaught);
         this.streams.setStateListener((newState, oldState) -> {
@@ -158,6 +162,16 @@ public final class Analyzer implements AutoCloseable {
     public void start() {
         metrics.bindTo(Metrics.globalRegistry);
         streams.start();
+    }
+
+    /** The topology this app runs (named after the application id once the client is created). */
+    Topology topology() {
+        return topology;
+    }
+
+    /** The Kafka Streams properties this app was created with. */
+    Properties properties() {
+        return properties;
     }
 
     /** Waits until the app is RUNNING; false on timeout or when it failed. */

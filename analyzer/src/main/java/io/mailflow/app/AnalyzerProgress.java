@@ -5,37 +5,51 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * What {@code replay --embedded} and {@code demo} show while they wait for the analyzer to finish
- * (half a minute on a large replay): the trace records it has committed of those written, the
- * output records so far, and how long everything has been quiet. On a terminal one line redrawn in
+ * What {@code replay --embedded} and {@code demo} show while the analyzer works through what the
+ * replay sent: the trace records it has analysed (consumed and committed) of those sent, its rate,
+ * the time left at that rate, and the output records so far. On a terminal one line redrawn in
  * place; elsewhere (a log, CI) a line every {@link #LOG_INTERVAL}.
  */
 public interface AnalyzerProgress {
     /** How often a line is printed when standard error is not a terminal. */
-    Duration LOG_INTERVAL = Duration.ofSeconds(10);
+    Duration LOG_INTERVAL = Duration.ofSeconds(5);
 
     /**
      * One poll of the analyzer's progress.
      *
-     * @param tracesCommitted trace records the analyzer has consumed and committed
-     * @param tracesWritten   trace records in the traces topic (its end offsets)
-     * @param outputRecords   records in the output topics so far
-     * @param quietFor        how long nothing has moved (zero while something does)
-     * @param quietPeriod     how long nothing may move before the output counts as complete
-     * @param elapsed         time since the wait began
+     * @param analysed      trace records the analyzer has consumed and committed
+     * @param sent          trace records in the traces topic (its end offsets)
+     * @param outputRecords records in the output topics so far
+     * @param perSecond     trace records analysed per second since the wait began (0 while unknown)
+     * @param elapsed       time since the wait began
      */
-    record Status(long tracesCommitted, long tracesWritten, long outputRecords, Duration quietFor, Duration quietPeriod,
-                  Duration elapsed) {
-        /** "120,345 of 200,000 trace records committed, 1,234 output records (12 s)", or, once all are, how long it has been quiet. */
+    record Status(long analysed, long sent, long outputRecords, double perSecond, Duration elapsed) {
+        /** Time left at the current rate; null while the rate is unknown or nothing is left. */
+        public Duration eta() {
+            if (analysed >= sent || perSecond <= 0) {
+                return null;
+            }
+            return Duration.ofMillis((long) Math.ceil((sent - analysed) * 1000.0 / perSecond));
+        }
+
+        /**
+         * "Analysing: 120,345 of 200,000 trace records (60 %), 9,870 records/s, ETA 0:08; 1,234 output records (12 s)",
+         * or, once every record sent is analysed, that the last results are being committed.
+         */
         public String describe() {
-            final String committed = tracesWritten == 0 ? "no trace records to process"
-                : tracesCommitted >= tracesWritten
-                ? String.format(Locale.ROOT, "all %,d trace records committed", tracesWritten)
-                : String.format(Locale.ROOT, "%,d of %,d trace records committed", tracesCommitted, tracesWritten);
-            final String quiet = quietFor.isZero() ? ""
-                : String.format(Locale.ROOT, "; quiet for %d of %d s", quietFor.toSeconds(), quietPeriod.toSeconds());
-            return String.format(Locale.ROOT, "Waiting for the analyzer: %s, %,d output records%s (%d s)",
-                committed, outputRecords, quiet, elapsed.toSeconds());
+            final String elapsedText = String.format(Locale.ROOT, " (%d s)", elapsed.toSeconds());
+            final String rate = perSecond <= 0 ? "" : String.format(Locale.ROOT, ", %,.0f records/s", perSecond);
+            if (sent == 0) {
+                return String.format(Locale.ROOT, "Analysing: no trace records sent; %,d output records%s", outputRecords, elapsedText);
+            }
+            if (analysed >= sent) {
+                return String.format(Locale.ROOT, "Analysing: all %,d trace records analysed%s; %,d output records, finishing%s",
+                    sent, rate, outputRecords, elapsedText);
+            }
+            final Duration eta = eta();
+            final String etaText = eta == null ? "" : String.format(Locale.ROOT, ", ETA %d:%02d", eta.toMinutes(), eta.toSecondsPart());
+            return String.format(Locale.ROOT, "Analysing: %,d of %,d trace records (%d %%)%s%s; %,d output records%s",
+                analysed, sent, analysed * 100 / sent, rate, etaText, outputRecords, elapsedText);
         }
     }
 
@@ -49,7 +63,7 @@ public interface AnalyzerProgress {
         }
     };
 
-    /** Told at every poll (four times a second) while the wait goes on. */
+    /** Told at every poll (about ten times a second) while the wait goes on. */
     void waiting(Status status);
 
     /** The wait is over, either way. */

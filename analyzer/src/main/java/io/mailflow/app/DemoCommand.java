@@ -64,7 +64,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.println(summary.render());
             out.println("Trace records are flowing through the topology; waiting for the analyzer to finish ...");
             out.flush();
-            started.awaitComplete(Duration.ofSeconds(3), Duration.ofMinutes(10), AnalyzerProgress.forCurrentTerminal());
+            started.awaitComplete(Duration.ZERO, Duration.ofMinutes(10), AnalyzerProgress.forCurrentTerminal());
             ReplayCommand.printResults(started, out);
             out.printf("%nDone in %d s. Replay your own logs: mailflow replay --embedded --out DIR <files or directories>%n",
                 Duration.ofNanos(System.nanoTime() - t0).toSeconds());

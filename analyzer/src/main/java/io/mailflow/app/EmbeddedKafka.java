@@ -76,12 +76,17 @@ public final class EmbeddedKafka implements AutoCloseable {
             final Properties props = brokerProperties(dir, brokerPort, controllerPort);
             overrides.forEach(props::setProperty);
             format(dir, props);
+            final long formatted = System.nanoTime();
             final KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
+            final long started = System.nanoTime();
             final EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, brokerPort, server, Duration.ofNanos(System.nanoTime() - t0));
             kafka.awaitReady();
             LOG.info("Embedded Kafka broker ready on {} in {} ms", kafka.bootstrapServers(),
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
+            LOG.debug("Embedded broker phases: format {} ms, startup {} ms, until it answered {} ms",
+                Duration.ofNanos(formatted - t0).toMillis(), Duration.ofNanos(started - formatted).toMillis(),
+                Duration.ofNanos(System.nanoTime() - started).toMillis());
             return kafka;
         } catch (final IOException e) {
             throw new UncheckedIOException("Cannot start the embedded Kafka broker", e);

@@ -16,19 +16,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,19 +44,33 @@ import org.slf4j.LoggerFactory;
  * mailflow on a laptop: a real embedded broker, the {@code mock://} registry, the topics and the
  * analyzer in this process. Used by {@code demo} and {@code replay --embedded}.
  *
- * <p><b>Complete</b> means: every trace record produced has been consumed and committed by the
- * analyzer (its committed offsets on the traces topic equal the end offsets), and after that
- * nothing moves for a quiet period: no committed offset of the analyzer's group (traces and its
- * repartition topics) and no end offset of an output topic changes. Stream time then stands at
- * the last input event, every punctuation due by then has fired, and the outputs are final.
+ * <p><b>Start-up.</b> The broker starts on a thread of its own while this one builds the topology,
+ * registers its schemas and creates the Kafka Streams client (none of which needs the broker: the
+ * traces topic's partition count is the embedded one). Then every topic is created in one round,
+ * the analyzer's internal ones (changelogs, repartition topics) included, so the analyzer's first
+ * rebalance finds them all and no second rebalance follows. {@link #launch()} returns once the
+ * analyzer is started, so the replay can produce while it joins its group and restores its
+ * (empty) state; {@link #start()} also waits until it is RUNNING.
+ *
+ * <p><b>Complete</b> means the analyzer has caught up, decided by {@link CatchUp} from polls of the
+ * broker every {@link #POLL_INTERVAL}: the committed offsets of its group equal the end offsets
+ * of the traces topic and of every repartition topic, and two polls in a row show the same offsets
+ * everywhere (the output topics have stopped growing). No fixed wait: an extra quiet period can be
+ * asked for, by default none. Stream time then stands at the last input event (the replay ends
+ * every traces partition with a progress marker at the last event time, see
+ * {@link io.mailflow.ingest.KafkaTraceSink}), every punctuation due by then has fired, and the
+ * outputs are final.
  */
 public final class EmbeddedRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRuntime.class);
-    private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+    static final Duration POLL_INTERVAL = Duration.ofMillis(100);
     /** How long writing an output file may wait for its topic's end offsets. */
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
     static final String PARTITION_IDLE = "mailflow.detect.partition-idle";
     static final Duration EMBEDDED_PARTITION_IDLE = Duration.ofSeconds(5);
+    /** How long the analyzer may take from its start to RUNNING (joining its group, restoring its state). */
+    private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(60);
+    static final String SOURCE_PARTITIONS = "mailflow.detect.source-partitions";
     static final String PRODUCER_IN_FLIGHT = "producer.max.in.flight.requests.per.connection";
 
     private final Path kafkaDir;
@@ -60,6 +81,9 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private volatile Topics topics;
     private volatile Analyzer analyzer;
     private volatile Admin admin;
+    private volatile boolean complete;
+    private volatile long launchedAt;
+    private final Map<String, List<? extends ConsumerRecord<String, ?>>> readOnce = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean closed;
 
     private EmbeddedRuntime(final MailflowConfig base, final Path kafkaDir, final Path stateDir) {
@@ -94,26 +118,122 @@ public final class EmbeddedRuntime implements AutoCloseable {
         }
     }
 
-    /** Starts what {@link #prepare} did not: the broker, the topics and the analyzer. */
+    /** Starts what {@link #prepare} did not: the broker, the topics and the analyzer, and waits until the analyzer runs. */
     public EmbeddedRuntime start() throws InterruptedException {
-        kafka = EmbeddedKafka.start(0, kafkaDir, Map.of());
-        MailflowConfig c = embeddedDefaults(base)
-            .with("bootstrap.servers", kafka.bootstrapServers())
-            .with("state.dir", stateDir.toString());
-        if (!base.get("schema.registry.url", "").startsWith("mock://")) {
-            c = c.with("schema.registry.url", "mock://embedded");
-        }
-        config = c;
-        topics = new Topics(c);
-        admin = Admin.create(Map.copyOf(c.kafkaProperties()));
-        TopicAdmin.ensure(admin, TopicAdmin.specs(c), false);
-        analyzer = new Analyzer(c);
-        analyzer.start();
-        if (!analyzer.awaitRunning(Duration.ofSeconds(60))) {
+        launch();
+        if (!analyzer.awaitRunning(RUNNING_TIMEOUT)) {
             throw new IllegalStateException("The analyzer did not reach RUNNING (state " + analyzer.state() + ")");
         }
         LOG.info("Embedded mailflow running on {}", kafka.bootstrapServers());
         return this;
+    }
+
+    /**
+     * Starts the broker, the topics and the analyzer, and returns as soon as the analyzer is
+     * started, before it has joined its group and restored its state: records produced from now on
+     * are analysed once it runs. {@link #awaitComplete} fails if the analyzer fails meanwhile.
+     */
+    public EmbeddedRuntime launch() throws InterruptedException {
+        final long t0 = System.nanoTime();
+        launchedAt = t0;
+        final int port;
+        try {
+            port = EmbeddedKafka.freePorts(1)[0];
+        } catch (final IOException e) {
+            throw new IllegalStateException("Cannot find a free port for the embedded broker", e);
+        }
+        final FutureTask<EmbeddedKafka> broker = new FutureTask<>(() -> EmbeddedKafka.start(port, kafkaDir, Map.of()));
+        final Thread brokerStart = new Thread(broker, "mailflow-embedded-broker-start");
+        brokerStart.setDaemon(true);
+        brokerStart.start();
+        final Analyzer built;
+        try {
+            MailflowConfig c = embeddedDefaults(base)
+                .with("bootstrap.servers", "127.0.0.1:" + port)
+                .with("state.dir", stateDir.toString());
+            if (!base.get("schema.registry.url", "").startsWith("mock://")) {
+                c = c.with("schema.registry.url", "mock://embedded");
+            }
+            // the traces topic is created below with this many partitions: no need to ask the broker
+            if (!userSet(base, SOURCE_PARTITIONS)) {
+                c = c.with(SOURCE_PARTITIONS, c.require("mailflow.topic.partitions").trim());
+            }
+            config = c;
+            topics = new Topics(c);
+            built = new Analyzer(c);
+        } catch (final RuntimeException | InterruptedException e) {
+            kafka = joinQuietly(broker);
+            throw e;
+        }
+        analyzer = built;
+        kafka = join(broker);
+        final long brokerReady = System.nanoTime();
+        admin = Admin.create(Map.copyOf(config.kafkaProperties()));
+        final int internal = createTopics();
+        analyzer.start();
+        LOG.debug("Embedded runtime launched in {} ms (broker ready after {} ms; {} internal topics created up front)",
+            Duration.ofNanos(System.nanoTime() - t0).toMillis(), Duration.ofNanos(brokerReady - t0).toMillis(), internal);
+        return this;
+    }
+
+    /**
+     * mailflow's topics and, where it can tell them ({@link InternalTopics}), the analyzer's
+     * internal ones, in one request to the fresh broker; returns how many internal ones.
+     */
+    private int createTopics() throws InterruptedException {
+        final List<NewTopic> create = new ArrayList<>();
+        final Map<String, Integer> partitions = new HashMap<>();
+        for (final TopicAdmin.TopicSpec spec : TopicAdmin.specs(config)) {
+            partitions.put(spec.name(), spec.partitions());
+            create.add(new NewTopic(spec.name(), Optional.of(spec.partitions()),
+                spec.replicationFactor() < 0 ? Optional.empty() : Optional.of(spec.replicationFactor())).configs(spec.configs()));
+        }
+        final List<NewTopic> internal = InternalTopics.of(analyzer.topology(), analyzer.properties(),
+            config.getInt("mailflow.topic.partitions", 1), partitions);
+        create.addAll(internal);
+        for (final Map.Entry<String, KafkaFuture<Void>> created : admin.createTopics(create).values().entrySet()) {
+            try {
+                created.getValue().get(30, TimeUnit.SECONDS);
+            } catch (final ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("Cannot create topic " + created.getKey() + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            } catch (final java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("The embedded broker did not create " + created.getKey() + " within 30 s", e);
+            }
+        }
+        return internal.size();
+    }
+
+    private static EmbeddedKafka join(final FutureTask<EmbeddedKafka> broker) throws InterruptedException {
+        try {
+            return broker.get();
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("Cannot start the embedded Kafka broker", e.getCause());
+        }
+    }
+
+    /** The broker, once its start has ended either way; null if it failed. For the clean-up after another failure. */
+    private static EmbeddedKafka joinQuietly(final FutureTask<EmbeddedKafka> broker) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return broker.get();
+                } catch (final InterruptedException e) {
+                    interrupted = true;
+                } catch (final ExecutionException e) {
+                    return null;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -169,66 +289,110 @@ public final class EmbeddedRuntime implements AutoCloseable {
         return kafka.bootstrapServers();
     }
 
-    /** Waits until the analyzer's output is complete (see class doc). */
-    public void awaitComplete(final Duration requestedQuiet, final Duration timeout) throws Exception {
-        awaitComplete(requestedQuiet, timeout, AnalyzerProgress.NONE);
+    /** Waits until the analyzer's output is complete (see class doc), then {@code extraQuiet} more of nothing moving. */
+    public void awaitComplete(final Duration extraQuiet, final Duration timeout) throws Exception {
+        awaitComplete(extraQuiet, timeout, AnalyzerProgress.NONE);
     }
 
-    /** Waits until the analyzer's output is complete (see class doc), telling {@code progress} what it waits for at every poll. */
-    public void awaitComplete(final Duration requestedQuiet, final Duration timeout, final AnalyzerProgress progress) throws Exception {
+    /** Waits until the analyzer's output is complete (see class doc), telling {@code progress} how far it is at every poll. */
+    public void awaitComplete(final Duration extraQuiet, final Duration timeout, final AnalyzerProgress progress) throws Exception {
         try {
-            settle(requestedQuiet, timeout, progress);
+            settle(extraQuiet, timeout, progress);
+            complete = true;
         } finally {
             progress.done();
         }
     }
 
-    private void settle(final Duration requestedQuiet, final Duration timeout, final AnalyzerProgress progress) throws Exception {
+    private void settle(final Duration extraQuiet, final Duration timeout, final AnalyzerProgress progress) throws Exception {
         final long started = System.nanoTime();
-        // Connector-keyed stages close their last windows only once the input partitions have been
-        // silent for partition-idle: the quiet period must outlast it, or we would stop too early.
-        final Duration idle = config.getDuration(PARTITION_IDLE, EMBEDDED_PARTITION_IDLE);
-        final Duration quietPeriod = requestedQuiet.compareTo(idle.plusSeconds(2)) > 0 ? requestedQuiet : idle.plusSeconds(2);
         final String group = config.get("application.id");
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        Map<TopicPartition, Long> last = Map.of();
-        long stableSince = -1;
+        final String traces = topics.traces.name();
+        final Set<TopicPartition> outputs = new HashSet<>();
+        for (final Topic<String, ? extends SpecificRecord> t : topics.all()) {
+            if (!t.name().equals(traces)) {
+                outputs.addAll(partitions(t.name()));
+            }
+        }
+        final CatchUp catchUp = new CatchUp(extraQuiet);
+        final long deadline = started + timeout.toNanos();
+        Set<TopicPartition> inputs = null;
+        boolean sawRunning = false;
+        long firstAnalysed = -1;
+        long firstAt = 0;
         while (System.nanoTime() < deadline) {
-            if (analyzer.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
-                throw new IllegalStateException("The analyzer failed; see the log above");
+            final org.apache.kafka.streams.KafkaStreams.State state = analyzer.state();
+            if (state == org.apache.kafka.streams.KafkaStreams.State.ERROR
+                || state == org.apache.kafka.streams.KafkaStreams.State.PENDING_ERROR
+                || state == org.apache.kafka.streams.KafkaStreams.State.NOT_RUNNING
+                || state == org.apache.kafka.streams.KafkaStreams.State.PENDING_SHUTDOWN) {
+                throw new IllegalStateException("The analyzer failed (state " + state + "); see the log above");
             }
-            final Map<TopicPartition, OffsetAndMetadata> committed =
+            if (state != org.apache.kafka.streams.KafkaStreams.State.RUNNING && !sawRunning
+                && System.nanoTime() - launchedAt > RUNNING_TIMEOUT.toNanos()) {
+                throw new IllegalStateException("The analyzer did not reach RUNNING within "
+                    + Durations.humanize(RUNNING_TIMEOUT) + " of its start (state " + state + ")");
+            }
+            if (state != org.apache.kafka.streams.KafkaStreams.State.RUNNING && !sawRunning) {
+                // Not yet: the analyzer's consumer is looking up its group coordinator, whose first
+                // lookup creates __consumer_offsets; a second lookup at the same moment makes the
+                // broker warn that it could not create the topic because it exists.
+                progress.waiting(new AnalyzerProgress.Status(0, endOffsets(partitions(traces)).values().stream()
+                    .mapToLong(Long::longValue).sum(), 0, 0, Duration.ofNanos(System.nanoTime() - started)));
+                Thread.sleep(POLL_INTERVAL.toMillis());
+                continue;
+            }
+            if (state == org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+                sawRunning = true;
+            }
+            if (inputs == null || state != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+                // the repartition topics are there from the start when created up front, else once the first rebalance made them
+                inputs = inputPartitions(group, traces);
+            }
+            final Map<TopicPartition, OffsetAndMetadata> committedRaw =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            final Map<TopicPartition, Long> tracesEnd = endOffsets(partitions(topics.traces.name()));
-            final boolean tracesDone = tracesEnd.entrySet().stream().allMatch(e -> e.getValue() == 0
-                || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() >= e.getValue()));
-            final Map<TopicPartition, Long> snapshot = new HashMap<>();
-            committed.forEach((tp, om) -> snapshot.put(tp, om == null ? -1 : om.offset()));
-            for (final Topic<String, ? extends SpecificRecord> t : topics.all()) {
-                endOffsets(partitions(t.name())).forEach((tp, end) -> snapshot.put(new TopicPartition("end:" + tp.topic(), tp.partition()), end));
-            }
-            final long now = System.nanoTime();
-            if (tracesDone && snapshot.equals(last)) {
-                if (stableSince < 0) {
-                    stableSince = now;
-                } else if (now - stableSince >= quietPeriod.toNanos()) {
-                    return;
+            final Map<TopicPartition, Long> committed = new HashMap<>();
+            committedRaw.forEach((tp, om) -> {
+                if (om != null) {
+                    committed.put(tp, om.offset());
                 }
-            } else {
-                stableSince = -1;
+            });
+            final Set<TopicPartition> all = new HashSet<>(inputs);
+            all.addAll(outputs);
+            final Map<TopicPartition, Long> ends = endOffsets(all);
+            final Map<TopicPartition, Long> inputEnds = new HashMap<>();
+            final Map<TopicPartition, Long> outputEnds = new HashMap<>();
+            ends.forEach((tp, end) -> (outputs.contains(tp) ? outputEnds : inputEnds).put(tp, end));
+            final CatchUp.Poll poll = new CatchUp.Poll(committed, inputEnds, outputEnds);
+            final long now = System.nanoTime();
+            if (catchUp.complete(poll, now)) {
+                LOG.debug("The analyzer caught up {} ms after the wait began: {}", Duration.ofNanos(now - started).toMillis(), poll);
+                return;
             }
-            progress.waiting(new AnalyzerProgress.Status(
-                tracesEnd.entrySet().stream().mapToLong(e -> Math.min(e.getValue(),
-                    committed.get(e.getKey()) == null ? 0 : committed.get(e.getKey()).offset())).sum(),
-                tracesEnd.values().stream().mapToLong(Long::longValue).sum(),
-                snapshot.entrySet().stream().filter(e -> e.getKey().topic().startsWith("end:")
-                    && !e.getKey().topic().equals("end:" + topics.traces.name())).mapToLong(Map.Entry::getValue).sum(),
-                stableSince < 0 ? Duration.ZERO : Duration.ofNanos(now - stableSince), quietPeriod,
+            final long analysed = poll.committedOf(traces);
+            if (firstAnalysed < 0 && analysed > 0) {
+                firstAnalysed = analysed;
+                firstAt = now;
+            }
+            final double perSecond = firstAnalysed < 0 || now - firstAt < 500_000_000L ? 0
+                : (analysed - firstAnalysed) * 1e9 / (now - firstAt);
+            progress.waiting(new AnalyzerProgress.Status(analysed, poll.endOf(traces), poll.outputRecords(), perSecond,
                 Duration.ofNanos(now - started)));
-            last = snapshot;
             Thread.sleep(POLL_INTERVAL.toMillis());
         }
-        throw new IllegalStateException("The analyzer's output did not settle within " + Durations.humanize(timeout));
+        throw new IllegalStateException("The analyzer did not catch up within " + Durations.humanize(timeout));
+    }
+
+    /** The partitions the analyzer's group consumes: the traces topic's and its repartition topics'. */
+    private Set<TopicPartition> inputPartitions(final String group, final String traces) throws Exception {
+        final Set<TopicPartition> inputs = new HashSet<>(partitions(traces));
+        final List<String> repartition = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
+            .filter(name -> name.startsWith(group + "-") && name.endsWith("-repartition")).sorted().toList();
+        if (!repartition.isEmpty()) {
+            admin.describeTopics(repartition).allTopicNames().get(10, TimeUnit.SECONDS).forEach((name, description) ->
+                description.partitions().forEach(p -> inputs.add(new TopicPartition(name, p.partition()))));
+        }
+        return inputs;
     }
 
     /**
@@ -255,8 +419,14 @@ public final class EmbeddedRuntime implements AutoCloseable {
     }
 
     /** Every record of the topic, read committed, decoded with the topic's serde. */
+    @SuppressWarnings("unchecked")
     public <V extends SpecificRecord> List<ConsumerRecord<String, V>> read(final Topic<String, V> topic) {
-        return TopicReader.readToEnd(config.kafkaProperties(), topic, READ_TIMEOUT);
+        if (!complete) {
+            return TopicReader.readToEnd(config.kafkaProperties(), topic, READ_TIMEOUT);
+        }
+        // once complete the topics do not change: the tables printed and the files written read each once
+        return (List<ConsumerRecord<String, V>>) (List<?>) readOnce.computeIfAbsent(topic.name(),
+            name -> List.copyOf(TopicReader.readToEnd(config.kafkaProperties(), topic, READ_TIMEOUT)));
     }
 
     private List<Line> readAll(final Topic<String, ? extends SpecificRecord> topic) {
@@ -286,7 +456,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
 
     /**
      * Stops the analyzer and the broker and deletes the temporary directories, whatever part of
-     * {@link #start()} ran. Safe to call twice and from two threads (the command's own close and a
+     * {@link #launch()} ran. Safe to call twice and from two threads (the command's own close and a
      * Ctrl-C handler): the second caller waits for the first and then does nothing.
      */
     @Override

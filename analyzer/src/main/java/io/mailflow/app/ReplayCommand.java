@@ -101,8 +101,10 @@ public final class ReplayCommand implements Callable<Integer> {
         description = "Where sorted runs are spilled (default: java.io.tmpdir); deleted when the replay ends.")
     Path sortDir;
 
-    @Option(names = "--quiet-period", paramLabel = "DURATION", defaultValue = "3s", converter = DurationOption.class,
-        description = "With --embedded: how long nothing may move before the output counts as complete (default 3s).")
+    @Option(names = "--quiet-period", paramLabel = "DURATION", defaultValue = "0s", converter = DurationOption.class,
+        description = {"With --embedded: the output is complete as soon as the analyzer has caught up (committed every "
+            + "trace and repartitioned record, output topics no longer growing); wait this much longer with nothing "
+            + "moving before it counts as complete (default 0s: no extra wait)."})
     Duration quietPeriod;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m", converter = DurationOption.Positive.class,
@@ -142,11 +144,12 @@ public final class ReplayCommand implements Callable<Integer> {
         final EmbeddedRuntime runtime = EmbeddedRuntime.prepare(config.with("application.id", config.get("application.id") + "-replay"));
         try (Interruption ctrlC = Interruption.onCtrlC(spec.qualifiedName(), System.err, List.of(runtime));
              EmbeddedRuntime started = runtime) {
-            started.start();
+            // the replay produces while the analyzer joins its group and restores its (empty) state
+            started.launch();
             final ReplaySummary summary = KafkaReplay.replay(started.config(), started.topics(), inputs, options);
             final PrintWriter printer = spec.commandLine().getOut();
             printer.println(summary.render());
-            printer.println("Waiting for the analyzer to finish ...");
+            printer.println("Waiting for the analyzer to catch up ...");
             printer.flush();
             started.awaitComplete(quietPeriod, timeout, AnalyzerProgress.forCurrentTerminal());
             printResults(started, printer);

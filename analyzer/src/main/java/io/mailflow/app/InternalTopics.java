@@ -1,0 +1,83 @@
+package io.mailflow.app;
+
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.internals.InternalTopicConfig;
+import org.apache.kafka.streams.processor.internals.InternalTopologyBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The analyzer's internal topics (changelogs and repartition topics) as Kafka Streams would create
+ * them, for the embedded runtime to create them up front, together with mailflow's own topics. Kafka
+ * Streams creates missing internal topics during the first rebalance, waits until each is ready
+ * (about a second for 19 topics on a laptop) and then rebalances a second time because the metadata
+ * of the topics it subscribed to changed; when they exist already it does neither.
+ *
+ * <p>The names and configurations come from Kafka Streams itself (its internal topology builder,
+ * read after the {@code KafkaStreams} client has named the topics after the application id). The
+ * partition counts are the embedded ones: every task count is the traces topic's partition count.
+ * Anything unexpected (another Kafka Streams version, a source topic with another partition count)
+ * gives an empty list, and Kafka Streams creates the topics as usual. Only for the embedded runtime:
+ * on a cluster the topics are Kafka Streams' to create and validate.
+ */
+final class InternalTopics {
+    private static final Logger LOG = LoggerFactory.getLogger(InternalTopics.class);
+
+    private InternalTopics() {
+    }
+
+    /**
+     * @param topology       the topology of a constructed {@code KafkaStreams} client
+     * @param streamsProps   the properties that client was created with
+     * @param partitions     the partition count of every source topic and so of every task
+     * @param topicPartitions the partition counts of the non-internal topics that will exist
+     * @return the topics to create, or an empty list to leave them to Kafka Streams
+     */
+    static List<NewTopic> of(final Topology topology, final Properties streamsProps, final int partitions,
+                             final Map<String, Integer> topicPartitions) {
+        try {
+            final Field field = Topology.class.getDeclaredField("internalTopologyBuilder");
+            field.setAccessible(true);
+            final InternalTopologyBuilder builder = (InternalTopologyBuilder) field.get(topology);
+            final StreamsConfig streamsConfig = new StreamsConfig(streamsProps);
+            final Map<String, String> defaults = new HashMap<>();
+            streamsConfig.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX).forEach((k, v) -> defaults.put(k, String.valueOf(v)));
+            final long windowRetention = streamsConfig.getLong(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG);
+            final short replication = streamsConfig.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG).shortValue();
+            final Map<String, NewTopic> topics = new HashMap<>();
+            for (final InternalTopologyBuilder.TopicsInfo info : builder.subtopologyToTopicsInfo().values()) {
+                for (final String source : info.sourceTopics) {
+                    if (!info.repartitionSourceTopics.containsKey(source) && topicPartitions.getOrDefault(source, -1) != partitions) {
+                        LOG.debug("Source topic {} does not have {} partitions: internal topics left to Kafka Streams", source, partitions);
+                        return List.of();
+                    }
+                }
+                final List<InternalTopicConfig> internal = new ArrayList<>(info.repartitionSourceTopics.values());
+                internal.addAll(info.stateChangelogTopics.values());
+                for (final InternalTopicConfig config : internal) {
+                    if (!config.name().startsWith(streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG) + "-")) {
+                        LOG.debug("Internal topic {} is not named after the application yet: left to Kafka Streams", config.name());
+                        return List.of();
+                    }
+                    final NewTopic topic = new NewTopic(config.name(), Optional.of(config.numberOfPartitions().orElse(partitions)),
+                        replication < 0 ? Optional.empty() : Optional.of(replication))
+                        .configs(config.properties(defaults, windowRetention));
+                    topics.put(topic.name(), topic);
+                }
+            }
+            return List.copyOf(topics.values());
+        } catch (final ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.debug("Cannot read the internal topics of the topology: left to Kafka Streams", e);
+            return List.of();
+        }
+    }
+}
