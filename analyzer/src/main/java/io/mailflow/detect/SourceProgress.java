@@ -11,6 +11,15 @@ import java.util.OptionalLong;
  * reports the same value, so the watermark downstream (the slowest partition) is a function of
  * the input, not of which record happened to be a partition's last. A heartbeat at g promises
  * that this partition has sent on everything with an event time before g.
+ *
+ * <p>History is not live: while a task reads records whose event time is more than
+ * {@link #HISTORY_BEHIND_MS} behind the wall clock (a replay, a catch-up after downtime), it sends
+ * at most one heartbeat per {@link #HISTORY_HEARTBEAT_MS} of wall-clock time, the latest grid
+ * point, and a held one goes out from the wall-clock check ({@link #heldNow}). A sparse log (a
+ * record every few seconds of event time) would otherwise cost a heartbeat per record, times
+ * the partitions it is broadcast to. The watermark then moves in larger steps, which changes no
+ * output: the connector-keyed stages judge what arrived in event-time order, whatever the steps
+ * (partitions that progress unevenly already give them any step size).
  */
 final class SourceProgress {
     static final long NONE = Long.MIN_VALUE;
@@ -20,24 +29,51 @@ final class SourceProgress {
     private long reported = NONE;
     private boolean idleReported;
     private long lastRecordWallClock;
+    private long lastSentWallClock;
+    private boolean held;
+
+    /** Event time this far behind the wall clock is history being read, not live traffic. */
+    static final long HISTORY_BEHIND_MS = 60_000;
+    /** Reading history, at most one heartbeat per this much wall-clock time. */
+    static final long HISTORY_HEARTBEAT_MS = 100;
 
     SourceProgress(final long gridMs, final long idleMs, final long nowWallClock) {
         this.gridMs = gridMs;
         this.idleMs = idleMs;
         this.lastRecordWallClock = nowWallClock;
+        this.lastSentWallClock = nowWallClock - HISTORY_HEARTBEAT_MS;
     }
 
     /** After a record, at this task's stream time: the heartbeat to send, or {@link #NONE}. */
     long afterRecord(final long streamTime, final long nowWallClock) {
         lastRecordWallClock = nowWallClock;
         final long g = Math.floorDiv(streamTime, gridMs) * gridMs;
-        if (g > reported || idleReported) {
+        if (idleReported) {
             // a partition that was reported idle says at once that it holds the watermark again
             reported = Math.max(reported, g);
             idleReported = false;
-            return reported;
+            return sent(nowWallClock);
+        }
+        if (g > reported) {
+            reported = g;
+            if (streamTime < nowWallClock - HISTORY_BEHIND_MS && nowWallClock - lastSentWallClock < HISTORY_HEARTBEAT_MS) {
+                held = true;
+                return NONE;
+            }
+            return sent(nowWallClock);
         }
         return NONE;
+    }
+
+    /** Wall-clock check: the heartbeat held back while reading history, once its interval has passed; or {@link #NONE}. */
+    long heldNow(final long nowWallClock) {
+        return held && !idleReported && nowWallClock - lastSentWallClock >= HISTORY_HEARTBEAT_MS ? sent(nowWallClock) : NONE;
+    }
+
+    private long sent(final long nowWallClock) {
+        held = false;
+        lastSentWallClock = nowWallClock;
+        return reported;
     }
 
     /** Wall-clock check: true when the partition is to be reported idle now (once per idle spell). */
@@ -46,6 +82,7 @@ final class SourceProgress {
             return false;
         }
         idleReported = true;
+        held = false; // the idle heartbeat carries the latest grid point
         return true;
     }
 

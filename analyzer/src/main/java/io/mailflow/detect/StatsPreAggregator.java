@@ -85,6 +85,12 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
                 context.forward(new Record<>("", idle, Math.max(0, progress.idleTime())));
             }
         });
+        context.schedule(java.time.Duration.ofMillis(SourceProgress.HISTORY_HEARTBEAT_MS), PunctuationType.WALL_CLOCK_TIME, now -> {
+            final long held = progress.heldNow(now);
+            if (held != SourceProgress.NONE) {
+                context.forward(new Record<>("", StatsPartials.heartbeat(context.taskId().partition(), held), Math.max(0, held)));
+            }
+        });
         if (!idleFlush.isZero()) {
             // wall clock only decides *when* open partials are sent early, never what they count
             context.schedule(idleFlush.dividedBy(2).isZero() ? idleFlush : idleFlush.dividedBy(2),

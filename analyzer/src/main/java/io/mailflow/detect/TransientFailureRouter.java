@@ -44,6 +44,12 @@ public final class TransientFailureRouter implements Processor<String, Classifie
                 context.forward(new Record<>("", ConnectorSignals.failure(idle), Math.max(0, progress.idleTime())));
             }
         });
+        context.schedule(java.time.Duration.ofMillis(SourceProgress.HISTORY_HEARTBEAT_MS), PunctuationType.WALL_CLOCK_TIME, now -> {
+            final long held = progress.heldNow(now);
+            if (held != SourceProgress.NONE) {
+                context.forward(new Record<>("", ConnectorSignals.failure(heartbeat(context.taskId().partition(), held)), Math.max(0, held)));
+            }
+        });
     }
 
     @Override

@@ -47,4 +47,28 @@ class SourceProgressTest {
         assertTrue(p.idleNow(IDLE, OptionalLong.of(0)));
         assertEquals(0, p.idleTime());
     }
+
+    @Test
+    @DisplayName("reading history (event time a minute or more behind the wall clock), at most one heartbeat per 100 ms; the held one goes out from the wall-clock check")
+    void historyHeartbeatsAreThinned() {
+        final long now = 1_000_000_000_000L; // wall clock; the records are from long ago
+        final SourceProgress p = new SourceProgress(GRID, IDLE, now);
+        assertEquals(10_000, p.afterRecord(10_000, now));
+        assertEquals(SourceProgress.NONE, p.afterRecord(20_000, now + 10), "held: 10 ms after the last heartbeat");
+        assertEquals(SourceProgress.NONE, p.afterRecord(30_000, now + 20));
+        assertEquals(SourceProgress.NONE, p.heldNow(now + 50), "not yet 100 ms");
+        assertEquals(30_000, p.heldNow(now + 100), "the latest grid point, once the interval has passed");
+        assertEquals(SourceProgress.NONE, p.heldNow(now + 300), "nothing held any more");
+        assertEquals(40_000, p.afterRecord(40_000, now + 400), "a grid point 100 ms or more after the last heartbeat goes out at once");
+    }
+
+    @Test
+    @DisplayName("live traffic (event time close to the wall clock) gets every grid point at once")
+    void liveHeartbeatsAreNotThinned() {
+        final long now = 1_000_000_000_000L;
+        final SourceProgress p = new SourceProgress(GRID, IDLE, now);
+        assertEquals(now - 30_000, p.afterRecord(now - 25_000, now));
+        assertEquals(now - 20_000, p.afterRecord(now - 15_000, now + 1));
+        assertEquals(SourceProgress.NONE, p.heldNow(now + 200));
+    }
 }
