@@ -1,6 +1,7 @@
 package io.mailflow.detect;
 
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * What a traces task tells the connector-keyed stages about its partition's progress:
@@ -13,9 +14,11 @@ import java.util.OptionalLong;
  * that this partition has sent on everything with an event time before g.
  *
  * <p>History is not live: while a task reads records whose event time is more than
- * {@link #HISTORY_BEHIND_MS} behind the wall clock (a replay, a catch-up after downtime), it sends
- * at most one heartbeat per {@link #HISTORY_HEARTBEAT_MS} of wall-clock time, the latest grid
- * point, and a held one goes out from the wall-clock check ({@link #heldNow}). A sparse log (a
+ * {@link #HISTORY_BEHIND_MS} behind the wall clock (a replay, a catch-up after downtime) and its
+ * consumer has more of the partition still to fetch, it sends at most one heartbeat per
+ * {@link #HISTORY_HEARTBEAT_MS} of wall-clock time, the latest grid point; a held one goes out
+ * from the wall-clock check ({@link #heldNow}) or with the next record once the consumer has
+ * caught up, so the input's last grid point always leaves with the record that reached it. A sparse log (a
  * record every few seconds of event time) would otherwise cost a heartbeat per record, times
  * the partitions it is broadcast to. The watermark then moves in larger steps, which changes no
  * output: the connector-keyed stages judge what arrived in event-time order, whatever the steps
@@ -46,6 +49,16 @@ final class SourceProgress {
 
     /** After a record, at this task's stream time: the heartbeat to send, or {@link #NONE}. */
     long afterRecord(final long streamTime, final long nowWallClock) {
+        return afterRecord(streamTime, nowWallClock, OptionalLong::empty);
+    }
+
+    /**
+     * After a record, knowing how far the task's consumer is behind its partition's end
+     * ({@code lag}, asked only when a heartbeat could be held): the heartbeat to send, or
+     * {@link #NONE}. A heartbeat is held only while more of the partition is still to come, so
+     * the last grid point of the input goes out with the record that reached it.
+     */
+    long afterRecord(final long streamTime, final long nowWallClock, final Supplier<OptionalLong> lag) {
         lastRecordWallClock = nowWallClock;
         final long g = Math.floorDiv(streamTime, gridMs) * gridMs;
         if (idleReported) {
@@ -56,13 +69,20 @@ final class SourceProgress {
         }
         if (g > reported) {
             reported = g;
-            if (streamTime < nowWallClock - HISTORY_BEHIND_MS && nowWallClock - lastSentWallClock < HISTORY_HEARTBEAT_MS) {
-                held = true;
+            held = true;
+        }
+        if (!held) {
+            return NONE;
+        }
+        final boolean mayHold = streamTime < nowWallClock - HISTORY_BEHIND_MS
+            && nowWallClock - lastSentWallClock < HISTORY_HEARTBEAT_MS;
+        if (mayHold) {
+            final OptionalLong behind = lag.get();
+            if (behind.isPresent() && behind.getAsLong() > 0) {
                 return NONE;
             }
-            return sent(nowWallClock);
         }
-        return NONE;
+        return sent(nowWallClock);
     }
 
     /** Wall-clock check: the heartbeat held back while reading history, once its interval has passed; or {@link #NONE}. */

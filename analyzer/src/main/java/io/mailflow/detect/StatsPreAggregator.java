@@ -108,7 +108,7 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
             count(record.key(), attempt, c);
         }
         closeWindows();
-        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs());
+        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs(), this::sourceLag);
         if (heartbeat != SourceProgress.NONE) {
             context.forward(new Record<>("", StatsPartials.heartbeat(context.taskId().partition(), heartbeat), Math.max(0, heartbeat)));
         }
@@ -226,5 +226,10 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
         final long closedAt = partial.getWindowEnd() + graceMs;
         final long timestamp = streamTime == Long.MIN_VALUE ? closedAt : Math.min(streamTime, closedAt);
         context.forward(new Record<>(ConnectorKeys.connectorCode(partial.getConnectorId(), partial.getStatusCode()), partial, timestamp));
+    }
+
+    /** How far this task's consumer is behind the end of its traces partition, when known. */
+    private java.util.OptionalLong sourceLag() {
+        return SourceLag.onThisThread(new TopicPartition(sourceTopic, context.taskId().partition()));
     }
 }

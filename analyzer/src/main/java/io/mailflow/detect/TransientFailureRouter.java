@@ -64,7 +64,7 @@ public final class TransientFailureRouter implements Processor<String, Classifie
             }
         }
         final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
-        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs());
+        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs(), this::sourceLag);
         if (heartbeat != SourceProgress.NONE) {
             context.forward(new Record<>("", ConnectorSignals.failure(heartbeat(context.taskId().partition(), heartbeat)), Math.max(0, heartbeat)));
         }
@@ -88,5 +88,10 @@ public final class TransientFailureRouter implements Processor<String, Classifie
             .setDestinationIp(c.destinationIp())
             .setResponseText(text == null || text.length() <= MAX_TEXT ? text : text.substring(0, MAX_TEXT))
             .build();
+    }
+
+    /** How far this task's consumer is behind the end of its traces partition, when known. */
+    private java.util.OptionalLong sourceLag() {
+        return SourceLag.onThisThread(new TopicPartition(sourceTopic, context.taskId().partition()));
     }
 }

@@ -53,13 +53,25 @@ class SourceProgressTest {
     void historyHeartbeatsAreThinned() {
         final long now = 1_000_000_000_000L; // wall clock; the records are from long ago
         final SourceProgress p = new SourceProgress(GRID, IDLE, now);
-        assertEquals(10_000, p.afterRecord(10_000, now));
-        assertEquals(SourceProgress.NONE, p.afterRecord(20_000, now + 10), "held: 10 ms after the last heartbeat");
-        assertEquals(SourceProgress.NONE, p.afterRecord(30_000, now + 20));
+        final java.util.function.Supplier<OptionalLong> behind = () -> OptionalLong.of(5_000);
+        assertEquals(10_000, p.afterRecord(10_000, now, behind));
+        assertEquals(SourceProgress.NONE, p.afterRecord(20_000, now + 10, behind), "held: 10 ms after the last heartbeat");
+        assertEquals(SourceProgress.NONE, p.afterRecord(30_000, now + 20, behind));
         assertEquals(SourceProgress.NONE, p.heldNow(now + 50), "not yet 100 ms");
         assertEquals(30_000, p.heldNow(now + 100), "the latest grid point, once the interval has passed");
         assertEquals(SourceProgress.NONE, p.heldNow(now + 300), "nothing held any more");
-        assertEquals(40_000, p.afterRecord(40_000, now + 400), "a grid point 100 ms or more after the last heartbeat goes out at once");
+        assertEquals(40_000, p.afterRecord(40_000, now + 400, behind), "a grid point 100 ms or more after the last heartbeat goes out at once");
+    }
+
+    @Test
+    @DisplayName("reading history, a held heartbeat goes out with the next record once the consumer has caught up: the input's end is never held")
+    void caughtUpHistoryIsNotHeld() {
+        final long now = 1_000_000_000_000L;
+        final SourceProgress p = new SourceProgress(GRID, IDLE, now);
+        assertEquals(10_000, p.afterRecord(10_000, now, () -> OptionalLong.of(5)));
+        assertEquals(SourceProgress.NONE, p.afterRecord(20_000, now + 10, () -> OptionalLong.of(5)), "held: more to come");
+        assertEquals(20_000, p.afterRecord(21_000, now + 20, () -> OptionalLong.of(0)), "the last records: sent at once");
+        assertEquals(30_000, p.afterRecord(30_000, now + 30, OptionalLong::empty), "lag unknown: never held");
     }
 
     @Test
@@ -67,8 +79,8 @@ class SourceProgressTest {
     void liveHeartbeatsAreNotThinned() {
         final long now = 1_000_000_000_000L;
         final SourceProgress p = new SourceProgress(GRID, IDLE, now);
-        assertEquals(now - 30_000, p.afterRecord(now - 25_000, now));
-        assertEquals(now - 20_000, p.afterRecord(now - 15_000, now + 1));
+        assertEquals(now - 30_000, p.afterRecord(now - 25_000, now, () -> OptionalLong.of(5_000)));
+        assertEquals(now - 20_000, p.afterRecord(now - 15_000, now + 1, () -> OptionalLong.of(5_000)), "behind, but live: sent at once");
         assertEquals(SourceProgress.NONE, p.heldNow(now + 200));
     }
 }
