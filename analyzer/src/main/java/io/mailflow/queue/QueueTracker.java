@@ -6,11 +6,11 @@ import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
+import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.avro.internal.MessageMemo;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.ClassifiedTrace;
-import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.ingest.MessageKeys;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
@@ -63,11 +63,6 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     private Cancellable streamTimeCheck;
     private Cancellable wallClockCheck;
 
-    /** How long the message memory keeps entries (see {@link MessageMemory}). */
-    public static java.time.Duration messagesRetention(final QueueConfig config) {
-        return MessageMemory.retention(config);
-    }
-
     /** Highest record timestamp seen: this task's stream time. */
     private long streamTime = Long.MIN_VALUE;
     /** Wall-clock time at which streamTime last moved, for the safety net. */
@@ -83,6 +78,11 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.lifecycle = new RecipientLifecycle(config);
         this.expireAfter = config.expireAfter().toMillis();
         this.graceMs = config.grace().toMillis();
+    }
+
+    /** How long the message memory keeps entries (see {@link MessageMemory}). */
+    public static java.time.Duration messagesRetention(final QueueConfig config) {
+        return MessageMemory.retention(config);
     }
 
     @Override
