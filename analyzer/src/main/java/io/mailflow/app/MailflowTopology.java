@@ -5,7 +5,7 @@ import io.mailflow.avro.internal.ConnectorQueue;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.avro.internal.FailureEpisode;
-import io.mailflow.avro.internal.MessageMemo;
+import io.mailflow.avro.internal.MessageArrival;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.classify.ClassifiedTrace;
@@ -53,7 +53,7 @@ import org.apache.kafka.streams.state.Stores;
  * mailflow.traces ─ traces-source                          keyed by message: a message's events share a task
  *   └ replay-repeats [replay-positions]                    a replay run sent again is analysed once
  *     └ classify                                           every trace classified once, here
- *       ├ queue-tracker [queue-recipients, queue-deadlines, queue-messages, queue-connectors, queue-connector-ages]
+ *       ├ queue-tracker [queue-recipients, queue-deadlines, queue-arrivals, queue-outcomes, queue-connectors, queue-connector-ages]
  *       │   ├ NDRs ──────────── queue-ndr-sink ─────────── mailflow.ndr
  *       │   ├ delay notices ─── queue-delay-notice-sink ── mailflow.delays
  *       │   └ queue snapshots ┐
@@ -115,18 +115,19 @@ public final class MailflowTopology {
     public static KStream<String, ConnectorSignal> track(final KStream<String, ClassifiedTrace> classified, final Topics topics,
                                                          final QueueConfig config, final String queueSignalsTo) {
         final QueueTracker.Outputs outputs = new QueueTracker.Outputs("queue-ndr-sink", "queue-delay-notice-sink", queueSignalsTo);
-        // every store cached: a recipient retried many times, or a message's RECEIVE and its
-        // deliveries, reach the changelog once per commit (the message memory keeps its window
-        // store reads bounded in time, so the cache stays cheap to search)
+        // the key-value stores cached: a recipient retried many times between two commits reaches
+        // the changelog once per commit
         final KStream<String, SpecificRecord> tracked = classified.process(withStores(() -> new QueueTracker(config, outputs),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.RECIPIENTS_STORE), Serdes.String(),
                     topics.storeValues(QueueTracker.RECIPIENTS_STORE, QueuedRecipient.class)).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.DEADLINES_STORE), Serdes.Bytes(),
                     Serdes.ByteArray()).withCachingEnabled(),
-                // arrivals and outcomes age out with their segments: no per-message cleanup
-                Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.MESSAGES_STORE,
-                        QueueTracker.messagesRetention(config), POINT, false), Serdes.String(),
-                    topics.storeValues(QueueTracker.MESSAGES_STORE, MessageMemo.class)).withCachingEnabled(),
+                // arrivals and outcomes age out with their segments: no per-message cleanup; written
+                // blind and not cached (see MessageMemory for what caching them cost)
+                Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention(),
+                    QueueTracker.POINT, false), Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class)),
+                Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance(),
+                    QueueTracker.POINT, false), Serdes.String(), Serdes.ByteArray()),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE), Serdes.String(),
                     topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class)).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE), Serdes.Bytes(),

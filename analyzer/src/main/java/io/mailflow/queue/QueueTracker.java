@@ -7,7 +7,7 @@ import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
-import io.mailflow.avro.internal.MessageMemo;
+import io.mailflow.avro.internal.MessageArrival;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.ClassifiedTrace;
@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class QueueTracker implements Processor<String, ClassifiedTrace, String, SpecificRecord> {
     public static final String RECIPIENTS_STORE = "queue-recipients";
     public static final String DEADLINES_STORE = "queue-deadlines";
-    public static final String MESSAGES_STORE = "queue-messages";
+    public static final String ARRIVALS_STORE = "queue-arrivals";
+    public static final String OUTCOMES_STORE = "queue-outcomes";
     public static final String CONNECTORS_STORE = "queue-connectors";
     public static final String CONNECTOR_AGES_STORE = "queue-connector-ages";
 
@@ -80,17 +81,16 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.graceMs = config.grace().toMillis();
     }
 
-    /** How long the message memory keeps entries (see {@link MessageMemory}). */
-    public static java.time.Duration messagesRetention(final QueueConfig config) {
-        return MessageMemory.retention(config);
-    }
+    /** The window size of the arrival and outcome stores (see {@link MessageMemory}): their entries are points in time. */
+    public static final java.time.Duration POINT = MessageMemory.POINT;
 
     @Override
     public void init(final ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.recipients = context.getStateStore(RECIPIENTS_STORE);
-        final WindowStore<String, MessageMemo> memos = context.getStateStore(MESSAGES_STORE);
-        this.messages = new MessageMemory(memos, config);
+        final WindowStore<String, MessageArrival> arrivals = context.getStateStore(ARRIVALS_STORE);
+        final WindowStore<String, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
+        this.messages = new MessageMemory(arrivals, outcomes);
         final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(DEADLINES_STORE);
         this.deadlines = new DeadlineIndex(deadlineStore);
         final int partition = context.taskId().partition();

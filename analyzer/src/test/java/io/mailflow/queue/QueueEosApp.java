@@ -9,7 +9,7 @@ import io.mailflow.emit.Topics;
 import io.mailflow.serde.MockSchemaRegistry;
 import java.util.Properties;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
-import io.mailflow.avro.internal.MessageMemo;
+import io.mailflow.avro.internal.MessageArrival;
 import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.app.MailflowTopology;
 import io.mailflow.classify.ClassifiedTrace;
@@ -59,7 +59,7 @@ public final class QueueEosApp {
      */
     private static final List<Class<? extends SpecificRecord>> WRITTEN_TYPES = List.of(
         MessageTrace.class, NonDeliveryReport.class, DelayNotice.class,
-        QueuedRecipient.class, MessageMemo.class, ConnectorQueueSnapshot.class, ConnectorSignal.class);
+        QueuedRecipient.class, MessageArrival.class, ConnectorQueueSnapshot.class, ConnectorSignal.class);
 
     /** Registers the schemas in one order, so ids are the same in every JVM of the test. */
     static void seedRegistry() {
