@@ -125,9 +125,9 @@ public final class MailflowTopology {
                 // arrivals and outcomes age out with their segments: no per-message cleanup; written
                 // blind and not cached (see MessageMemory for what caching them cost)
                 Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention(),
-                    QueueTracker.POINT, false), Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class)),
+                    POINT, false), Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class)),
                 Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance(),
-                    QueueTracker.POINT, false), Serdes.String(), Serdes.ByteArray()),
+                    POINT, false), Serdes.String(), Serdes.ByteArray()),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE), Serdes.String(),
                     topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class)).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE), Serdes.Bytes(),

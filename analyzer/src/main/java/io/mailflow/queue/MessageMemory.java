@@ -1,7 +1,6 @@
 package io.mailflow.queue;
 
 import io.mailflow.avro.internal.MessageArrival;
-import java.time.Duration;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -34,11 +33,8 @@ final class MessageMemory {
         this.outcomes = outcomes;
     }
 
-    /** The window size of both stores: their entries are points in time. */
-    static final Duration POINT = Duration.ofMillis(1);
-
     /** The message's remembered arrival (its first RECEIVE still within the retention), or null. */
-    Reports.ArrivalInfo arrival(final String messageKey, final long time) {
+    Reports.ArrivalInfo arrival(final String messageKey) {
         try (WindowStoreIterator<MessageArrival> it = arrivals.fetch(messageKey, 0L, Long.MAX_VALUE)) {
             if (!it.hasNext()) {
                 return null;
@@ -52,7 +48,7 @@ final class MessageMemory {
     /** Notes the message's RECEIVE, unless one is remembered: one RECEIVE line comes per recipient, the store sees one write per message. */
     void rememberArrival(final String messageKey, final long time, final String originalSender, final String subject,
                          final String messageId) {
-        if (arrival(messageKey, time) != null) {
+        if (arrival(messageKey) != null) {
             return;
         }
         arrivals.put(messageKey, MessageArrival.newBuilder().setOriginalSender(originalSender).setSubject(subject)
@@ -60,16 +56,16 @@ final class MessageMemory {
     }
 
     /** Notes a recipient's delivery or return ({@link #DELIVERED}, {@link #PERMANENT_NDR}, {@link #EXPIRED_NDR}). */
-    void rememberOutcome(final String messageKey, final String recipient, final byte outcome, final long time) {
-        outcomes.put(RecipientKeys.of(messageKey, recipient), new byte[] {outcome}, time);
+    void rememberOutcome(final String recipientKey, final byte outcome, final long time) {
+        outcomes.put(recipientKey, new byte[] {outcome}, time);
     }
 
     /**
      * A deferral is stale when the recipient was already returned to the sender, or delivered at
      * or after the deferral's time (one store read for both).
      */
-    boolean isStale(final String messageKey, final String recipient, final long deferralTime) {
-        try (WindowStoreIterator<byte[]> it = outcomes.fetch(RecipientKeys.of(messageKey, recipient), 0L, Long.MAX_VALUE)) {
+    boolean isStale(final String recipientKey, final long deferralTime) {
+        try (WindowStoreIterator<byte[]> it = outcomes.fetch(recipientKey, 0L, Long.MAX_VALUE)) {
             while (it.hasNext()) {
                 final KeyValue<Long, byte[]> outcome = it.next();
                 final byte[] v = outcome.value;
@@ -85,8 +81,8 @@ final class MessageMemory {
     }
 
     /** Whether the recipient was already returned to the sender (an NDR went out) within the reorder tolerance. */
-    boolean isReturned(final String messageKey, final String recipient, final long time) {
-        try (WindowStoreIterator<byte[]> it = outcomes.fetch(RecipientKeys.of(messageKey, recipient), 0L, Long.MAX_VALUE)) {
+    boolean isReturned(final String recipientKey) {
+        try (WindowStoreIterator<byte[]> it = outcomes.fetch(recipientKey, 0L, Long.MAX_VALUE)) {
             while (it.hasNext()) {
                 final byte[] v = it.next().value;
                 if (v != null && v.length == 1 && v[0] != DELIVERED) {

@@ -81,9 +81,6 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.graceMs = config.grace().toMillis();
     }
 
-    /** The window size of the arrival and outcome stores (see {@link MessageMemory}): their entries are points in time. */
-    public static final java.time.Duration POINT = MessageMemory.POINT;
-
     @Override
     public void init(final ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
@@ -324,7 +321,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         final String connector = ConnectorQueues.idOf(trace.getConnectorId());
         final String remote = FailureText.remoteMta(c);
         if (existing == null) {
-            if (messages.isStale(messageKey, RecipientKeys.recipientOf(key), time)) {
+            if (messages.isStale(key, time)) {
                 // already returned to the sender, or delivered after this deferral: a late, stale record
                 metrics.ignoredRecord();
                 return;
@@ -377,7 +374,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     private void startQueueing(final String messageKey, final String key, final MessageTrace trace, final Classification c,
                                final long time, final String error, final String remote) {
-        final Reports.ArrivalInfo a = messages.arrival(messageKey, time);
+        final Reports.ArrivalInfo a = messages.arrival(messageKey);
         // queued since the earliest of: the RECEIVE, the arrival the line itself tells, this deferral
         final Long arrivedAt = Reports.arrivalTime(a, trace, time);
         final long since = arrivedAt == null ? time : Math.min(arrivedAt, time);
@@ -427,7 +424,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     }
 
     private void onDelivered(final String messageKey, final String key, final QueuedRecipient s, final long time) {
-        messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.DELIVERED, time);
+        messages.rememberOutcome(key, MessageMemory.DELIVERED, time);
         if (s == null) {
             return;
         }
@@ -446,13 +443,13 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     private void onPermanentFailure(final String messageKey, final String key, final QueuedRecipient s,
                                     final MessageTrace trace, final Classification c, final long time) {
         final boolean alreadyReported = s != null && RecipientLifecycle.isExpired(s)
-            || messages.isReturned(messageKey, RecipientKeys.recipientOf(key), time);
+            || messages.isReturned(key);
         if (!alreadyReported) {
-            final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
+            final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey) : null;
             final NonDeliveryReport ndr = Reports.permanentFailure(trace, c, s, arrival, time, config.reportingMta());
             context.forward(new Record<>(messageKey, ndr, time), outputs.ndrs());
             metrics.permanentNdr();
-            messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.PERMANENT_NDR, time);
+            messages.rememberOutcome(key, MessageMemory.PERMANENT_NDR, time);
         } else {
             metrics.ignoredRecord(); // the FAIL/DSN twin of a failure already reported
         }
@@ -464,13 +461,13 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     private void onMtaExpiry(final String messageKey, final String key, final QueuedRecipient s,
                              final MessageTrace trace, final Classification c, final long time) {
         final boolean alreadyReported = s != null && RecipientLifecycle.isExpired(s)
-            || messages.isReturned(messageKey, RecipientKeys.recipientOf(key), time);
+            || messages.isReturned(key);
         if (!alreadyReported) {
-            final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey, time) : null;
+            final Reports.ArrivalInfo arrival = s == null ? messages.arrival(messageKey) : null;
             final NonDeliveryReport ndr = Reports.expiredByMta(trace, c, s, arrival, time, config.reportingMta());
             context.forward(new Record<>(messageKey, ndr, time), outputs.ndrs());
             metrics.expiredNdr();
-            messages.rememberOutcome(messageKey, RecipientKeys.recipientOf(key), MessageMemory.EXPIRED_NDR, time);
+            messages.rememberOutcome(key, MessageMemory.EXPIRED_NDR, time);
         }
         if (s != null) {
             dequeueOrForget(key, s);

@@ -17,12 +17,6 @@ final class RecipientKeys {
         return messageKey + SEPARATOR + recipient.trim().toLowerCase(Locale.ROOT);
     }
 
-    /** The recipient part of a key (lower case). */
-    static String recipientOf(final String recipientKey) {
-        final int at = recipientKey.indexOf(SEPARATOR);
-        return at < 0 ? "" : recipientKey.substring(at + 1);
-    }
-
     static String messageKeyOf(final String recipientKey) {
         final int at = recipientKey.indexOf(SEPARATOR);
         return at < 0 ? recipientKey : recipientKey.substring(0, at);
