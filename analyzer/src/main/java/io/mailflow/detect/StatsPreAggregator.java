@@ -59,6 +59,8 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
     private final DetectionConfig config;
     private final String sourceTopic;
     private SourceProgress progress;
+    /** Asked only when a heartbeat could be held; made once, not per record. */
+    private final java.util.function.Supplier<java.util.OptionalLong> lagProbe = this::sourceLag;
 
     public StatsPreAggregator(final DetectionConfig config, final String sourceTopic) {
         this.config = config;
@@ -108,7 +110,7 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
             count(record.key(), attempt, c);
         }
         closeWindows();
-        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs(), this::sourceLag);
+        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs(), lagProbe);
         if (heartbeat != SourceProgress.NONE) {
             context.forward(new Record<>("", StatsPartials.heartbeat(context.taskId().partition(), heartbeat), Math.max(0, heartbeat)));
         }

@@ -25,6 +25,8 @@ public final class TransientFailureRouter implements Processor<String, Classifie
     private final String sourceTopic;
     private ProcessorContext<String, ConnectorSignal> context;
     private SourceProgress progress;
+    /** Asked only when a heartbeat could be held; made once, not per record. */
+    private final java.util.function.Supplier<java.util.OptionalLong> lagProbe = this::sourceLag;
 
     public TransientFailureRouter(final DetectionConfig config, final String sourceTopic) {
         this.config = config;
@@ -64,7 +66,7 @@ public final class TransientFailureRouter implements Processor<String, Classifie
             }
         }
         final long streamTime = Math.max(context.currentStreamTimeMs(), record.timestamp());
-        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs(), this::sourceLag);
+        final long heartbeat = progress.afterRecord(streamTime, context.currentSystemTimeMs(), lagProbe);
         if (heartbeat != SourceProgress.NONE) {
             context.forward(new Record<>("", ConnectorSignals.failure(heartbeat(context.taskId().partition(), heartbeat)), Math.max(0, heartbeat)));
         }
