@@ -43,6 +43,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int brokerPort;
     private final KafkaRaftServer server;
     private final Duration startupTime;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private EmbeddedKafka(final Path dataDir, final boolean deleteOnClose, final int brokerPort,
                           final KafkaRaftServer server, final Duration startupTime) {
@@ -203,6 +204,9 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return; // closed by a Ctrl-C handler and by the start it interrupted
+        }
         server.shutdown();
         server.awaitShutdown();
         if (deleteOnClose) {

@@ -77,6 +77,8 @@ public final class EmbeddedRuntime implements AutoCloseable {
     private final Path stateDir;
     private final MailflowConfig base;
     private volatile EmbeddedKafka kafka;
+    /** The broker's start on its own thread, so that a Ctrl-C during it can wait for it and stop it. */
+    private volatile FutureTask<EmbeddedKafka> brokerStart;
     private volatile MailflowConfig config;
     private volatile Topics topics;
     private volatile Analyzer analyzer;
@@ -143,30 +145,42 @@ public final class EmbeddedRuntime implements AutoCloseable {
             throw new IllegalStateException("Cannot find a free port for the embedded broker", e);
         }
         final FutureTask<EmbeddedKafka> broker = new FutureTask<>(() -> EmbeddedKafka.start(port, kafkaDir, Map.of()));
-        final Thread brokerStart = new Thread(broker, "mailflow-embedded-broker-start");
-        brokerStart.setDaemon(true);
-        brokerStart.start();
-        final Analyzer built;
+        final Thread brokerThread = new Thread(broker, "mailflow-embedded-broker-start");
+        brokerThread.setDaemon(true);
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("The embedded runtime was closed before it started");
+            }
+            brokerStart = broker; // from now on close() waits for this start and stops the broker
+            brokerThread.start();
+        }
         try {
-            MailflowConfig c = embeddedDefaults(base)
-                .with("bootstrap.servers", "127.0.0.1:" + port)
-                .with("state.dir", stateDir.toString());
-            if (!base.get("schema.registry.url", "").startsWith("mock://")) {
-                c = c.with("schema.registry.url", "mock://embedded");
+            // Under this runtime's lock: a Ctrl-C handler's close() waits until the analyzer, which
+            // writes into the state directory as it is made, exists and can be closed before the
+            // directories are deleted.
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("The embedded runtime was closed while it started");
+                }
+                MailflowConfig c = embeddedDefaults(base)
+                    .with("bootstrap.servers", "127.0.0.1:" + port)
+                    .with("state.dir", stateDir.toString());
+                if (!base.get("schema.registry.url", "").startsWith("mock://")) {
+                    c = c.with("schema.registry.url", "mock://embedded");
+                }
+                // the traces topic is created below with this many partitions: no need to ask the broker
+                if (!userSet(base, SOURCE_PARTITIONS)) {
+                    c = c.with(SOURCE_PARTITIONS, c.require("mailflow.topic.partitions").trim());
+                }
+                config = c;
+                topics = new Topics(c);
+                analyzer = new Analyzer(c);
             }
-            // the traces topic is created below with this many partitions: no need to ask the broker
-            if (!userSet(base, SOURCE_PARTITIONS)) {
-                c = c.with(SOURCE_PARTITIONS, c.require("mailflow.topic.partitions").trim());
-            }
-            config = c;
-            topics = new Topics(c);
-            built = new Analyzer(c);
         } catch (final RuntimeException | InterruptedException e) {
             kafka = joinQuietly(broker);
             throw e;
         }
-        analyzer = built;
-        kafka = join(broker);
+        keepBroker(join(broker));
         final long brokerReady = System.nanoTime();
         admin = Admin.create(Map.copyOf(config.kafkaProperties()));
         final int internal = createTopics();
@@ -472,12 +486,30 @@ public final class EmbeddedRuntime implements AutoCloseable {
             if (admin != null) {
                 admin.close(Duration.ofSeconds(5));
             }
-            if (kafka != null) {
-                kafka.close();
+            // A broker still starting (Ctrl-C during launch) would go on writing its log directory
+            // after the deletion below: wait for its start to end, then stop it.
+            final EmbeddedKafka broker = kafka != null ? kafka : brokerStart != null ? joinQuietly(brokerStart) : null;
+            if (broker != null) {
+                broker.close();
             }
         } finally {
-            EmbeddedKafka.deleteRecursively(kafkaDir);
-            EmbeddedKafka.deleteRecursively(stateDir);
+            deleteDirectories();
         }
+    }
+
+    /**
+     * Hands the started broker over to this runtime, unless {@link #close()} ran meanwhile (Ctrl-C
+     * during the start): close() then waited for this start and stopped the broker itself.
+     */
+    private synchronized void keepBroker(final EmbeddedKafka started) {
+        if (closed) {
+            throw new IllegalStateException("The embedded runtime was closed while its broker started");
+        }
+        kafka = started;
+    }
+
+    private void deleteDirectories() {
+        EmbeddedKafka.deleteRecursively(kafkaDir);
+        EmbeddedKafka.deleteRecursively(stateDir);
     }
 }
