@@ -61,10 +61,20 @@ final class PostfixLogParser implements LineParser {
 
     PostfixLogParser(final String file, final Integer referenceYear, final ZonedDateTime now, final ZoneId zone,
             final int maxQueueIds) {
+        this(file, referenceYear, now, zone, new PostfixQueue(maxQueueIds));
+    }
+
+    /**
+     * A parser that shares {@code queue} with the parsers of the other files of the same logs: a
+     * message received before logrotate ran and delivered after it keeps its Message-ID, sender
+     * and size (the queue is keyed by host and queue id, so several hosts' logs can share it).
+     */
+    PostfixLogParser(final String file, final Integer referenceYear, final ZonedDateTime now, final ZoneId zone,
+            final PostfixQueue queue) {
         this.file = file;
         this.zone = zone;
         this.clock = new SyslogYear(referenceYear, now, zone);
-        this.queue = new PostfixQueue(maxQueueIds);
+        this.queue = queue;
     }
 
     PostfixQueue queue() {

@@ -13,7 +13,7 @@ import java.time.ZoneOffset;
  * @param syslogZone      zone of syslog timestamps without offset (classic Postfix lines)
  * @param clock           "now" for year inference (and the pacing clock)
  * @param reorderWindow   records buffered per file to put slightly out-of-order lines back in order
- * @param maxQueueIds     Postfix queue ids remembered per file (least recently used leave first)
+ * @param maxQueueIds     Postfix queue ids remembered in a replay, all Postfix files together (least recently used leave first)
  * @param progress        progress listener
  * @param dateOrder       order of day and month in the numeric dates of Exchange Online CSV exports
  *                        ({@code --date-format}), for every file; null = decided per file from its own

@@ -108,6 +108,8 @@ public final class Replayer {
     private static List<PendingSource> recognise(final List<InputFiles.Input> files, final ReplayOptions options,
             final ReplayStats stats, final AtomicLong bytesRead, final TraceSink sink) {
         final List<PendingSource> out = new ArrayList<>();
+        // One Postfix queue context for all Postfix files: rotated maillogs are one log
+        final PostfixQueue postfixQueue = new PostfixQueue(options.maxQueueIds());
         for (final InputFiles.Input input : files) {
             final Path path = input.path();
             final String name = path.toString();
@@ -137,7 +139,7 @@ public final class Replayer {
             out.add(new PendingSource(index, name, firstEventTime(format, head, name, fileOptions), () -> {
                 try {
                     final InputFiles.Opened opened = InputFiles.open(path, bytesRead, 0);
-                    return new TraceSource(index, name, format, reader(format, opened, name, fileOptions), options.reorderWindow(),
+                    return new TraceSource(index, name, format, reader(format, opened, name, fileOptions, postfixQueue), options.reorderWindow(),
                             stats, rejection -> sink.reject(rejection.toDeadLetter()));
                 } catch (final IOException e) {
                     throw new UncheckedIOException("cannot reopen " + name, e);
@@ -164,15 +166,23 @@ public final class Replayer {
         }
     }
 
+    /** A reader of one file on its own (a Postfix file gets a queue context of its own). */
     static UnitReader reader(final TraceFormat format, final InputFiles.Opened opened, final String file,
             final ReplayOptions options) throws IOException {
+        return reader(format, opened, file, options, new PostfixQueue(options.maxQueueIds()));
+    }
+
+    static UnitReader reader(final TraceFormat format, final InputFiles.Opened opened, final String file,
+            final ReplayOptions options, final PostfixQueue postfixQueue) throws IOException {
         if (format == TraceFormat.EXCHANGE_ONLINE_JSON) {
             return new ExchangeOnlineJsonReader(opened.reader(), file);
         }
-        return new LineUnitReader(new LineReader(opened.reader()), lineParser(format, file, options));
+        return new LineUnitReader(new LineReader(opened.reader()), lineParser(format, file, options, postfixQueue));
     }
 
-    static LineParser lineParser(final TraceFormat format, final String file, final ReplayOptions options) {
+    /** A parser for one file; Postfix parsers of one replay share {@code postfixQueue} (see {@link PostfixLogParser}). */
+    static LineParser lineParser(final TraceFormat format, final String file, final ReplayOptions options,
+            final PostfixQueue postfixQueue) {
         return switch (format) {
             case EXCHANGE_MSGTRK -> new ExchangeTrackingLogParser(file);
             case EXCHANGE_ONLINE_CSV -> new ExchangeOnlineReportParser(file, options.dateOrder());
@@ -180,7 +190,7 @@ public final class Replayer {
             case EXCHANGE_ONLINE_SUMMARY -> new MessageTraceSummaryCsvParser(file, options.dateOrder());
             case POSTFIX -> new PostfixLogParser(file, options.referenceYear(),
                     ZonedDateTime.now(options.clock()).withZoneSameInstant(options.syslogZone()),
-                    options.syslogZone(), options.maxQueueIds());
+                    options.syslogZone(), postfixQueue);
             case JSONL -> new JsonLinesParser(file);
             case EXCHANGE_ONLINE_JSON -> throw new IllegalArgumentException("not a line format: " + format.id());
         };

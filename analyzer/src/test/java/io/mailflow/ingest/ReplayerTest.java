@@ -275,4 +275,25 @@ class ReplayerTest {
     private static List<String> sortedByText(final List<MessageTrace> traces) {
         return traces.stream().map(MessageTrace::toString).sorted().toList();
     }
+
+    @Test
+    @DisplayName("rotated Postfix logs replayed together are one log: a message received before the rotation keeps its "
+            + "Message-ID, sender and size when it is delivered after it")
+    void postfixContextCrossesRotation() throws IOException {
+        final Path rotated = Files.writeString(tmp.resolve("mail.log.1"), String.join("\n",
+                "Mar  2 10:00:01 mx1 postfix/cleanup[7]: 3F2A91C: message-id=<m1@example.org>",
+                "Mar  2 10:00:01 mx1 postfix/qmgr[8]: 3F2A91C: from=<alice@example.org>, size=2048, nrcpt=1 (queue active)",
+                "") );
+        final Path current = Files.writeString(tmp.resolve("mail.log"), String.join("\n",
+                "Mar  2 10:00:03 mx1 postfix/smtp[9]: 3F2A91C: to=<bob@example.net>, relay=mx.example.net[198.51.100.7]:25,"
+                        + " delay=2, delays=0.1/0/1/0.9, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 77)",
+                ""));
+        final List<MessageTrace> together = Fixtures.replay(rotated, current).sink().traces();
+        assertEquals(1, together.size());
+        assertEquals("<m1@example.org>", together.get(0).getMessageId());
+        assertEquals("alice@example.org", together.get(0).getSender());
+        assertEquals(2048L, together.get(0).getSizeBytes());
+        // alone, the current file has no context for the queue id
+        assertEquals(null, Fixtures.replay(current).sink().traces().get(0).getMessageId());
+    }
 }
