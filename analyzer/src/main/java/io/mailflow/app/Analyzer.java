@@ -233,7 +233,10 @@ public final class Analyzer implements AutoCloseable {
      */
     public String health() {
         final StringBuilder health = new StringBuilder(streams.state().name());
-        if (streams.state().isRunningOrRebalancing() && consumerConnections() == 0) {
+        // A consumer notices a closed connection only when its thread polls it, and a stream thread
+        // blocked on the broker (a commit, a full send buffer) does not poll: its count can stay at
+        // 1 all the while. A producer's I/O thread runs on its own and notices at once.
+        if (streams.state().isRunningOrRebalancing() && (connections("consumer-metrics") == 0 || connections("producer-metrics") == 0)) {
             health.append(" (no connection to the Kafka cluster; retrying)");
         }
         final String fault = replacements.recentFault(System.currentTimeMillis());
@@ -243,12 +246,15 @@ public final class Analyzer implements AutoCloseable {
         return health.toString();
     }
 
-    /** Open broker connections of all the app's consumers; -1 when the metric is not there yet. */
-    private double consumerConnections() {
+    /**
+     * Open broker connections of all the app's clients of one kind ({@code consumer-metrics},
+     * {@code producer-metrics}); -1 when the metric is not there yet.
+     */
+    private double connections(final String group) {
         double sum = 0;
         boolean found = false;
         for (final Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> m : streams.metrics().entrySet()) {
-            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("consumer-metrics")
+            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals(group)
                 && m.getValue().metricValue() instanceof Number n) {
                 sum += n.doubleValue();
                 found = true;

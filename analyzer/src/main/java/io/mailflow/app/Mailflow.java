@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         RunCommand.class,
         DemoCommand.class,
         ReplayCommand.class,
+        ShipCommand.class,
         ConsumeCommand.class,
         TopicsCommand.class,
         TopologyCommand.class,

@@ -47,10 +47,16 @@ public final class Settings {
         m.put("mailflow.topic.delays", "output topic: delay notices");
         m.put("mailflow.topic.connector-stats", "output topic: counts per connector and status code per closed window");
         m.put("mailflow.topic.dead-letters", "output topic: input that could not be read, with source and reason");
+        m.put("mailflow.topic.ship-positions", "compacted topic: each `mailflow ship` agent's file positions, committed in the transaction that carries its records");
         m.put("mailflow.topic.partitions", "partitions of the topics mailflow creates (the dead-letter topic: at most 3); `replay --embedded` uses 1");
         m.put("mailflow.topic.replication-factor", "replication factor of the topics mailflow creates; -1 = the broker's default");
         m.put("mailflow.topic.retention", "retention of the topics mailflow creates, on record (= event) time; `infinite` keeps records forever (dead letters: 30 days)");
         m.put("mailflow.metrics.port", "port of Prometheus `/metrics` and `/health` (`run`; 0 = any free port)");
+        m.put("mailflow.ship.name", "`ship`: this shipper's name, its key in the positions topic and its transactional id (default: the host name)");
+        m.put("mailflow.ship.state-file", "`ship`: state file with every followed file's position, written after each commit (default ./mailflow-ship-NAME.state)");
+        m.put("mailflow.ship.poll-interval", "`ship`: how often to look for new lines when there were none");
+        m.put("mailflow.ship.batch-lines", "`ship`: at most this many lines per Kafka transaction");
+        m.put("mailflow.ship.metrics-port", "`ship`: port of its `/metrics` and `/health` (0 = any free port)");
         m.put("mailflow.connect-timeout", "how long a command waits for the Kafka cluster to answer before it gives up, naming the address");
         m.put("mailflow.connectors.catalog", "YAML or JSON file naming each connector's kind, owner and contact; alerts then say whom to call");
         m.put("mailflow.detect.window", "length of the tumbling connector-stats windows");

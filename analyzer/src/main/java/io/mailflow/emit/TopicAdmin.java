@@ -53,6 +53,10 @@ public final class TopicAdmin {
             deadLetterConfigs.put("retention.ms", String.valueOf(Math.max(Long.parseLong(retention), Duration.ofDays(30).toMillis())));
         }
         specs.add(new TopicSpec(config.require("mailflow.topic.dead-letters"), Math.min(partitions, 3), rf, deadLetterConfigs));
+        // One record per shipper, the latest wins: compacted, never deleted by time (a shipper
+        // quiet for a week must still find its place), one partition (a few records in all).
+        specs.add(new TopicSpec(config.require("mailflow.topic.ship-positions"), 1, rf,
+            Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0")));
         return specs;
     }
 
