@@ -10,11 +10,14 @@
 # deb-systemd-invoke). An existing /usr/sbin/policy-rc.d (Docker images ship one that does exactly
 # this) is left alone; otherwise a temporary one is put in place and removed afterwards.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"   # rsyslogd lives in /usr/sbin, often not on a user's PATH
 
-MODDIR="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
-MODULE="/usr/lib/$MODDIR/rsyslog/omkafka.so"
-if command -v rsyslogd >/dev/null 2>&1 && [[ -f "$MODULE" ]]; then
-  echo "rsyslog: $(rsyslogd -v 2>/dev/null | head -1) with $MODULE is installed"
+# Debian: /usr/lib/<multiarch>/rsyslog/omkafka.so (dpkg -L rsyslog-kafka), e.g. x86_64-linux-gnu
+module() { ls /usr/lib/*/rsyslog/omkafka.so /usr/lib/rsyslog/omkafka.so 2>/dev/null | head -1 || true; }
+version() { rsyslogd -v 2>/dev/null | head -1 | sed 's/ *compiled with:.*//; s/  */ /g' || true; }
+MODULE="$(module)"
+if command -v rsyslogd >/dev/null 2>&1 && [[ -n "$MODULE" ]]; then
+  echo "rsyslog: $(version) with $MODULE is installed"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -52,8 +55,9 @@ if ! apt-cache show rsyslog-kafka >/dev/null 2>&1; then
 fi
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends rsyslog rsyslog-kafka
 
-if ! command -v rsyslogd >/dev/null 2>&1 || [[ ! -f "$MODULE" ]]; then
-  echo "rsyslog: installed, but rsyslogd or $MODULE is still missing (dpkg -L rsyslog-kafka)" >&2
+MODULE="$(module)"
+if ! command -v rsyslogd >/dev/null 2>&1 || [[ -z "$MODULE" ]]; then
+  echo "rsyslog: installed, but rsyslogd or omkafka.so is still missing (dpkg -L rsyslog rsyslog-kafka)" >&2
   exit 1
 fi
-echo "rsyslog: installed $(rsyslogd -v 2>/dev/null | head -1), $MODULE"
+echo "rsyslog: installed $(version), $MODULE"
