@@ -2,10 +2,8 @@ package io.mailflow.ingest;
 
 import io.mailflow.avro.DeadLetter;
 import io.mailflow.avro.MessageTrace;
-import io.mailflow.ingest.follow.FileKey;
 import io.mailflow.ingest.follow.FollowedLine;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -40,9 +38,19 @@ public final class LiveParser {
         void skipped(String reason);
     }
 
+    private static final int MAX_FILES = 1000;
+
     private final ReplayOptions options;
     private final PostfixQueue postfixQueue;
-    private final Map<FileKey, FileParser> files = new HashMap<>();
+    /** By inode (else path): a file's key grows with its first KiB, and a renamed file keeps its parser. */
+    private final Map<String, FileParser> files = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<String, FileParser> eldest) {
+            return size() > MAX_FILES; // months of hourly Exchange files: the least recently read leave
+        }
+    };
     /** The event time of the last good line overall: the stamp of a dead letter in a file that has had none. */
     private long lastEventTime;
 
@@ -53,7 +61,7 @@ public final class LiveParser {
 
     /** Parses one line; with {@code context}, only to rebuild state: nothing reaches {@code out}. */
     public void parse(final FollowedLine line, final boolean context, final Output out) {
-        final FileParser file = files.computeIfAbsent(line.file(), key -> open(line));
+        final FileParser file = files.computeIfAbsent(fileOf(line), key -> open(line));
         if (file.parser == null) {
             if (!context) {
                 out.skipped("not a trace log");
@@ -73,9 +81,9 @@ public final class LiveParser {
         }
     }
 
-    /** Forgets a file's parser once the file is gone (its Postfix queue context stays). */
-    public void forget(final FileKey file) {
-        files.remove(file);
+    private static String fileOf(final FollowedLine line) {
+        final String inode = line.file().inode();
+        return inode != null ? "inode " + inode : "path " + line.path();
     }
 
     private FileParser open(final FollowedLine line) {
