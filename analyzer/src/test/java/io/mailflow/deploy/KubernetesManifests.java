@@ -381,6 +381,12 @@ final class KubernetesManifests {
             final Set<String> claims = new TreeSet<>();
             for (final PersistentVolumeClaim pvc : Objects.requireNonNullElse(sts.getSpec().getVolumeClaimTemplates(), List.<PersistentVolumeClaim>of())) {
                 claims.add(pvc.getMetadata().getName());
+                // docs/deploy.md resets the application with `kubectl delete pvc -l <the pod labels>`
+                final Map<String, String> labels = pvc.getMetadata().getLabels();
+                if (labels == null || !matches(sts.getSpec().getSelector().getMatchLabels(), labels)) {
+                    out.add("volumeClaimTemplate " + pvc.getMetadata().getName() + ": labels " + labels
+                        + " do not carry the StatefulSet's selector (its claims could not be selected by label)");
+                }
             }
             final boolean onClaim = stateDir != null && c.getVolumeMounts().stream()
                 .anyMatch(m -> claims.contains(m.getName()) && (stateDir.equals(m.getMountPath()) || stateDir.startsWith(m.getMountPath() + "/")));

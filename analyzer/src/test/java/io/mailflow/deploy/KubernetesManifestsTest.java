@@ -157,6 +157,13 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void volumeClaimsWithoutThePodLabelsFail() throws IOException {
+        assertProblem(problemsAfter("  - metadata:\n      labels:\n        app.kubernetes.io/component: analyzer\n",
+            "  - metadata:\n      labels:\n        app.kubernetes.io/component: other\n"),
+            "volumeClaimTemplate state: labels {app.kubernetes.io/component=other");
+    }
+
+    @Test
     void anUnknownMailflowSettingFails() throws IOException {
         assertProblem(problemsAfter("mailflow.metrics.port=9464", "mailflow.metrics.prot=9464"), "unknown setting 'mailflow.metrics.prot'");
     }
