@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -115,6 +116,22 @@ public final class FileFollower implements Closeable {
     }
 
     /**
+     * Positions as if every line the matching files hold now had been read: for a first start
+     * that should ship only what is written from now on. Reads (and discards) the files once, to
+     * count their lines.
+     */
+    public static FollowPositions endOfExistingFiles(final List<FollowSpec> specs) throws IOException {
+        final int batch = 10_000;
+        try (FileFollower f = new FileFollower(specs, FollowPositions.empty())) {
+            // a file that keeps growing while we skip must not keep us here: stop at the first short batch
+            while (f.poll(batch).size() == batch) {
+                // skipping
+            }
+            return f.positions();
+        }
+    }
+
+    /**
      * Rescans the globs and reads what is new: complete lines only (a trailing line without
      * terminator waits until it is terminated, or until the file is rotated away / deleted and
      * at EOF: then it is returned as the last line), at most maxLines, older files of a stream
@@ -195,11 +212,24 @@ public final class FileFollower implements Closeable {
             }
         }
         seen.sort(Comparator.comparing(Observed::modified).thenComparing(Observed::path));
-        tracked.forEach(t -> t.present = false);
+        for (final Tracked t : tracked) {
+            t.present = false;
+            if (t.cursor != null && !t.gz && t.cursor.source().size() < t.cursor.readOffset()) {
+                // truncated under our open handle (copytruncate, then maybe renamed or deleted): the
+                // content is no longer there, so it becomes an orphan its copy can claim below
+                detach(t);
+            }
+        }
+        final Map<String, Tracked> byInode = new HashMap<>();
+        for (final Tracked t : tracked) {
+            if (t.key.inode() != null) {
+                byInode.putIfAbsent(t.key.inode(), t);
+            }
+        }
 
         final List<Observed> unmatched = new ArrayList<>();
         for (final Observed o : seen) {
-            final Tracked t = byInode(o);
+            final Tracked t = o.inode() != null ? byInode.remove(o.inode()) : byPath(o);
             if (t == null) {
                 unmatched.add(o);
             } else if (!o.headComplete()) {
@@ -208,8 +238,7 @@ public final class FileFollower implements Closeable {
                 t.seenAs(o);
             } else {
                 // truncated or rewritten in place: the old content no longer lives at this inode
-                t.closeCursor();
-                t.key = t.key.withInode(null);
+                detach(t);
                 unmatched.add(o);
             }
         }
@@ -240,10 +269,15 @@ public final class FileFollower implements Closeable {
         probe.endScan();
     }
 
-    private Tracked byInode(final Observed o) {
+    private static void detach(final Tracked t) {
+        t.closeCursor();
+        t.key = t.key.withInode(null);
+    }
+
+    /** Without inodes (no unix attribute view and no fileKey) a file being read is known by its path. */
+    private Tracked byPath(final Observed o) {
         for (final Tracked t : tracked) {
-            if (!t.present && (o.inode() != null ? o.inode().equals(t.key.inode())
-                    : t.key.inode() == null && t.cursor != null && o.path().equals(t.path))) {
+            if (!t.present && t.key.inode() == null && t.cursor != null && o.path().equals(t.path)) {
                 return t;
             }
         }
@@ -277,8 +311,15 @@ public final class FileFollower implements Closeable {
         return best;
     }
 
+    /**
+     * A full 1 KiB fingerprint is identity enough even when the copy is shorter than what was read
+     * (lines written between logrotate's copy and its truncate are in neither file): the copy has
+     * nothing more to give, and reading it from 0 would repeat it. A shorter fingerprint (the file
+     * was under 1 KiB) also needs the copy to hold all that was read.
+     */
     private static boolean isCopyOf(final Tracked t, final Observed o) {
-        return t.key.fingerprintLength() > 0 && t.key.fingerprintMatches(o.head()) && (o.gz() || o.size() >= t.offset);
+        return t.key.fingerprintLength() > 0 && t.key.fingerprintMatches(o.head())
+                && (o.gz() || o.size() >= t.offset || t.key.fingerprintLength() == FileKey.FINGERPRINT_BYTES);
     }
 
     /** A copy in progress, or a .gz of content still open: left until that content is done. */

@@ -4,16 +4,21 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Looks at files for a scan: attributes, identity and head. Heads are cached per path while the
@@ -21,7 +26,10 @@ import java.util.zip.ZipException;
  * hourly Exchange logs, a week of rotated .gz) costs a stat each, not an open and a decompression.
  */
 final class Probe {
+    private static final Logger LOG = LoggerFactory.getLogger(Probe.class);
+
     private Map<Path, Observed> cache = new HashMap<>();
+    private final Set<Path> warned = new HashSet<>();
     private Map<Path, Observed> next = new HashMap<>();
 
     /** The file as it is now, or null when it vanished or is not a regular file. */
@@ -31,6 +39,8 @@ final class Probe {
             attrs = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (final NoSuchFileException e) {
             return null;
+        } catch (final AccessDeniedException e) {
+            return unreadable(path);
         }
         if (!attrs.isRegularFile()) {
             return null;
@@ -47,10 +57,20 @@ final class Probe {
                 seen = readHead(path, stream, inode, attrs.size(), attrs.lastModifiedTime());
             } catch (final NoSuchFileException e) {
                 return null;
+            } catch (final AccessDeniedException e) {
+                return unreadable(path);
             }
         }
         next.put(path, seen);
         return seen;
+    }
+
+    /** One unreadable file must not stop the others: skipped, and said once per path. */
+    private Observed unreadable(final Path path) {
+        if (warned.add(path)) {
+            LOG.warn("cannot read {} (permission denied): not followed until it can be read", path);
+        }
+        return null;
     }
 
     /** Ends a scan: heads of paths not seen in it are dropped. */
