@@ -1,0 +1,146 @@
+package io.mailflow.ingest.follow;
+
+import static io.mailflow.ingest.follow.Logs.append;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One writer, logrotate rotating by rename or copytruncate, gzip of older rotated files, polls
+ * with random budgets and restarts from saved positions, in a random order: every line written
+ * comes out exactly once, and in the order written.
+ */
+class RandomRotationTest {
+    @TempDir
+    Path dir;
+    private Instant clock = Instant.now().minusSeconds(3600);
+
+    static Stream<Long> seeds() {
+        return Stream.iterate(1L, n -> n + 1).limit(Long.getLong("follow.seeds", 30));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void everyLineExactlyOnceInOrder(final long seed) throws IOException {
+        final Random random = new Random(seed);
+        final List<FollowSpec> specs = Logs.spec("postfix", dir + "/mail.log*");
+        final Path log = dir.resolve("mail.log");
+        final List<String> written = new ArrayList<>();
+        final List<String> read = new ArrayList<>();
+        final List<String> events = new ArrayList<>();
+        int generation = 0;
+        // half of the runs close idle handles at once, so reopening is exercised too
+        final Duration closeInactive = seed % 2 == 0 ? Duration.ZERO : FileFollower.DEFAULT_CLOSE_INACTIVE;
+        FileFollower follower = new FileFollower(specs, FollowPositions.empty(), closeInactive);
+        String saved = null;
+        try {
+            for (int step = 0; step < 60; step++) {
+                final int dice = random.nextInt(100);
+                if (dice < 35) {
+                    final int n = 1 + random.nextInt(5);
+                    final StringBuilder sb = new StringBuilder();
+                    for (int i = 0; i < n; i++) {
+                        final String line = "seed " + seed + " line " + written.size() + " "
+                                + "x".repeat(random.nextInt(400));
+                        written.add(line);
+                        sb.append(line).append(random.nextBoolean() ? "\n" : "\r\n");
+                    }
+                    append(log, sb.toString());
+                    tick(log);
+                    events.add("append " + n);
+                } else if (dice < 45) {
+                    if (Files.exists(log)) {
+                        gzipRotated();
+                        Logs.rename(log, dir.resolve("mail.log." + ++generation));
+                        events.add("rename");
+                    }
+                } else if (dice < 55) {
+                    if (Files.exists(log)) {
+                        gzipRotated();
+                        Logs.copyTruncate(log, dir.resolve("mail.log." + ++generation));
+                        tick(dir.resolve("mail.log." + generation));
+                        events.add("copytruncate");
+                    }
+                } else if (dice < 65) {
+                    if (follower != null) {
+                        saved = Logs.stop(follower);
+                        follower = null;
+                        events.add("stop");
+                    } else {
+                        follower = new FileFollower(specs, FollowPositions.fromJson(saved), closeInactive);
+                        events.add("start");
+                    }
+                } else if (dice < 70 && follower != null) {
+                    // logrotate's rotate count: old .gz files go, once everything is read
+                    read.addAll(Logs.texts(Logs.drain(follower)));
+                    try (Stream<Path> files = Files.list(dir)) {
+                        for (final Path p : files.filter(p -> p.toString().endsWith(".gz")).toList()) {
+                            Files.delete(p);
+                        }
+                    }
+                    events.add("drain, delete .gz");
+                } else if (follower != null) {
+                    final int budget = 1 + random.nextInt(8);
+                    read.addAll(Logs.texts(follower.poll(budget)));
+                    events.add("poll " + budget);
+                }
+            }
+            if (follower == null) {
+                follower = Logs.start(specs, saved);
+            }
+            read.addAll(Logs.texts(Logs.drain(follower)));
+        } finally {
+            if (follower != null) {
+                follower.close();
+            }
+        }
+        final Set<String> unique = new HashSet<>(read);
+        final List<String> missing = written.stream().filter(l -> !unique.contains(l)).map(RandomRotationTest::id).toList();
+        final List<String> twice = new ArrayList<>(read.stream().map(RandomRotationTest::id).toList());
+        new HashSet<>(twice).forEach(twice::remove);
+        assertEquals(true, follower.positions().files().size() <= generation + 1, "positions bounded");
+        assertEquals(List.of(), missing, () -> "lost; events " + events);
+        assertEquals(List.of(), twice, () -> "twice; events " + events);
+        final List<String> readIds = read.stream().map(RandomRotationTest::id).toList();
+        assertEquals(written.stream().map(RandomRotationTest::id).toList(), readIds,
+                () -> "order: read " + readIds.stream().map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList()
+                        + "; events " + events);
+    }
+
+    /**
+     * Real writes in this test come within the same clock tick of the file system; the follower
+     * orders files found in one scan by modification time, so each write gets its own second.
+     */
+    private void tick(final Path file) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(clock = clock.plusSeconds(1)));
+    }
+
+    private static String id(final String line) {
+        return line.substring(0, line.indexOf(' ', line.indexOf("line ") + 5));
+    }
+
+    /** logrotate's compress with delaycompress: the previous rotated file is gzipped at the next rotation. */
+    private void gzipRotated() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (final Path p : files.filter(p -> p.getFileName().toString().matches("mail\\.log\\.\\d+")).toList()) {
+                // gzip keeps the file's modification time
+                final FileTime modified = Files.getLastModifiedTime(p);
+                Files.setLastModifiedTime(Logs.gzip(p), modified);
+            }
+        }
+    }
+}
