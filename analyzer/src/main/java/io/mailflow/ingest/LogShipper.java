@@ -150,14 +150,14 @@ public final class LogShipper {
         final FollowPositions shipped = start.positions();
         final LiveParser parser = new LiveParser(settings.parsing());
         ShipCheckpoint last = start;
-        try (FileFollower follower = new FileFollower(settings.follow(), rewound(shipped))) {
+        try (FileFollower follower = FileFollower.resumeWithContext(settings.follow(), shipped)) {
             while (running.getAsBoolean()) {
                 final List<FollowedLine> lines = follower.poll(settings.maxBatchLines());
                 lagBytes.clear();
                 lagBytes.putAll(follower.lagBytes());
                 final Batch batch = new Batch();
                 for (final FollowedLine line : lines) {
-                    final boolean context = line.endOffset() <= shippedOffset(shipped, line);
+                    final boolean context = line.context();
                     parser.parse(line, context, batch);
                     if (!context) {
                         batch.lines++;
@@ -183,17 +183,6 @@ public final class LogShipper {
                 batch.traces.stream().mapToLong(r -> r.timestamp()).max().ifPresent(t -> lastEventTime.accumulateAndGet(t, Math::max));
             }
         }
-    }
-
-    /** The same files from their start: the lines up to the checkpoint come back as context. */
-    static FollowPositions rewound(final FollowPositions shipped) {
-        return new FollowPositions(shipped.files().stream()
-            .map(f -> new FollowPositions.Position(f.file(), f.stream(), f.path(), 0, 0, f.gz())).toList());
-    }
-
-    /** How far the checkpoint had shipped the line's file; -1 for a file it did not know. */
-    static long shippedOffset(final FollowPositions shipped, final FollowedLine line) {
-        return shipped.get(line.file()).map(FollowPositions.Position::offset).orElse(-1L);
     }
 
     private void commit(final KafkaProducer<byte[], byte[]> producer, final Batch batch, final ShipCheckpoint next) {

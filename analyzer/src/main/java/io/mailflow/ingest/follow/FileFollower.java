@@ -101,6 +101,18 @@ public final class FileFollower implements Closeable {
         this(specs, start, DEFAULT_CLOSE_INACTIVE);
     }
 
+    /**
+     * A follower that goes on from {@code start} after reading every known file again from its
+     * start: the lines up to each file's position come back first, marked {@link FollowedLine#context()},
+     * so a caller can rebuild what it derived from them (a parser's header, a queue context) without
+     * sending them again. {@link #positions()} never falls behind {@code start} meanwhile.
+     */
+    public static FileFollower resumeWithContext(final List<FollowSpec> specs, final FollowPositions start) {
+        final FileFollower follower = new FileFollower(specs, start);
+        follower.tracked.replaceAll(Tracked::rewound);
+        return follower;
+    }
+
     public FileFollower(final List<FollowSpec> specs, final FollowPositions start, final Duration closeInactive) {
         this.globs = new Globs(specs);
         final Set<String> names = new LinkedHashSet<>();
@@ -429,7 +441,7 @@ public final class FileFollower implements Closeable {
     private static void emit(final Tracked t, final LineCursor.Line line, final List<FollowedLine> out) {
         t.lines++;
         t.offset = line.endOffset();
-        out.add(new FollowedLine(t.stream, t.key, t.path, t.lines, t.offset, line.text()));
+        out.add(new FollowedLine(t.stream, t.key, t.path, t.lines, t.offset, line.text(), t.offset <= t.resumeOffset));
     }
 
     @Override

@@ -28,6 +28,9 @@ final class Tracked {
     boolean finished;
     /** System.nanoTime() of the last read that got bytes, for closing idle handles. */
     long lastActive;
+    /** Resumed with context: read again from 0, the lines up to here are context; -1 otherwise. */
+    long resumeOffset = -1;
+    long resumeLines;
 
     Tracked(final String stream, final FileKey key, final Path path, final long offset, final long lines,
             final boolean gz) {
@@ -40,7 +43,19 @@ final class Tracked {
     }
 
     FollowPositions.Position position() {
+        if (offset < resumeOffset) {
+            // still reading context: the position is where the context ends, never behind it
+            return new FollowPositions.Position(key, stream, path, resumeOffset, resumeLines, gz);
+        }
         return new FollowPositions.Position(key, stream, path, offset, lines, gz);
+    }
+
+    /** Read again from the start; what lies before the old position comes back as context. */
+    Tracked rewound() {
+        final Tracked t = new Tracked(stream, key, path, 0, 0, gz);
+        t.resumeOffset = offset;
+        t.resumeLines = lines;
+        return t;
     }
 
     /** Takes this scan's view of the file as its current place and head. */
