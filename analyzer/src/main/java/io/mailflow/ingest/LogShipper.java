@@ -156,11 +156,14 @@ public final class LogShipper {
                 lagBytes.clear();
                 lagBytes.putAll(follower.lagBytes());
                 final Batch batch = new Batch();
+                int contextLines = 0;
                 for (final FollowedLine line : lines) {
                     final boolean context = line.context();
                     parser.parse(line, context, batch);
                     if (!context) {
                         batch.lines++;
+                    } else {
+                        contextLines++;
                     }
                 }
                 final FollowPositions now = follower.positions();
@@ -172,6 +175,11 @@ public final class LogShipper {
                 }
                 final ShipCheckpoint next = last.next(now);
                 commit(producer, batch, next);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("committed {}: {} new lines ({} context), {} traces, {} dead letters; {}", next.seq(), batch.lines,
+                        contextLines, batch.traces.size(), batch.deadLetters.size(), now.files().stream()
+                            .map(f -> f.path().getFileName() + "@" + f.offset() + "#" + f.lines() + "/" + f.file()).toList());
+                }
                 last = next;
                 committed = next;
                 next.writeFile(settings.stateFile());
