@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -212,11 +213,15 @@ public final class FileFollower implements Closeable {
             }
         }
         seen.sort(Comparator.comparing(Observed::modified).thenComparing(Observed::path));
+        final Set<String> inodes = new HashSet<>();
+        seen.forEach(o -> inodes.add(o.inode()));
         for (final Tracked t : tracked) {
             t.present = false;
-            if (t.cursor != null && !t.gz && t.cursor.source().size() < t.cursor.readOffset()) {
-                // truncated under our open handle (copytruncate, then maybe renamed or deleted): the
-                // content is no longer there, so it becomes an orphan its copy can claim below
+            if (t.cursor != null && !inodes.contains(t.key.inode())
+                    && !t.cursor.source().stillHolds(t.key, t.cursor.readOffset())) {
+                // gone from the globs, and truncated (or rewritten) under our open handle before that
+                // (copytruncate, then renamed or deleted): the content is no longer there, so it becomes
+                // an orphan its copy can claim below. Files still in the globs get this check by path.
                 detach(t);
             }
         }
