@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -24,6 +25,14 @@ import java.util.stream.Stream;
  * its copy in the same scan).
  */
 final class Reconciler {
+    /**
+     * Beside a file lie all its older generations, none of them known: a fingerprint of a few
+     * bytes (a file caught with half a first line) would match any of them. Below this many bytes
+     * only the newest sibling (the one a rotation just made) is matched by fingerprint; any is
+     * matched by inode. Siblings are tried newest first.
+     */
+    static final int MIN_SIBLING_FINGERPRINT = 64;
+
     private final Globs globs;
     private final Probe probe = new Probe();
     /** The follower's list, in reading order; new content is appended. */
@@ -47,6 +56,7 @@ final class Reconciler {
         seen.sort(Comparator.comparing(Observed::modified).thenComparing(Observed::path));
         final Set<String> inodes = new HashSet<>();
         seen.forEach(o -> inodes.add(o.inode()));
+        final List<Tracked> rewritten = new ArrayList<>();
         for (final Tracked t : tracked) {
             t.present = false;
             if (t.cursor != null && !inodes.contains(t.key.inode())
@@ -54,9 +64,15 @@ final class Reconciler {
                 // gone from the globs, and truncated (or rewritten) under our open handle before that
                 // (copytruncate, then renamed or deleted): the content is no longer there, so it becomes
                 // an orphan its copy can claim below. Files still in the globs get this check by path.
+                final Tracked now = newContentUnderHandle(t);
+                if (now != null) {
+                    rewritten.add(now);
+                    t.cursor = null; // handed over
+                }
                 detach(t);
             }
         }
+        tracked.addAll(rewritten);
         final Map<String, Tracked> byInode = new HashMap<>();
         for (final Tracked t : tracked) {
             if (t.key.inode() != null) {
@@ -104,6 +120,34 @@ final class Reconciler {
             }
         }
         probe.endScan();
+    }
+
+    /**
+     * What was written after the truncation is new content only the handle still reaches (the file
+     * was renamed out of the globs or deleted since): it is read from 0 through that handle, as a
+     * gone file. Null when nothing was written.
+     */
+    private static Tracked newContentUnderHandle(final Tracked t) throws IOException {
+        final ContentSource source = t.cursor.source();
+        final byte[] head = new byte[(int) Math.min(source.size(), FileKey.FINGERPRINT_BYTES)];
+        int n = 0;
+        while (n < head.length) {
+            final int r = source.read(n, head, n, head.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        if (n == 0) {
+            return null;
+        }
+        final byte[] got = Arrays.copyOf(head, n);
+        final Tracked now = new Tracked(t.stream, FileKey.of(null, got), t.path, 0, 0, false);
+        now.head = got;
+        now.rotated = true;
+        now.cursor = new LineCursor(source, 0);
+        now.lastActive = System.nanoTime();
+        return now;
     }
 
     private static void detach(final Tracked t) {
@@ -172,6 +216,14 @@ final class Reconciler {
         return false;
     }
 
+    private static FileTime modified(final Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (final IOException e) {
+            return FileTime.fromMillis(0);
+        }
+    }
+
     /** Looks for lost content beside its last path (rotated to a name the globs do not match). */
     private boolean foundBeside(final Tracked t, final Set<Path> inGlobs) throws IOException {
         final Path dir = t.path.getParent();
@@ -182,7 +234,7 @@ final class Reconciler {
         final List<Path> siblings;
         try (Stream<Path> list = Files.list(dir)) {
             siblings = list.filter(p -> p.getFileName().toString().startsWith(name) && !p.equals(t.path)
-                    && !inGlobs.contains(p)).sorted().toList();
+                    && !inGlobs.contains(p)).sorted(Comparator.comparing(Reconciler::modified).reversed()).toList();
         } catch (final IOException e) {
             return false;
         }
@@ -192,7 +244,9 @@ final class Reconciler {
                 continue;
             }
             final boolean sameInode = o.inode() != null && o.inode().equals(t.key.inode());
-            if (sameInode ? continues(t, o) : isCopyOf(t, o)) {
+            final boolean newest = p.equals(siblings.get(0));
+            if (sameInode ? continues(t, o)
+                    : (newest || t.key.fingerprintLength() >= MIN_SIBLING_FINGERPRINT) && isCopyOf(t, o)) {
                 final LineCursor cursor;
                 try {
                     cursor = new LineCursor(ContentSource.open(p, o.gz()), t.offset);
