@@ -29,6 +29,20 @@ interface ContentSource extends AutoCloseable {
      */
     boolean stillHolds(FileKey key, long readUpTo) throws IOException;
 
+    /** The first min(size, 1024) bytes, read through this handle (a plain file's; a .gz has no size yet). */
+    default byte[] head() throws IOException {
+        final byte[] head = new byte[(int) Math.max(0, Math.min(size(), FileKey.FINGERPRINT_BYTES))];
+        int n = 0;
+        while (n < head.length) {
+            final int r = read(n, head, n, head.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        return n == head.length ? head : java.util.Arrays.copyOf(head, n);
+    }
+
     /** True once the content's end was reached and can never move (a .gz read to its end). */
     boolean complete();
 

@@ -47,8 +47,11 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * Content no glob finds any more is looked for once beside its last path (same directory, name
  * starting with the last file name: mail.log → mail.log.1, mail.log-20261202.gz) by inode or
- * fingerprint, so a rotation to a name outside the globs while the follower was stopped still
- * loses nothing. Content found nowhere is forgotten, which bounds the positions: they hold the
+ * fingerprint (newest sibling first; older ones only with a fingerprint of 64 bytes or more, as a
+ * few bytes would match any older generation), so a rotation to a name outside the globs while
+ * the follower was stopped still loses nothing. When a file that left the globs turns out to have
+ * been truncated and written again under the open handle, the old content is left for its copy
+ * and the new content is read from 0 through the handle. Content found nowhere is forgotten, which bounds the positions: they hold the
  * files that exist, plus for one more poll those just read to their end.
  *
  * <h2>Reading</h2>
@@ -260,6 +263,9 @@ public final class FileFollower implements Closeable {
             t.closeCursor();
             return;
         }
+        if (!t.gz && t.offset > t.key.fingerprintLength() && t.key.fingerprintLength() < FileKey.FINGERPRINT_BYTES) {
+            growFingerprint(t);
+        }
         final boolean grew = c.takeBytesRead() > 0;
         if (grew) {
             t.lastActive = now;
@@ -276,6 +282,19 @@ public final class FileFollower implements Closeable {
             }
         } else if (!t.gz && !grew && !c.hasPartialLine() && now - t.lastActive >= closeInactiveNanos) {
             t.closeCursor();
+        }
+    }
+
+    /**
+     * Keeps the fingerprint covering at least what was read (up to 1 KiB), also for a file only
+     * the handle still reaches, which no scan looks at: a fingerprint of a few bytes would let a
+     * reused inode, or any file starting alike, pass for this content after a restart.
+     */
+    private static void growFingerprint(final Tracked t) throws IOException {
+        final byte[] head = t.cursor.source().head();
+        if (head.length > t.key.fingerprintLength() && t.key.fingerprintMatches(head)) {
+            t.key = FileKey.of(t.key.inode(), head);
+            t.head = head;
         }
     }
 

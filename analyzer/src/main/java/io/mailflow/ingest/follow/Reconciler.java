@@ -129,19 +129,10 @@ final class Reconciler {
      */
     private static Tracked newContentUnderHandle(final Tracked t) throws IOException {
         final ContentSource source = t.cursor.source();
-        final byte[] head = new byte[(int) Math.min(source.size(), FileKey.FINGERPRINT_BYTES)];
-        int n = 0;
-        while (n < head.length) {
-            final int r = source.read(n, head, n, head.length - n);
-            if (r < 0) {
-                break;
-            }
-            n += r;
-        }
-        if (n == 0) {
+        final byte[] got = source.head();
+        if (got.length == 0) {
             return null;
         }
-        final byte[] got = Arrays.copyOf(head, n);
         final Tracked now = new Tracked(t.stream, FileKey.of(null, got), t.path, 0, 0, false);
         now.head = got;
         now.rotated = true;
