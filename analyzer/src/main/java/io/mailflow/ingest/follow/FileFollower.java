@@ -247,10 +247,12 @@ public final class FileFollower implements Closeable {
             t.lastActive = now;
         }
         final LineCursor c = t.cursor;
+        boolean full = false;
         try {
             while (true) {
                 if (out.size() >= maxLines) {
-                    return;
+                    full = true;
+                    break;
                 }
                 final LineCursor.Line line = c.next();
                 if (line == null) {
@@ -265,6 +267,9 @@ public final class FileFollower implements Closeable {
         }
         if (!t.gz && t.offset > t.key.fingerprintLength() && t.key.fingerprintLength() < FileKey.FINGERPRINT_BYTES) {
             growFingerprint(t);
+        }
+        if (full) {
+            return;
         }
         final boolean grew = c.takeBytesRead() > 0;
         if (grew) {
