@@ -23,6 +23,26 @@ interface ContentSource extends AutoCloseable {
     /** Bytes the content holds now, or -1 when unknown (a .gz not read to its end). */
     long size() throws IOException;
 
+    /**
+     * Whether the content still starts with what {@code key} fingerprints and is not shorter than
+     * {@code readUpTo}: false once the file was truncated (or rewritten) under the open handle.
+     */
+    boolean stillHolds(FileKey key, long readUpTo) throws IOException;
+
+    /** The first min(size, 1024) bytes, read through this handle (a plain file's; a .gz has no size yet). */
+    default byte[] head() throws IOException {
+        final byte[] head = new byte[(int) Math.max(0, Math.min(size(), FileKey.FINGERPRINT_BYTES))];
+        int n = 0;
+        while (n < head.length) {
+            final int r = read(n, head, n, head.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        return n == head.length ? head : java.util.Arrays.copyOf(head, n);
+    }
+
     /** True once the content's end was reached and can never move (a .gz read to its end). */
     boolean complete();
 
@@ -49,6 +69,23 @@ interface ContentSource extends AutoCloseable {
         @Override
         public long size() throws IOException {
             return channel.size();
+        }
+
+        @Override
+        public boolean stillHolds(final FileKey key, final long readUpTo) throws IOException {
+            if (channel.size() < readUpTo) {
+                return false;
+            }
+            final byte[] head = new byte[key.fingerprintLength()];
+            int n = 0;
+            while (n < head.length) {
+                final int r = channel.read(ByteBuffer.wrap(head, n, head.length - n), n);
+                if (r < 0) {
+                    return false;
+                }
+                n += r;
+            }
+            return key.fingerprintMatches(head);
         }
 
         @Override
@@ -138,6 +175,11 @@ interface ContentSource extends AutoCloseable {
         @Override
         public long size() {
             return size;
+        }
+
+        @Override
+        public boolean stillHolds(final FileKey key, final long readUpTo) {
+            return true; // a .gz is written once and never changed in place
         }
 
         @Override

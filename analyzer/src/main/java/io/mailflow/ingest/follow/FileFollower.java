@@ -2,94 +2,109 @@ package io.mailflow.ingest.follow;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Follows log files as mail servers write them, like Filebeat's filestream input: Exchange's
  * hourly MSGTRK*.LOG files, and syslog files that logrotate rotates by rename + create or by
- * copytruncate and then gzips. The caller polls; there are no threads inside.
+ * copytruncate and then gzips. The caller polls; there are no threads inside, and one thread at a
+ * time may use an instance.
  *
  * <h2>Identity</h2>
  * What is followed is a file's <em>content</em>, identified by a {@link FileKey}: the inode
- * (dev:ino) and a fingerprint of the first min(size, 1024) bytes of the (decompressed) content.
- * Each poll rescans the globs and matches every file it finds to known content:
+ * (dev:ino) and a fingerprint, the SHA-256 of the first min(size, 1024) bytes of the
+ * (decompressed) content. The inode alone is not enough: copytruncate gives the same content a new
+ * inode, gzip gives it a new inode and other bytes on disk, and a freed inode is soon reused for
+ * an unrelated file. The fingerprint alone is not enough either: it cannot tell a truncated and
+ * rewritten file whose head is unchanged, and it is weak while a file is short. So each poll
+ * rescans the globs ({@link Reconciler}) and matches every file found:
  * <ol>
  * <li>by inode: the same inode whose head still matches the fingerprint and which did not shrink
- *     below what was read is the same content (a rename just updates its path). Same inode but
- *     other head, or shrunk: the file was truncated (in place, or by copytruncate); the old content
- *     loses its inode and the file is new content, read from 0;</li>
- * <li>by fingerprint, for content that has no file any more (truncated, or restored from
- *     positions and not found at its inode): a file with another inode whose first bytes hash to
- *     the fingerprint and which holds at least the bytes read is its copy, or its .gz: reading
- *     continues there at the saved offset (in the decompressed bytes for a .gz);</li>
+ *     below what was read is the same content (a rename only updates its path). Same inode but
+ *     another head, or shrunk: the file was truncated (in place, or by copytruncate); the old
+ *     content loses its inode and the file is new content, read from 0. A file that left the
+ *     globs is checked the same way through the open handle;</li>
+ * <li>by fingerprint, for content that has no file any more (truncated, deleted, or restored from
+ *     positions and not found at its inode): a file whose first bytes hash to the fingerprint is
+ *     its copy or its .gz, and reading continues there at the saved offset (in the decompressed
+ *     bytes for a .gz). Below 1 KiB of fingerprint the file must also hold all that was read;</li>
  * <li>a file whose head equals the head of content still being read (a copy in progress, the .gz
- *     gzip is writing while the original is still open) is left alone until that content is done:
- *     then step 2 makes it the same content and nothing is read twice. An empty file is left alone
- *     until it has bytes;</li>
+ *     gzip writes while the original is still open) is left alone until that content is done;
+ *     then step 2 makes it the same content and nothing is read twice. An empty file, or a .gz
+ *     whose head cannot be decompressed yet, is left alone until it has bytes;</li>
  * <li>anything else is new content, read from offset 0. New files found in one scan are read in
- *     the order of their modification time, then name; known content always before them.</li>
+ *     the order of their modification time, then name; known content always comes first.</li>
  * </ol>
- * Content that no glob finds any more is looked for once beside its last path (same directory,
- * name starting with the last file name: mail.log → mail.log.1, mail.log-20261202.gz) by inode or
- * fingerprint, so a rotation to a name outside the globs while the follower was stopped still
- * loses nothing. Content not found there either is forgotten, which bounds the positions.
+ * Content no glob finds any more is looked for once beside its last path (same directory, name
+ * starting with the last file name: mail.log → mail.log.1, mail.log-20261202.gz) by inode or
+ * fingerprint (newest sibling first; older ones only with a fingerprint of 64 bytes or more, as a
+ * few bytes would match any older generation), so a rotation to a name outside the globs while
+ * the follower was stopped still loses nothing. When a file that left the globs turns out to have
+ * been truncated and written again under the open handle, the old content is left for its copy
+ * and the new content is read from 0 through the handle. Content found nowhere is forgotten, which bounds the positions: they hold the
+ * files that exist, plus for one more poll those just read to their end.
  *
  * <h2>Reading</h2>
  * A plain file is read through an open FileChannel, so after a rename or delete its rest is still
- * read through that handle ("gone"). Complete lines only: the unterminated last line of a file
- * waits for its LF, or is returned as the file's last line once the file is final: a .gz read to
- * its end, or a file renamed / deleted / copied away at whose end a whole poll found no new bytes
- * (the writer may still append to a renamed file until logrotate's postrotate signal). A gone file
- * is closed after that; a renamed one still in the globs is kept following. Handles of files idle
- * at their end for {@code closeInactive} are closed and reopened when the file grows, so thousands
- * of finished Exchange logs do not hold thousands of descriptors. Lines and offsets as
- * {@link LineCursor} cuts them.
+ * read through that handle. Complete lines only: the unterminated last line of a file waits for
+ * its LF, or is returned as the file's last line once the file is final: a .gz read to its end,
+ * or a file renamed / deleted / copied away at whose end a whole poll found no new bytes (the
+ * writer may still append to a renamed file until logrotate's postrotate signal). Until then,
+ * newer files of its stream wait, so the rest of a rotated file comes before the new file. A
+ * gone file is closed after that; a renamed one still in the globs is followed on. Handles of
+ * files idle at their end for {@code closeInactive} are closed and reopened when the file grows,
+ * so a month of hourly Exchange logs does not hold 720 descriptors. {@link LineCursor} cuts lines
+ * (LF or CRLF, UTF-8 BOM dropped, malformed UTF-8 replaced).
  *
  * <h2>Positions</h2>
- * {@link #positions()} is exact after every poll: offsets and line counts only move with lines
+ * {@link #positions()} is exact after every poll: offsets and line counts move only with lines
  * returned, so a follower restored from them continues after the last line returned, whatever of
- * the cases above happened in between.
+ * the cases above happened in between. A first start ({@link FollowPositions#empty()}) reads
+ * every matching file from its start; {@link #endOfExistingFiles} gives positions at their ends
+ * instead. Positions of a stream no longer configured are dropped. A file's {@link FileKey} grows
+ * with the file until its first 1024 bytes are written, then stays.
  *
  * <h2>Knowingly not handled</h2>
  * <ul>
- * <li>Content replaced in place (truncated and rewritten) whose first bytes equal the old ones and
- *     which is already longer than what was read: taken as the same content (Filebeat has the same
- *     blind spot). Timestamps in the first line make this practically impossible for mail logs.</li>
- * <li>Two files with identical first bytes that both stay (a copy kept next to its original):
- *     read once, as one content.</li>
- * <li>Rotated twice while stopped: rename + create twice (mail.log → .1 → .2) works when the
- *     globs or the siblings rule find the old inode; the middle generation (written only while
- *     stopped) is read as new content. Copytruncate twice while stopped loses the lines appended
- *     to the first copy's content after the saved offset only if that copy was deleted; if it
- *     still exists (mail.log.2) it is found by fingerprint. Rotated and deleted (rotate count
- *     reached) while stopped: its unread rest is lost, as it no longer exists.</li>
- * <li>Lines appended to an idle file whose handle was closed after {@code closeInactive} and then
- *     deleted before the next poll: lost. A .gz that stays truncated (gzip killed): waits forever.</li>
- * <li>UTF-16 logs (Exchange Online downloads): not handled here; on-premises tracking logs are UTF-8.</li>
- * <li>A file that starts exactly like another still being read is only deferred, never read, as
- *     long as that other content is live; mail logs start with distinct timestamps.</li>
+ * <li>Rotated twice while stopped. With rename + create, the saved file is found (by the globs or
+ *     beside its last path) and its rest read; the generation born while stopped is read as new
+ *     content when the globs match its rotated name, and is lost when they do not. With
+ *     copytruncate twice, the first copy is found by fingerprint, the second is new content (or
+ *     lost if outside the globs). Anything deleted while stopped (rotate count reached) is lost.
+ *     All of these are exact when the follower runs and polls between rotations.</li>
+ * <li>Content replaced in place (truncated and rewritten) whose first bytes equal the old ones
+ *     and which is already longer than what was read: taken as the same content (Filebeat has the
+ *     same blind spot). A first line with a timestamp makes this practically impossible.</li>
+ * <li>Two files with identical first bytes that both stay (a copy kept next to its original) are
+ *     read once, as one content; a new file starting exactly like a file still being read waits
+ *     until the two differ.</li>
+ * <li>Lines written between logrotate's copy and its truncate are in no file after the truncate;
+ *     they are returned only if a poll fell into that window. A copy of a file under 1 KiB made
+ *     in that window is read again from its start.</li>
+ * <li>Lines appended to an idle file whose handle was closed, and deleted before the next poll,
+ *     are lost. A .gz that stays truncated (gzip killed) waits forever.</li>
+ * <li>Every restart decompresses each known .gz once to find that nothing is left in it.</li>
+ * <li>UTF-16 logs (Exchange Online downloads) and lone-CR line ends: not handled; on-premises
+ *     tracking logs and syslog are UTF-8 with LF or CRLF.</li>
  * </ul>
  */
 public final class FileFollower implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(FileFollower.class);
+
     /** Idle handles are closed after this; Filebeat's close.on_state_change.inactive default. */
     public static final Duration DEFAULT_CLOSE_INACTIVE = Duration.ofMinutes(5);
 
-    private final Globs globs;
-    private final Probe probe = new Probe();
+    private final Reconciler reconciler;
     private final List<String> streams;
     /** Known content, in reading order: older first. */
     private final List<Tracked> tracked = new ArrayList<>();
@@ -114,7 +129,7 @@ public final class FileFollower implements Closeable {
     }
 
     public FileFollower(final List<FollowSpec> specs, final FollowPositions start, final Duration closeInactive) {
-        this.globs = new Globs(specs);
+        this.reconciler = new Reconciler(new Globs(specs), tracked);
         final Set<String> names = new LinkedHashSet<>();
         specs.forEach(s -> names.add(s.stream()));
         this.streams = List.copyOf(names);
@@ -148,7 +163,9 @@ public final class FileFollower implements Closeable {
      * terminator waits until it is terminated, or until the file is rotated away / deleted and
      * at EOF: then it is returned as the last line), at most maxLines, older files of a stream
      * before newer ones. Streams take turns in starting a poll, so one stream's backlog does not
-     * starve another. Returns an empty list when nothing is new.
+     * starve another. Returns an empty list when nothing is new. A read error on one file is
+     * logged and that file retried on the next poll; an IOException thrown means the scan failed
+     * before anything was read: positions are unchanged and poll may be called again.
      */
     public List<FollowedLine> poll(final int maxLines) throws IOException {
         if (closed) {
@@ -157,7 +174,7 @@ public final class FileFollower implements Closeable {
         if (maxLines < 1) {
             throw new IllegalArgumentException("maxLines " + maxLines);
         }
-        scan();
+        reconciler.reconcile();
         final List<FollowedLine> out = new ArrayList<>();
         for (int s = 0; s < streams.size() && out.size() < maxLines; s++) {
             final String stream = streams.get((polls + s) % streams.size());
@@ -166,7 +183,7 @@ public final class FileFollower implements Closeable {
                     break;
                 }
                 if (t.stream.equals(stream) && !t.finished) {
-                    read(t, out, maxLines);
+                    readSafely(t, out, maxLines);
                     if (t.rotated && t.cursor != null && t.cursor.hasPartialLine()) {
                         // its last line may still be final: newer files of the stream wait a poll for it
                         break;
@@ -214,179 +231,18 @@ public final class FileFollower implements Closeable {
         tracked.forEach(Tracked::closeCursor);
     }
 
-    private void scan() throws IOException {
-        final Map<Path, String> found = globs.scan();
-        final List<Observed> seen = new ArrayList<>();
-        for (final Map.Entry<Path, String> e : found.entrySet()) {
-            final Observed o = probe.observe(e.getKey(), e.getValue());
-            if (o != null) {
-                seen.add(o);
-            }
-        }
-        seen.sort(Comparator.comparing(Observed::modified).thenComparing(Observed::path));
-        for (final Tracked t : tracked) {
-            t.present = false;
-            if (t.cursor != null && !t.gz && t.cursor.source().size() < t.cursor.readOffset()) {
-                // truncated under our open handle (copytruncate, then maybe renamed or deleted): the
-                // content is no longer there, so it becomes an orphan its copy can claim below
-                detach(t);
-            }
-        }
-        final Map<String, Tracked> byInode = new HashMap<>();
-        for (final Tracked t : tracked) {
-            if (t.key.inode() != null) {
-                byInode.putIfAbsent(t.key.inode(), t);
-            }
-        }
-
-        final List<Observed> unmatched = new ArrayList<>();
-        for (final Observed o : seen) {
-            final Tracked t = o.inode() != null ? byInode.remove(o.inode()) : byPath(o);
-            if (t == null) {
-                unmatched.add(o);
-            } else if (!o.headComplete()) {
-                t.present = true; // the .gz being read is still being written
-            } else if (continues(t, o)) {
-                t.seenAs(o);
-            } else {
-                // truncated or rewritten in place: the old content no longer lives at this inode
-                detach(t);
-                unmatched.add(o);
-            }
-        }
-        for (final Observed o : unmatched) {
-            if (!o.headComplete() || o.head().length == 0) {
-                continue;
-            }
-            final Tracked orphan = orphanWithFingerprintOf(o);
-            if (orphan != null) {
-                orphan.seenAs(o);
-            } else if (!startsLikeLive(o)) {
-                final Tracked fresh = new Tracked(o.stream(), FileKey.of(o.inode(), o.head()), o.path(), 0, 0, o.gz());
-                fresh.seenAs(o);
-                tracked.add(fresh);
-            }
-        }
-        for (final Iterator<Tracked> it = tracked.iterator(); it.hasNext();) {
-            final Tracked t = it.next();
-            if (t.present) {
-                continue;
-            }
-            if (t.cursor != null) {
-                t.rotated = true; // gone: its rest is read through the open handle
-            } else if (t.finished || !foundBeside(t, found.keySet())) {
-                it.remove();
-            }
-        }
-        probe.endScan();
-    }
-
-    private static void detach(final Tracked t) {
-        t.closeCursor();
-        t.key = t.key.withInode(null);
-    }
-
-    /** Without inodes (no unix attribute view and no fileKey) a file being read is known by its path. */
-    private Tracked byPath(final Observed o) {
-        for (final Tracked t : tracked) {
-            if (!t.present && t.key.inode() == null && t.cursor != null && o.path().equals(t.path)) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    /** Whether the file at the content's inode still holds that content (neither truncated nor replaced). */
-    private static boolean continues(final Tracked t, final Observed o) {
-        if (t.gz != o.gz() || !t.key.fingerprintMatches(o.head())) {
-            return false;
-        }
-        if (o.gz()) {
-            return true;
-        }
-        long had = Math.max(t.offset, t.size);
-        if (t.cursor != null) {
-            had = Math.max(had, t.cursor.readOffset());
-        }
-        return o.size() >= had;
-    }
-
-    /** Content without a file whose fingerprint the file matches; the longest fingerprint wins. */
-    private Tracked orphanWithFingerprintOf(final Observed o) {
-        Tracked best = null;
-        for (final Tracked t : tracked) {
-            if (!t.live() && isCopyOf(t, o)
-                    && (best == null || t.key.fingerprintLength() > best.key.fingerprintLength())) {
-                best = t;
-            }
-        }
-        return best;
-    }
-
     /**
-     * A full 1 KiB fingerprint is identity enough even when the copy is shorter than what was read
-     * (lines written between logrotate's copy and its truncate are in neither file): the copy has
-     * nothing more to give, and reading it from 0 would repeat it. A shorter fingerprint (the file
-     * was under 1 KiB) also needs the copy to hold all that was read.
+     * A read error on one file must neither lose the lines already taken from it in this poll
+     * (its offset has moved past them) nor stop the other files: the lines are returned, the
+     * handle is closed, and the next poll reopens it at its offset.
      */
-    private static boolean isCopyOf(final Tracked t, final Observed o) {
-        return t.key.fingerprintLength() > 0 && t.key.fingerprintMatches(o.head())
-                && (o.gz() || o.size() >= t.offset || t.key.fingerprintLength() == FileKey.FINGERPRINT_BYTES);
-    }
-
-    /** A copy in progress, or a .gz of content still open: left until that content is done. */
-    private boolean startsLikeLive(final Observed o) {
-        for (final Tracked t : tracked) {
-            if (t.live() && t.head != null && t.head.length > 0) {
-                final int n = Math.min(o.head().length, t.head.length);
-                if (Arrays.equals(o.head(), 0, n, t.head, 0, n)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Looks for lost content beside its last path (rotated to a name the globs do not match). */
-    private boolean foundBeside(final Tracked t, final Set<Path> inGlobs) throws IOException {
-        final Path dir = t.path.getParent();
-        final String name = t.path.getFileName().toString();
-        if (dir == null || !Files.isDirectory(dir)) {
-            return false;
-        }
-        final List<Path> siblings;
-        try (Stream<Path> list = Files.list(dir)) {
-            siblings = list.filter(p -> p.getFileName().toString().startsWith(name) && !p.equals(t.path)
-                    && !inGlobs.contains(p)).sorted().toList();
+    private void readSafely(final Tracked t, final List<FollowedLine> out, final int maxLines) {
+        try {
+            read(t, out, maxLines);
         } catch (final IOException e) {
-            return false;
+            LOG.warn("reading {} at offset {} failed, retried on the next poll: {}", t.path, t.offset, e.toString());
+            t.closeCursor();
         }
-        for (final Path p : siblings) {
-            final Observed o = probe.observe(p, t.stream);
-            if (o == null || !o.headComplete() || claimed(p)) {
-                continue;
-            }
-            final boolean sameInode = o.inode() != null && o.inode().equals(t.key.inode());
-            if (sameInode ? continues(t, o) : isCopyOf(t, o)) {
-                final LineCursor cursor;
-                try {
-                    cursor = new LineCursor(ContentSource.open(p, o.gz()), t.offset);
-                } catch (final NoSuchFileException e) {
-                    continue;
-                }
-                t.seenAs(o);
-                t.cursor = cursor;
-                t.present = false; // not in the globs: read to its end, then dropped
-                t.rotated = true;
-                t.lastActive = System.nanoTime();
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean claimed(final Path p) {
-        return tracked.stream().anyMatch(t -> t.live() && p.equals(t.path));
     }
 
     private void read(final Tracked t, final List<FollowedLine> out, final int maxLines) throws IOException {
@@ -403,10 +259,12 @@ public final class FileFollower implements Closeable {
             t.lastActive = now;
         }
         final LineCursor c = t.cursor;
+        boolean full = false;
         try {
             while (true) {
                 if (out.size() >= maxLines) {
-                    return;
+                    full = true;
+                    break;
                 }
                 final LineCursor.Line line = c.next();
                 if (line == null) {
@@ -417,6 +275,12 @@ public final class FileFollower implements Closeable {
         } catch (final NoSuchFileException e) {
             // a .gz deleted while being reopened
             t.closeCursor();
+            return;
+        }
+        if (!t.gz && t.offset > t.key.fingerprintLength() && t.key.fingerprintLength() < FileKey.FINGERPRINT_BYTES) {
+            growFingerprint(t);
+        }
+        if (full) {
             return;
         }
         final boolean grew = c.takeBytesRead() > 0;
@@ -435,6 +299,19 @@ public final class FileFollower implements Closeable {
             }
         } else if (!t.gz && !grew && !c.hasPartialLine() && now - t.lastActive >= closeInactiveNanos) {
             t.closeCursor();
+        }
+    }
+
+    /**
+     * Keeps the fingerprint covering at least what was read (up to 1 KiB), also for a file only
+     * the handle still reaches, which no scan looks at: a fingerprint of a few bytes would let a
+     * reused inode, or any file starting alike, pass for this content after a restart.
+     */
+    private static void growFingerprint(final Tracked t) throws IOException {
+        final byte[] head = t.cursor.source().head();
+        if (head.length > t.key.fingerprintLength() && t.key.fingerprintMatches(head)) {
+            t.key = FileKey.of(t.key.inode(), head);
+            t.head = head;
         }
     }
 

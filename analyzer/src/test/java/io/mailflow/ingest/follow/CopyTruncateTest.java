@@ -76,6 +76,31 @@ class CopyTruncateTest {
 
     @ParameterizedTest(name = "glob matches copy: {0}")
     @CsvSource({"true", "false"})
+    void copyTruncatedThenRenamedAndDeletedWithNewLinesPastTheOffsetBetweenTwoPolls(final boolean globMatchesCopy)
+            throws IOException {
+        final Path log = dir.resolve("mail.log");
+        // beside mail.log lie two unknown files at the end; a fingerprint of a few bytes would not
+        // tell them apart, a real log line does
+        final String a1 = "Dec  2 07:00:01 mx1 postfix/smtpd[1234]: connect from a1.example.org[192.0.2.1]";
+        append(log, a1 + "\n");
+        try (FileFollower f = new FileFollower(specs(globMatchesCopy), FollowPositions.empty())) {
+            assertEquals(List.of(a1), texts(f.poll(100)));
+            append(log, "a2\n");
+            Logs.copyTruncate(log, dir.resolve("mail.log.1"));
+            // the truncated file gets more than was read before, then is rotated away: only the open
+            // handle still sees it, and its head tells it is other content now, read through the handle
+            append(log, "b1 longer than a1" + "!".repeat(a1.length()) + "\n");
+            Logs.rename(log, dir.resolve("mail.log.2"));
+            Logs.gzip(dir.resolve("mail.log.2"));
+            append(log, "c1\n");
+            // b1's file left the globs: the handle still reads it
+            assertEquals(List.of("a2", "b1 longer than a1" + "!".repeat(a1.length()), "c1"), drainTexts(f));
+            assertEquals(List.of(), drainTexts(f));
+        }
+    }
+
+    @ParameterizedTest(name = "glob matches copy: {0}")
+    @CsvSource({"true", "false"})
     void truncatedBeforeItWasWrittenAgain(final boolean globMatchesCopy) throws IOException {
         final Path log = dir.resolve("mail.log");
         append(log, "a1\n");

@@ -50,6 +50,31 @@ class NewFilesTest {
     }
 
     @Test
+    void exchangeHeadersAlikeButForTheDate() throws IOException {
+        Files.createDirectories(dir.resolve("EX01"));
+        final String bom = "\uFEFF";
+        final String header = "#Software: Microsoft Exchange Server\r\n#Version: 15.02.1544.004\r\n"
+                + "#Log-type: Message Tracking Log\r\n";
+        final Path h07 = dir.resolve("EX01/MSGTRK2026120207-1.LOG");
+        append(h07, bom + header + "#Date: 2026-12-02T07:00:00.012Z\r\nrow 07\r\n");
+        try (FileFollower f = new FileFollower(exchange(), FollowPositions.empty())) {
+            assertEquals(List.of("#Software: Microsoft Exchange Server", "#Version: 15.02.1544.004",
+                    "#Log-type: Message Tracking Log", "#Date: 2026-12-02T07:00:00.012Z", "row 07"), drainTexts(f));
+            // the next hour's file, caught while only its first header lines are written: they start
+            // like the older file, so it waits until it differs
+            final Path h08 = dir.resolve("EX01/MSGTRK2026120208-1.LOG");
+            append(h08, bom + header);
+            assertEquals(List.of(), drainTexts(f));
+            append(h08, "#Date: 2026-12-02T08:00:00.004Z\r\nrow 08\r\n");
+            final List<FollowedLine> got = drain(f);
+            assertEquals(List.of("#Software: Microsoft Exchange Server", "#Version: 15.02.1544.004",
+                    "#Log-type: Message Tracking Log", "#Date: 2026-12-02T08:00:00.004Z", "row 08"), texts(got));
+            assertEquals(h08, got.get(0).path());
+            assertEquals(1L, got.get(0).lineNumber());
+        }
+    }
+
+    @Test
     void severalStreamsAtOnce() throws IOException {
         Files.createDirectories(dir.resolve("EX01"));
         final List<FollowSpec> specs = List.of(
