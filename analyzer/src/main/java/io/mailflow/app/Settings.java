@@ -47,9 +47,14 @@ public final class Settings {
         m.put("mailflow.topic.delays", "output topic: delay notices");
         m.put("mailflow.topic.connector-stats", "output topic: counts per connector and status code per closed window");
         m.put("mailflow.topic.dead-letters", "output topic: input that could not be read, with source and reason");
+        m.put("mailflow.topic.raw-lines", "input topic: log lines as shippers send them (JSON envelope or plain text, keyed by host),"
+            + " parsed into the traces topic");
         m.put("mailflow.topic.partitions", "partitions of the topics mailflow creates (the dead-letter topic: at most 3); `replay --embedded` uses 1");
         m.put("mailflow.topic.replication-factor", "replication factor of the topics mailflow creates; -1 = the broker's default");
         m.put("mailflow.topic.retention", "retention of the topics mailflow creates, on record (= event) time; `infinite` keeps records forever (dead letters: 30 days)");
+        m.put("mailflow.raw-lines.syslog-zone", "zone of raw lines' syslog timestamps without an offset (classic Postfix lines)");
+        m.put("mailflow.raw-lines.queue-retention", "a Postfix queue id whose `removed` line never came leaves the raw-lines state"
+            + " after this long unseen; keep it above Postfix's maximal_queue_lifetime (5 days)");
         m.put("mailflow.metrics.port", "port of Prometheus `/metrics` and `/health` (`run`; 0 = any free port)");
         m.put("mailflow.connect-timeout", "how long a command waits for the Kafka cluster to answer before it gives up, naming the address");
         m.put("mailflow.connectors.catalog", "YAML or JSON file naming each connector's kind, owner and contact; alerts then say whom to call");
