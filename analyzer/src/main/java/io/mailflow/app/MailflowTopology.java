@@ -6,6 +6,7 @@ import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.avro.internal.MessageArrival;
+import io.mailflow.avro.internal.PostfixQueueEntry;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.classify.ClassifiedTrace;
@@ -19,9 +20,11 @@ import io.mailflow.detect.StatsPreAggregator;
 import io.mailflow.detect.StatsWindowCloser;
 import io.mailflow.detect.TransientFailureRouter;
 import io.mailflow.emit.Topics;
+import io.mailflow.ingest.RawLineParser;
 import io.mailflow.ingest.ReplayRepeats;
 import io.mailflow.queue.QueueTracker;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +65,13 @@ import org.apache.kafka.streams.state.Stores;
  * (stats-partials) ─ stats-window-close [stats-windows, stats-progress] ─ connector-stats-sink ─ mailflow.connector-stats
  * (connector-signals) ─ connector-monitor [connector-signals-pending, connector-progress, failure-episodes,
  *                         failure-episode-messages, backlog-queue] ─ connector-alerts-sink ─ mailflow.alerts
+ * mailflow.raw-lines ─ raw-lines-source                    keyed by host: a host's lines in order in one task
+ *   └ raw-lines-parse [raw-postfix-queue, raw-exchange-fields]
+ *       ├ traces ─────────── raw-traces-sink ──────────── mailflow.traces (read by traces-source above)
+ *       └ unreadable ─────── raw-dead-letters-sink ────── mailflow.dead-letters
  * </pre>
  *
- * The stages ({@link #ingest}, {@link #track}, {@link #detect}) are public so specifications can
+ * The stages ({@link #ingest}, {@link #track}, {@link #detect}, {@link #rawLines}) are public so specifications can
  * drive part of the topology; {@link #build} is the only composition the application runs.
  */
 public final class MailflowTopology {
@@ -93,6 +100,9 @@ public final class MailflowTopology {
         final KStream<String, ClassifiedTrace> classified = ingest(builder, topics);
         final KStream<String, ConnectorSignal> queueSignals = track(classified, topics, QueueConfig.from(config), CONNECTOR_SIGNALS_MERGE);
         detect(classified, queueSignals, topics, DetectionConfig.from(config), ConnectorCatalog.from(config));
+        // added last, so the sub-topologies above keep their numbers (and their tasks' state directories)
+        rawLines(builder, topics, ZoneId.of(config.get("mailflow.raw-lines.syslog-zone", "UTC")),
+            config.getDuration("mailflow.raw-lines.queue-retention", Duration.ofDays(6)));
         return builder.build(props);
     }
 
@@ -199,6 +209,30 @@ public final class MailflowTopology {
             .to(topics.alerts.name(), topics.alerts.produced("connector-alerts-sink"));
     }
 
+    /**
+     * raw lines → traces: log lines as shippers send them, parsed here by replay's parsers into
+     * the traces topic, where {@link #ingest} reads them like any trace. A sub-topology of its own:
+     * it shares no state with the analysis, and each host's lines stay in their partition in order
+     * (the shippers key by host; the Postfix and Exchange context stores rely on it, so no repartition).
+     */
+    public static void rawLines(final StreamsBuilder builder, final Topics topics, final ZoneId syslogZone, final Duration queueRetention) {
+        final RawLineParser.Outputs outputs = new RawLineParser.Outputs("raw-traces-sink", "raw-dead-letters-sink");
+        final KStream<String, SpecificRecord> parsed = builder.stream(topics.rawLines.name(), topics.rawLines.consumed("raw-lines-source"))
+            .process(withStores(() -> new RawLineParser(syslogZone, queueRetention, outputs),
+                    // cached: a message's context changes with several lines between two commits
+                    Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RawLineParser.POSTFIX_QUEUE_STORE), Serdes.String(),
+                        topics.storeValues(RawLineParser.POSTFIX_QUEUE_STORE, PostfixQueueEntry.class)).withCachingEnabled(),
+                    // the #Fields header text per host and file: written when a log starts or its service restarts
+                    Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RawLineParser.EXCHANGE_FIELDS_STORE), Serdes.String(),
+                        Serdes.String()).withCachingEnabled()),
+                Named.as("raw-lines-parse"));
+        // typed outputs: the parser sends traces and dead letters each to its own child by name
+        QueueTrackerOutput.<String, io.mailflow.avro.MessageTrace>of(parsed)
+            .to(topics.traces.name(), topics.traces.produced(outputs.traces()));
+        QueueTrackerOutput.<String, io.mailflow.avro.DeadLetter>of(parsed)
+            .to(topics.deadLetters.name(), topics.deadLetters.produced(outputs.deadLetters()));
+    }
+
     /** A processor together with the stores it declares (Kafka Streams adds and connects them). */
     private static <KI, VI, KO, VO> ProcessorSupplier<KI, VI, KO, VO> withStores(final Supplier<Processor<KI, VI, KO, VO>> processor,
                                                                                  final StoreBuilder<?>... stores) {
@@ -235,7 +269,10 @@ public final class MailflowTopology {
         FixedKeyProcessor<K, VI, VO> get();
     }
 
-    /** The tracker's output seen as one of its kinds: only that kind is forwarded to the child attached to it. */
+    /**
+     * A processor's mixed output seen as one of its kinds: only that kind is forwarded to the
+     * child attached to it (the queue tracker's and the raw-lines parser's outputs).
+     */
     private static final class QueueTrackerOutput {
         @SuppressWarnings("unchecked")
         static <K, V> KStream<K, V> of(final KStream<K, ? extends SpecificRecord> tracked) {

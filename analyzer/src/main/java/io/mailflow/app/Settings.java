@@ -48,9 +48,14 @@ public final class Settings {
         m.put("mailflow.topic.connector-stats", "output topic: counts per connector and status code per closed window");
         m.put("mailflow.topic.dead-letters", "output topic: input that could not be read, with source and reason");
         m.put("mailflow.topic.ship-positions", "compacted topic: each `mailflow ship` agent's file positions, committed in the transaction that carries its records");
+        m.put("mailflow.topic.raw-lines", "input topic: log lines as shippers send them (JSON envelope or plain text, keyed by host),"
+            + " parsed into the traces topic");
         m.put("mailflow.topic.partitions", "partitions of the topics mailflow creates (the dead-letter topic: at most 3); `replay --embedded` uses 1");
         m.put("mailflow.topic.replication-factor", "replication factor of the topics mailflow creates; -1 = the broker's default");
         m.put("mailflow.topic.retention", "retention of the topics mailflow creates, on record (= event) time; `infinite` keeps records forever (dead letters: 30 days)");
+        m.put("mailflow.raw-lines.syslog-zone", "zone of raw lines' syslog timestamps without an offset (classic Postfix lines)");
+        m.put("mailflow.raw-lines.queue-retention", "a Postfix queue id whose `removed` line never came leaves the raw-lines state"
+            + " after this long unseen; keep it above Postfix's maximal_queue_lifetime (5 days)");
         m.put("mailflow.metrics.port", "port of Prometheus `/metrics` and `/health` (`run`; 0 = any free port)");
         m.put("mailflow.ship.name", "`ship`: this shipper's name, its key in the positions topic and its transactional id (default: the host name)");
         m.put("mailflow.ship.state-file", "`ship`: state file with every followed file's position, written after each commit (default ./mailflow-ship-NAME.state)");

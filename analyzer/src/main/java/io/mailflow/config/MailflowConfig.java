@@ -57,9 +57,12 @@ public final class MailflowConfig {
         d.put("mailflow.topic.connector-stats", "mailflow.connector-stats");
         d.put("mailflow.topic.dead-letters", "mailflow.dead-letters");
         d.put("mailflow.topic.ship-positions", "mailflow.ship-positions");
+        d.put("mailflow.topic.raw-lines", "mailflow.raw-lines");
         d.put("mailflow.topic.partitions", "6");
         d.put("mailflow.topic.replication-factor", "-1");
         d.put("mailflow.topic.retention", "P7D");
+        d.put("mailflow.raw-lines.syslog-zone", "UTC");
+        d.put("mailflow.raw-lines.queue-retention", "P6D");
         d.put("mailflow.metrics.port", "9464");
         d.put("mailflow.ship.poll-interval", "1s");
         d.put("mailflow.ship.batch-lines", "5000");

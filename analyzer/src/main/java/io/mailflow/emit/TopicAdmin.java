@@ -44,7 +44,8 @@ public final class TopicAdmin {
         final Map<String, String> common = Map.of("cleanup.policy", "delete", "retention.ms", retention,
             "message.timestamp.type", "CreateTime");
         final List<TopicSpec> specs = new ArrayList<>();
-        for (final String key : List.of("traces", "alerts", "ndr", "delays", "connector-stats")) {
+        // raw lines as traces: the shippers' lines become traces, one topic each side of the parse
+        for (final String key : List.of("traces", "alerts", "ndr", "delays", "connector-stats", "raw-lines")) {
             specs.add(new TopicSpec(config.require("mailflow.topic." + key), partitions, rf, common));
         }
         // Dead letters are kept longer: someone has to look at them.

@@ -33,6 +33,11 @@ public final class Topics {
     public final Topic<String, DelayNotice> delays;
     public final Topic<String, ConnectorStats> connectorStats;
     public final Topic<String, DeadLetter> deadLetters;
+    /**
+     * Log lines as shippers send them (rsyslog, Vector, Fluent Bit, Filebeat): UTF-8 text, a JSON
+     * envelope or the line itself, keyed by host. Not Avro, so not among {@link #all()}.
+     */
+    public final Topic<String, String> rawLines;
 
     public Topics(final MailflowConfig config) {
         this.serdeConfig = new HashMap<>(config.kafkaProperties());
@@ -42,9 +47,10 @@ public final class Topics {
         this.delays = topic(config.get("mailflow.topic.delays"), DelayNotice.class);
         this.connectorStats = topic(config.get("mailflow.topic.connector-stats"), ConnectorStats.class);
         this.deadLetters = topic(config.get("mailflow.topic.dead-letters"), DeadLetter.class);
+        this.rawLines = new Topic<>(config.get("mailflow.topic.raw-lines"), Serdes.String(), Serdes.String());
     }
 
-    /** The output and input topics, in the order users read about them. */
+    /** The Avro output and input topics, in the order users read about them (raw lines aside: text). */
     public List<Topic<String, ? extends SpecificRecord>> all() {
         return List.of(traces, alerts, ndr, delays, connectorStats, deadLetters);
     }

@@ -12,7 +12,22 @@ final class ExchangeTrackingLogParser implements LineParser {
     private ExchangeColumns columns;
 
     ExchangeTrackingLogParser(final String file) {
+        this(file, null);
+    }
+
+    /**
+     * A parser that continues after the {@code #Fields} header given (null: none yet). The
+     * raw-lines processor keeps each host's and file's header in a state store and makes a parser
+     * per line with it.
+     */
+    ExchangeTrackingLogParser(final String file, final ExchangeColumns columns) {
         this.mapper = new ExchangeRowMapper(TraceFormat.EXCHANGE_MSGTRK.id(), file, null);
+        this.columns = columns;
+    }
+
+    /** The columns of the latest usable {@code #Fields} header read, or null. */
+    ExchangeColumns columns() {
+        return columns;
     }
 
     @Override

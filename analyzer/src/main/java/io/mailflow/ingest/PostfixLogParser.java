@@ -57,7 +57,7 @@ final class PostfixLogParser implements LineParser {
     private final String file;
     private final SyslogYear clock;
     private final ZoneId zone;
-    private final PostfixQueue queue;
+    private final PostfixQueueContext queue;
 
     PostfixLogParser(final String file, final Integer referenceYear, final ZonedDateTime now, final ZoneId zone,
             final int maxQueueIds) {
@@ -67,18 +67,20 @@ final class PostfixLogParser implements LineParser {
     /**
      * A parser that shares {@code queue} with the parsers of the other files of the same logs: a
      * message received before logrotate ran and delivered after it keeps its Message-ID, sender
-     * and size (the queue is keyed by host and queue id, so several hosts' logs can share it).
+     * and size (the queue is keyed by host and queue id, so several hosts' logs can share it). The
+     * raw-lines processor passes a {@link StoredPostfixQueue}: the same parsing over a state store.
      */
     PostfixLogParser(final String file, final Integer referenceYear, final ZonedDateTime now, final ZoneId zone,
-            final PostfixQueue queue) {
+            final PostfixQueueContext queue) {
         this.file = file;
         this.zone = zone;
         this.clock = new SyslogYear(referenceYear, now, zone);
         this.queue = queue;
     }
 
+    /** The in-memory queue this parser was made with (tests of replay's bound). */
     PostfixQueue queue() {
-        return queue;
+        return (PostfixQueue) queue;
     }
 
     @Override

@@ -7,9 +7,10 @@ import java.util.Map;
 /**
  * What earlier lines told us about each queued message (Message-ID, sender, size, client), keyed
  * by host and queue id. Bounded: an entry leaves on "removed", and the least recently used entry
- * leaves when the cap is reached, so a huge log cannot exhaust memory.
+ * leaves when the cap is reached, so a huge log cannot exhaust memory. Replay's context; the
+ * raw-lines processor keeps the same entries in a state store ({@link StoredPostfixQueue}).
  */
-final class PostfixQueue {
+final class PostfixQueue implements PostfixQueueContext {
     /** Recipients remembered per message while deferred, for the expiry records. */
     static final int MAX_PENDING_RECIPIENTS = 1000;
 
@@ -45,15 +46,18 @@ final class PostfixQueue {
         };
     }
 
-    Entry get(final String key) {
+    @Override
+    public Entry get(final String key) {
         return entries.get(key);
     }
 
-    Entry getOrCreate(final String key) {
+    @Override
+    public Entry getOrCreate(final String key) {
         return entries.computeIfAbsent(key, k -> new Entry());
     }
 
-    void remove(final String key) {
+    @Override
+    public void remove(final String key) {
         entries.remove(key);
     }
 

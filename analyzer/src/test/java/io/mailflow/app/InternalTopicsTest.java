@@ -35,7 +35,8 @@ class InternalTopicsTest {
 
     private static Map<String, Integer> sources(final int partitions) {
         return Map.of("mailflow.traces", partitions, "mailflow.alerts", partitions, "mailflow.ndr", partitions,
-            "mailflow.delays", partitions, "mailflow.connector-stats", partitions, "mailflow.dead-letters", Math.min(partitions, 3));
+            "mailflow.delays", partitions, "mailflow.connector-stats", partitions, "mailflow.raw-lines", partitions,
+            "mailflow.dead-letters", Math.min(partitions, 3));
     }
 
     @Test
