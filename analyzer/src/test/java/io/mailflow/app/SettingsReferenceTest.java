@@ -52,6 +52,8 @@ class SettingsReferenceTest {
         }
         final TreeSet<String> keys = new TreeSet<>(MailflowConfig.defaults().keySet());
         keys.add("mailflow.connectors.catalog"); // read by ConnectorCatalog.from, no default: no catalog
+        keys.add("mailflow.ship.name"); // read by ShipCommand, default: the host name
+        keys.add("mailflow.ship.state-file"); // read by ShipCommand, default: derived from the name
         assertEquals(keys, new TreeSet<>(Settings.described()), "Settings describes exactly the settings the code reads");
     }
 
@@ -60,7 +62,7 @@ class SettingsReferenceTest {
     void readmeNamesOnlyRealSettings() throws IOException {
         final String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
         final Matcher m = Pattern.compile(
-            "(mailflow\\.(?:(?:detect|queue|topic|metrics|connectors)\\.[a-z*-]+(?:\\.[a-z*-]+)*|reporting-mta|connect-timeout))")
+            "(mailflow\\.(?:(?:detect|queue|topic|metrics|connectors|ship|raw-lines)\\.[a-z*-]+(?:\\.[a-z*-]+)*|reporting-mta|connect-timeout))")
             .matcher(readme);
         int named = 0;
         while (m.find()) {
