@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * followed file, work directory, rsyslog's own log) must occur in it, or {@link #config} fails,
  * so the test always runs the deploy file itself and not a stale copy.
  */
-final class RsyslogProcess implements AutoCloseable {
+public final class RsyslogProcess implements AutoCloseable {
     static final String DEPLOY_CONF = "deploy/rsyslog/mailflow-omkafka-imfile.conf";
     static final String DROP_IN_CONF = "deploy/rsyslog/mailflow-omkafka.conf";
     static final String DEPLOY_WORK_DIR = "/var/spool/rsyslog-mailflow";
@@ -45,7 +45,7 @@ final class RsyslogProcess implements AutoCloseable {
     }
 
     /** What is missing to run rsyslog with omkafka here, or empty when both are installed. */
-    static Optional<String> missing() {
+    public static Optional<String> missing() {
         if (rsyslogd().isEmpty()) {
             return Optional.of("rsyslogd is not installed (deploy/rsyslog/install.sh installs rsyslog and rsyslog-kafka)");
         }
@@ -122,7 +122,7 @@ final class RsyslogProcess implements AutoCloseable {
      * Writes the configuration into {@code dir} (conf, work/, pid file, output) and starts rsyslogd
      * following {@code input}. Returns once rsyslogd has passed its configuration check.
      */
-    static RsyslogProcess start(final Path projectDir, final String bootstrapServers, final String topic,
+    public static RsyslogProcess start(final Path projectDir, final String bootstrapServers, final String topic,
                                 final Path input, final Path dir) throws IOException, InterruptedException {
         final Path rsyslogd = rsyslogd().orElseThrow(() -> new IllegalStateException(missing().orElse("rsyslogd missing")));
         final Path workDir = Files.createDirectories(dir.resolve("work"));
@@ -149,7 +149,7 @@ final class RsyslogProcess implements AutoCloseable {
         return new RsyslogProcess(process, dir, output, internalLog);
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -158,7 +158,7 @@ final class RsyslogProcess implements AutoCloseable {
     }
 
     /** rsyslogd's standard output and error, and its own messages (omkafka errors, queue notices). */
-    String diagnostics() {
+    public String diagnostics() {
         final StringBuilder sb = new StringBuilder();
         sb.append("rsyslogd ").append(process.isAlive() ? "running" : "exited with " + process.exitValue())
             .append("; stdout/stderr (").append(output).append("):\n").append(tail(output))
@@ -189,5 +189,21 @@ final class RsyslogProcess implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** The repository root, where deploy/ lies. */
+    public static Path projectDir() {
+        final String given = System.getProperty("mailflow.project.dir", "").trim();
+        if (!given.isEmpty() && Files.isDirectory(Path.of(given, "deploy"))) {
+            return Path.of(given);
+        }
+        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        while (dir != null) {
+            if (Files.isDirectory(dir.resolve("deploy/rsyslog")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                return dir;
+            }
+            dir = dir.getParent();
+        }
+        throw new IllegalStateException("Cannot find the mailflow repository root (set -Dmailflow.project.dir)");
     }
 }

@@ -77,7 +77,7 @@ class RsyslogRawLinesIT {
         final List<ConsumerRecord<String, String>> records;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             createTopic(kafka.bootstrapServers());
-            try (RsyslogProcess rsyslog = RsyslogProcess.start(projectDir(), kafka.bootstrapServers(), TOPIC,
+            try (RsyslogProcess rsyslog = RsyslogProcess.start(RsyslogProcess.projectDir(), kafka.bootstrapServers(), TOPIC,
                     maillog, Files.createDirectories(dir.resolve("rsyslog")))) {
                 // progressively, as a mail server writes: chunks of 250 lines, complete lines only
                 for (int from = 0; from < lines.size(); from += 250) {
@@ -143,8 +143,8 @@ class RsyslogRawLinesIT {
     /** The Kafka action is written twice (imfile variant and drop-in); the two must not drift apart. */
     @Test
     void bothDeployFilesShareTheKafkaAction() throws Exception {
-        final String imfile = Files.readString(projectDir().resolve(RsyslogProcess.DEPLOY_CONF));
-        final String dropIn = Files.readString(projectDir().resolve(RsyslogProcess.DROP_IN_CONF));
+        final String imfile = Files.readString(RsyslogProcess.projectDir().resolve(RsyslogProcess.DEPLOY_CONF));
+        final String dropIn = Files.readString(RsyslogProcess.projectDir().resolve(RsyslogProcess.DROP_IN_CONF));
         assertEquals(kafkaAction(imfile), kafkaAction(dropIn),
             "the part between BEGIN and END mailflow kafka action differs between the two deploy files");
     }
@@ -245,18 +245,4 @@ class RsyslogRawLinesIT {
         return all;
     }
 
-    private static Path projectDir() {
-        final String given = System.getProperty("mailflow.project.dir", "").trim();
-        if (!given.isEmpty() && Files.isDirectory(Path.of(given, "deploy"))) {
-            return Path.of(given);
-        }
-        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        while (dir != null) {
-            if (Files.isDirectory(dir.resolve("deploy/rsyslog")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("Cannot find the mailflow repository root (set -Dmailflow.project.dir)");
-    }
 }
