@@ -103,6 +103,14 @@ class ShipFollowerIT {
                 writer.writeUntil(1.0);
                 final ReplayedFinal expected = replayFinalFiles(logs);
                 final Shipped shipped = awaitShipped(kafka.bootstrapServers(), config, expected.traces().size(), shipper);
+                // caught up: /health says so, /metrics counts what this (third) instance shipped and no lag
+                assertEquals("200 RUNNING", shipper.get("/health"));
+                final String metrics = shipper.get("/metrics");
+                for (final String metric : List.of("mailflow_ship_lines_read_total", "mailflow_ship_records_sent_total",
+                    "mailflow_ship_dead_letters_total", "mailflow_ship_transactions_total", "mailflow_ship_last_event_time_seconds")) {
+                    assertTrue(metrics.contains("\n" + metric + " "), metric + " in /metrics:\n" + metrics);
+                }
+                assertTrue(metrics.contains("\nmailflow_ship_lag_bytes 0.0"), "no lag once caught up:\n" + metrics);
                 System.out.printf("ShipFollowerIT: %d Exchange + %d Postfix lines written in %d Exchange files; replay of the final files:"
                         + " %d traces, %d dead letters; shipped: %d traces, %d dead letters%n", exchangeLines.size(), postfixLines.size(),
                     writer.exchangeFiles, expected.traces().size(), expected.deadLetters().size(), shipped.traces().size(),
@@ -225,6 +233,7 @@ class ShipFollowerIT {
         private final Path postfixDir;
         private Process process;
         private int starts;
+        private int metricsPort;
 
         Shipper(final String bootstrap, final Path exchangeDir, final Path postfixDir) {
             this.bootstrap = bootstrap;
@@ -234,10 +243,13 @@ class ShipFollowerIT {
 
         void start() throws IOException {
             starts++;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                metricsPort = free.getLocalPort();
+            }
             final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             final List<String> command = List.of(java, "-Xmx256m", "-jar", Path.of("target", "mailflow.jar").toAbsolutePath().toString(),
                 "ship", "-b", bootstrap, "-r", "mock://ship-it", "--name", "it-mx1", "--state", work.resolve("ship.state").toString(),
-                "--poll-interval", "100ms", "--batch-lines", "700", "--metrics-port", "0",
+                "--poll-interval", "100ms", "--batch-lines", "700", "--metrics-port", Integer.toString(metricsPort),
                 "-D", "mailflow.topic.partitions=" + PARTITIONS,
                 postfixDir.resolve("mail.log*").toString(), exchangeDir.resolve("MSGTRK*.LOG").toString());
             process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -273,6 +285,14 @@ class ShipFollowerIT {
                 process.destroy();
                 process.waitFor();
             }
+        }
+
+        /** Status code and body of an endpoint of the shipper's metrics server. */
+        String get(final String path) throws IOException, InterruptedException {
+            final java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() + " " + r.body().trim();
         }
 
         boolean alive() {
