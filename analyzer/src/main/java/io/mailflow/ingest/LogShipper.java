@@ -67,6 +67,8 @@ import org.slf4j.LoggerFactory;
 public final class LogShipper {
     private static final Logger LOG = LoggerFactory.getLogger(LogShipper.class);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+    /** A commit that takes longer than this makes /health say so. */
+    private static final Duration STALLED = Duration.ofSeconds(10);
 
     /** What to follow and how. */
     public record Settings(String name, List<FollowSpec> follow, ReplayOptions parsing, Path stateFile,
@@ -87,6 +89,8 @@ public final class LogShipper {
     private final Map<Path, Long> lagBytes = new ConcurrentHashMap<>();
     private final AtomicReference<String> problem = new AtomicReference<>("STARTING");
     private volatile ShipCheckpoint committed;
+    /** System.nanoTime() when the commit under way began; 0 when none is. */
+    private volatile long commitSince;
 
     public LogShipper(final Settings settings, final Topics topics, final String positionsTopic,
                       final Map<String, Object> kafkaProperties, final MeterRegistry registry) {
@@ -110,6 +114,11 @@ public final class LogShipper {
     /** "RUNNING", or what is wrong (for {@code /health}: 200 only while RUNNING). */
     public String health() {
         final String p = problem.get();
+        final long since = commitSince;
+        if (p == null && since != 0 && System.nanoTime() - since > STALLED.toNanos()) {
+            // the producer waits for the brokers (up to max.block.ms) before it fails the batch
+            return "STALLED (a commit has waited " + Duration.ofNanos(System.nanoTime() - since).toSeconds() + " s for Kafka)";
+        }
         return p == null ? "RUNNING" : p;
     }
 
@@ -194,6 +203,15 @@ public final class LogShipper {
     }
 
     private void commit(final KafkaProducer<byte[], byte[]> producer, final Batch batch, final ShipCheckpoint next) {
+        commitSince = System.nanoTime();
+        try {
+            send(producer, batch, next);
+        } finally {
+            commitSince = 0;
+        }
+    }
+
+    private void send(final KafkaProducer<byte[], byte[]> producer, final Batch batch, final ShipCheckpoint next) {
         producer.beginTransaction();
         batch.traces.forEach(producer::send);
         batch.deadLetters.forEach(producer::send);

@@ -44,11 +44,12 @@ import org.junit.jupiter.api.io.TempDir;
  * tracking-log directory (a new MSGTRK file every event hour) and a Postfix maillog that logrotate
  * rotates by rename+create, then by copytruncate with the older file gzipped, all written line by
  * line while it runs; SIGKILLed twice (once with a rotation happening while it is down) and
- * restarted. The traces topic must then hold exactly the records a replay of the final files gives
+ * restarted, and the broker stopped for a while (the shipper says STALLED or RETRYING on /health and
+ * keeps its place). The traces topic must then hold exactly the records a replay of the final files gives
  * (the file a line was read from aside: the shipper names the file as it was when it read it),
  * none missing and none twice, and the dead-letter topic the replay's dead letters.
  */
-@DisplayName("mailflow ship follows growing and rotating logs through two SIGKILLs: exactly the records of a replay of the final files")
+@DisplayName("mailflow ship follows growing and rotating logs through two SIGKILLs and a broker restart: exactly the records of a replay of the final files")
 class ShipFollowerIT {
     private static final int PARTITIONS = 3;
     private static final Duration CATCH_UP = Duration.ofMinutes(2);
@@ -71,7 +72,12 @@ class ShipFollowerIT {
         final Path logs = Files.createDirectories(work.resolve("logs"));
         final Path exchangeDir = Files.createDirectories(logs.resolve("exchange"));
         final Path postfixDir = Files.createDirectories(logs.resolve("postfix"));
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        // fixed ports and a kept log directory: the broker is stopped and started again mid-run
+        final int[] ports = EmbeddedKafka.freePorts(2);
+        final Map<String, String> fixedPorts = Map.of("controller.quorum.voters", "1@127.0.0.1:" + ports[1],
+            "listeners", "PLAINTEXT://127.0.0.1:" + ports[0] + ",CONTROLLER://127.0.0.1:" + ports[1]);
+        EmbeddedKafka kafka = EmbeddedKafka.start(ports[0], work.resolve("kafka"), fixedPorts);
+        try {
             final MailflowConfig config = MailflowConfig.builder().defaults()
                 .override("bootstrap.servers", kafka.bootstrapServers())
                 .override("mailflow.topic.partitions", Integer.toString(PARTITIONS))
@@ -100,6 +106,12 @@ class ShipFollowerIT {
                 writer.rotateByCopyTruncate(); // mail.log.1 -> mail.log.2(.gz), mail.log copied to mail.log.1, truncated
                 writer.writeUntil(0.66);
                 shipper.start();
+                writer.writeUntil(0.80);
+                shipper.awaitCommit();
+                kafka.close();           // Kafka away for a while: the shipper waits and keeps its place
+                writer.writeUntil(0.90);
+                final String healthWhileDown = shipper.awaitHealthOtherThan("200 RUNNING", Duration.ofSeconds(60));
+                kafka = EmbeddedKafka.start(ports[0], work.resolve("kafka"), fixedPorts);
                 writer.writeUntil(1.0);
                 final ReplayedFinal expected = replayFinalFiles(logs);
                 final Shipped shipped = awaitShipped(kafka.bootstrapServers(), config, expected.traces().size(), shipper);
@@ -111,6 +123,8 @@ class ShipFollowerIT {
                     assertTrue(metrics.contains("\n" + metric + " "), metric + " in /metrics:\n" + metrics);
                 }
                 assertTrue(metrics.contains("\nmailflow_ship_lag_bytes 0.0"), "no lag once caught up:\n" + metrics);
+                System.out.println("ShipFollowerIT: /health while the broker was down: " + healthWhileDown);
+                assertTrue(healthWhileDown.startsWith("503 STALLED") || healthWhileDown.startsWith("503 RETRYING"), healthWhileDown);
                 System.out.printf("ShipFollowerIT: %d Exchange + %d Postfix lines written in %d Exchange files; replay of the final files:"
                         + " %d traces, %d dead letters; shipped: %d traces, %d dead letters%n", exchangeLines.size(), postfixLines.size(),
                     writer.exchangeFiles, expected.traces().size(), expected.deadLetters().size(), shipped.traces().size(),
@@ -125,6 +139,8 @@ class ShipFollowerIT {
             } finally {
                 shipper.stop();
             }
+        } finally {
+            kafka.close();
         }
     }
 
@@ -293,6 +309,19 @@ class ShipFollowerIT {
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + path)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
             return r.statusCode() + " " + r.body().trim();
+        }
+
+        /** Polls /health until it answers something else than {@code normal}; returns that answer. */
+        String awaitHealthOtherThan(final String normal, final Duration timeout) throws IOException, InterruptedException {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                final String health = get("/health");
+                if (!health.equals(normal)) {
+                    return health;
+                }
+                Thread.sleep(500);
+            }
+            throw new AssertionError("/health said '" + normal + "' for " + timeout);
         }
 
         boolean alive() {
