@@ -34,16 +34,22 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mailflow ship}: the live follower that runs next to a mail server, until SIGTERM. */
 @Command(name = "ship", mixinStandardHelpOptions = true,
-    description = {"Follow the logs of a running mail server and ship every new line's trace records to mailflow.traces, exactly once.",
-        "Follows files and globs as they grow: new files (Exchange's hourly MSGTRK files), logrotate's rename+create and",
-        "copytruncate, rotated .gz files, truncation, files deleted while open. Parses with the same parsers as `replay`.",
-        "Each batch is one Kafka transaction with the files' positions (topic mailflow.ship-positions, key = --name), so",
-        "after a crash or SIGKILL it resumes with no line lost and none twice; the state file is written after each commit.",
-        "Serves /metrics and /health. SIGTERM stops it after the batch under way.",
+    description = {"Follow the logs of a running mail server and send every new line's trace records",
+        "to mailflow.traces, exactly once, parsed with the same parsers as `replay`.",
+        "",
+        "Follows files and globs as they grow: new files (Exchange's hourly MSGTRK",
+        "files), logrotate's rename+create and copytruncate, rotated .gz files,",
+        "truncation, files deleted while open. Each batch of lines is one Kafka",
+        "transaction together with the files' positions (topic mailflow.ship-positions,",
+        "key --name): after a crash or a SIGKILL it resumes with no line lost and none",
+        "twice. The state file is written after each commit. Serves /metrics and",
+        "/health; SIGTERM stops it after the batch under way.",
         "",
         "Examples:",
         "  mailflow ship -b kafka:9092 -r http://registry:8081 '/var/log/mail.log*'",
-        "  mailflow ship -c /etc/mailflow/ship.properties --name ex01 'D:/Exchange/TransportRoles/Logs/MessageTracking/MSGTRK*.LOG'"})
+        "  mailflow ship -c /etc/mailflow/ship.properties --name ex01 \\",
+        "      'D:/Exchange/TransportRoles/Logs/MessageTracking/MSGTRK*.LOG'",
+        ""})
 public final class ShipCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ShipCommand.class);
 

@@ -10,6 +10,8 @@ import io.mailflow.ingest.follow.FollowedLine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -87,6 +89,8 @@ public final class LogShipper {
     private final Counter kafkaErrors;
     private final AtomicLong lastEventTime = new AtomicLong(-1);
     private final Map<Path, Long> lagBytes = new ConcurrentHashMap<>();
+    /** Lag per followed file; the files followed are few (the live ones and their rotations). */
+    private final MultiGauge fileLag;
     private final AtomicReference<String> problem = new AtomicReference<>("STARTING");
     private volatile ShipCheckpoint committed;
     /** System.nanoTime() when the commit under way began; 0 when none is. */
@@ -109,6 +113,8 @@ public final class LogShipper {
         Gauge.builder("mailflow_ship_lag_bytes", lagBytes, m -> m.values().stream().mapToLong(Long::longValue).sum())
             .description("Bytes written to the followed files and not yet shipped, all files together").register(registry);
         Gauge.builder("mailflow_ship_files", lagBytes, Map::size).description("Files followed").register(registry);
+        this.fileLag = MultiGauge.builder("mailflow_ship_file_lag_bytes")
+            .description("Bytes written to a followed file and not yet shipped").register(registry);
     }
 
     /** "RUNNING", or what is wrong (for {@code /health}: 200 only while RUNNING). */
@@ -164,6 +170,8 @@ public final class LogShipper {
                 final List<FollowedLine> lines = follower.poll(settings.maxBatchLines());
                 lagBytes.clear();
                 lagBytes.putAll(follower.lagBytes());
+                fileLag.register(lagBytes.entrySet().stream()
+                    .map(e -> MultiGauge.Row.of(Tags.of("path", e.getKey().toString()), e.getValue())).toList(), true);
                 final Batch batch = new Batch();
                 int contextLines = 0;
                 for (final FollowedLine line : lines) {

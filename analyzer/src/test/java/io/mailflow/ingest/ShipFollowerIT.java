@@ -123,6 +123,8 @@ class ShipFollowerIT {
                     assertTrue(metrics.contains("\n" + metric + " "), metric + " in /metrics:\n" + metrics);
                 }
                 assertTrue(metrics.contains("\nmailflow_ship_lag_bytes 0.0"), "no lag once caught up:\n" + metrics);
+                assertTrue(metrics.contains("mailflow_ship_file_lag_bytes{path=\"" + postfixDir.resolve("mail.log") + "\"} 0.0"),
+                    "the live maillog's own lag:\n" + metrics);
                 System.out.println("ShipFollowerIT: /health while the broker was down: " + healthWhileDown);
                 assertTrue(healthWhileDown.startsWith("503 STALLED") || healthWhileDown.startsWith("503 RETRYING"), healthWhileDown);
                 System.out.printf("ShipFollowerIT: %d Exchange + %d Postfix lines written in %d Exchange files; replay of the final files:"
