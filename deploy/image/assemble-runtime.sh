@@ -65,7 +65,8 @@ libs=$(for f in $elves; do ldd "$f" 2>/dev/null || true; done \
     | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' \
     | grep -v "^$out" | sort -u)
 # glibc loads libgcc_s by name (thread cancellation, unwinding): make sure it is there
-gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }')
+# (awk reads all of ldconfig's output: an early exit would end ldconfig with SIGPIPE)
+gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ && !found { found = $NF } END { print found }')
 for lib in $libs $gcc_s; do
     mkdir -p "$out$(dirname "$lib")"
     cp -L "$lib" "$out$lib"
