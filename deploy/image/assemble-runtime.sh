@@ -48,6 +48,7 @@ for lib in libawt_xawt libjawt libsplashscreen libjsound libfontmanager libjavaj
     rm -f "$out/opt/java/lib/$lib.so"
 done
 
+command -v unzip >/dev/null || { echo "assemble-runtime: unzip missing (apt-get install unzip)" >&2; exit 1; }
 # the native libraries the dependencies unpack at run time, for linux x86_64
 natives=$(mktemp -d)
 trap 'rm -rf "$natives"' EXIT
@@ -71,6 +72,7 @@ for lib in $libs $gcc_s; do
     mkdir -p "$out$(dirname "$lib")"
     cp -L "$lib" "$out$lib"
 done
+[ -f "$natives/librocksdbjni-linux64.so" ] || { echo "assemble-runtime: no librocksdbjni-linux64.so in $deps" >&2; exit 1; }
 missing=$(for f in $elves; do ldd "$f" 2>/dev/null | grep "not found" || true; done | sort -u)
 if [ -n "$missing" ]; then
     echo "assemble-runtime: unresolved libraries: $missing" >&2
