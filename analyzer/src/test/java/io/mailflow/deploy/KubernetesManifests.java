@@ -262,10 +262,13 @@ final class KubernetesManifests {
         /** The settings `mailflow run` resolves in the first pod: file from the ConfigMap, then the env. */
         private MailflowConfig config(final StatefulSet sts, final Container c) {
             final List<String> command = new ArrayList<>(Objects.requireNonNullElse(c.getCommand(), List.of()));
+            // no command: the image's entrypoint (docs/deploy.md, "Image") is mailflow itself
+            final boolean entrypoint = command.isEmpty();
             command.addAll(Objects.requireNonNullElse(c.getArgs(), List.of()));
             final int run = command.indexOf("run");
             final int dashC = command.indexOf("-c");
-            if (command.isEmpty() || !command.get(0).endsWith("mailflow") || run < 0 || dashC < 0 || dashC + 1 >= command.size()) {
+            if (command.isEmpty() || !(entrypoint ? run == 0 : command.get(0).endsWith("mailflow"))
+                || run < 0 || dashC < 0 || dashC + 1 >= command.size()) {
                 out.add("container " + c.getName() + ": command " + command + " is not `mailflow run -c FILE`");
                 return null;
             }
@@ -437,10 +440,11 @@ final class KubernetesManifests {
             if (grace <= 60) {
                 out.add("terminationGracePeriodSeconds " + grace + " is not above the 60 s `run` takes to close Streams");
             }
-            final String javaOpts = c.getEnv().stream().filter(e -> e.getName().equals("JAVA_OPTS")).map(EnvVar::getValue)
+            // the image's java reads JDK_JAVA_OPTIONS (docs/deploy.md, "Image")
+            final String javaOpts = c.getEnv().stream().filter(e -> e.getName().equals("JDK_JAVA_OPTIONS")).map(EnvVar::getValue)
                 .filter(Objects::nonNull).findFirst().orElse("");
             if (!javaOpts.contains("-XX:MaxRAMPercentage=") || javaOpts.contains("-Xmx")) {
-                out.add("JAVA_OPTS should size the heap with -XX:MaxRAMPercentage (and no -Xmx): " + javaOpts);
+                out.add("JDK_JAVA_OPTIONS should size the heap with -XX:MaxRAMPercentage (and no -Xmx): " + javaOpts);
             }
             if (c.getResources() == null || c.getResources().getLimits() == null || !c.getResources().getLimits().containsKey("memory")) {
                 out.add("no memory limit: MaxRAMPercentage would take a share of the node's memory");
