@@ -11,7 +11,7 @@
 #   /tmp, /var/lib/mailflow   empty, mode 1777 (permissions are set by Jib, see the pom)
 #
 # Usage: assemble-runtime.sh OUTPUT_DIR DEPENDENCY_LIB_DIR
-# Needs: jlink (the JDK's jmods: Debian's openjdk-17-jdk-headless has them), ldd, unzip or jar.
+# Needs: jlink and jar (the JDK's jmods: Debian's openjdk-17-jdk-headless has them), ldd.
 # The libraries come from the build machine, so the image's glibc is the build machine's: build
 # on the glibc distribution you trust (CI: Debian 12). Takes about 20 s, most of it jlink.
 set -euo pipefail
@@ -48,14 +48,17 @@ for lib in libawt_xawt libjawt libsplashscreen libjsound libfontmanager libjavaj
     rm -f "$out/opt/java/lib/$lib.so"
 done
 
-command -v unzip >/dev/null || { echo "assemble-runtime: unzip missing (apt-get install unzip)" >&2; exit 1; }
-# the native libraries the dependencies unpack at run time, for linux x86_64
+# the native libraries the dependencies unpack at run time, for linux x86_64, taken out with the
+# JDK's own jar tool (a CI machine need not have unzip)
+jartool=$java_home/bin/jar
 natives=$(mktemp -d)
 trap 'rm -rf "$natives"' EXIT
 for jar in "$deps"/*.jar; do
-    unzip -qq -o "$jar" 'librocksdbjni-linux64.so' 'linux/amd64/*.so' \
-        'org/xerial/snappy/native/Linux/x86_64/*.so' 'net/jpountz/util/linux/amd64/*.so' \
-        -d "$natives" 2>/dev/null || true
+    entries=$("$jartool" tf "$jar" | grep -E '^(librocksdbjni-linux64\.so|linux/amd64/[^/]*\.so|org/xerial/snappy/native/Linux/x86_64/[^/]*\.so|net/jpountz/util/linux/amd64/[^/]*\.so)$' || true)
+    if [ -n "$entries" ]; then
+        absolute=$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")
+        (cd "$natives" && "$jartool" xf "$absolute" $entries)
+    fi
 done
 
 # every ELF file of the runtime and the natives, through ldd: copy what they link against
