@@ -62,6 +62,7 @@ class SecureClusterIT {
     private static final String MAILFLOW_PASSWORD = "scram-Pw-" + Long.toHexString(System.nanoTime() * 31);
     private static final String OPERATOR_PASSWORD = "plain-Pw-" + Long.toHexString(System.nanoTime() * 17);
     private static final String INTRUDER_PASSWORD = "intruder-Pw-" + Long.toHexString(System.nanoTime() * 7);
+    private static final String WRONG_PASSWORD = "wrong-Pw-" + Long.toHexString(System.nanoTime() * 13);
     private static final String OPERATOR_DN = "CN=mailflow-operator,OU=mailflow-it,O=mailflow";
     private static final String INTRUDER_DN = "CN=intruder,OU=mailflow-it,O=mailflow";
 
@@ -132,10 +133,29 @@ class SecureClusterIT {
             intruderSasl.putAll(security.saslClientProperties("SCRAM-SHA-512", "intruder", INTRUDER_PASSWORD));
             final Path intruderSaslConfig = write("intruder-sasl.properties", intruderSasl);
             final Path intruderTlsConfig = write("intruder-tls.properties", tls(common, kafka, stores.get(2)));
+            final Map<String, String> wrongPassword = new LinkedHashMap<>(common);
+            wrongPassword.putAll(security.saslClientProperties("SCRAM-SHA-512", "mailflow", WRONG_PASSWORD));
+            final Path wrongPasswordConfig = write("wrong-password.properties", wrongPassword);
 
             // the analyzer as User:mailflow with the manifest's ACLs
             final Process run = start("run", "run", "-c", analyzerConfig.toString(), "--metrics-port", "0");
             final long runStarted = System.nanoTime();
+            // no ACLs: fails at once, saying on what and as whom, without a stack trace; while the analyzer works
+            // one after the other: each one's time is how long a user waits for the answer (JVM start included)
+            final java.util.concurrent.CompletableFuture<List<Run>> refusals = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return List.of(
+                        mailflow("intruder-replay-sasl", "replay", "-c", intruderSaslConfig.toString(), "--format", "postfix",
+                            logs.toString()),
+                        mailflow("intruder-consume-sasl", "consume", "-c", intruderSaslConfig.toString(), "mailflow.alerts"),
+                        mailflow("intruder-replay-mtls", "replay", "-c", intruderTlsConfig.toString(), "--format", "postfix",
+                            logs.toString()),
+                        mailflow("intruder-consume-mtls", "consume", "-c", intruderTlsConfig.toString(), "mailflow.ndr"),
+                        mailflow("wrong-password-consume", "consume", "-c", wrongPasswordConfig.toString(), "mailflow.ndr"));
+                } catch (final IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             // the replay over mTLS, as the operator's certificate
             final Run replay = mailflow("replay-mtls", "replay", "-c", operatorTlsConfig.toString(), "--format", "postfix",
                 logs.toString());
@@ -167,15 +187,14 @@ class SecureClusterIT {
             assertEquals(10, alertCount, "alerts, as the embedded replay of this log");
             assertEquals(54, ndrCount, "NDRs, as the embedded replay of this log");
 
-            // no ACLs: fails at once, saying on what and as whom, without a stack trace
-            // one after the other: each one's time is how long a user waits for the answer (JVM start included)
-            final List<Run> refused = List.of(
-                mailflow("intruder-replay-sasl", "replay", "-c", intruderSaslConfig.toString(), "--format", "postfix",
-                    logs.toString()),
-                mailflow("intruder-consume-sasl", "consume", "-c", intruderSaslConfig.toString(), "mailflow.alerts"),
-                mailflow("intruder-replay-mtls", "replay", "-c", intruderTlsConfig.toString(), "--format", "postfix",
-                    logs.toString()),
-                mailflow("intruder-consume-mtls", "consume", "-c", intruderTlsConfig.toString(), "mailflow.ndr"));
+            final List<Run> refused = new ArrayList<>(refusals.get(120, TimeUnit.SECONDS));
+            final Run wrongLogin = refused.remove(refused.size() - 1);
+            outputs.add(wrongLogin.output());
+            System.out.printf("SecureClusterIT: %s exit %d after %d ms: %s%n", wrongLogin.name(), wrongLogin.exit(), wrongLogin.millis(),
+                wrongLogin.output().trim());
+            assertEquals(ExitCodes.RUNTIME_FAILURE, wrongLogin.exit(), wrongLogin.output());
+            assertTrue(wrongLogin.output().contains("Kafka refused to authenticate user mailflow (SASL_SSL, SCRAM-SHA-512)"), wrongLogin.output());
+            assertFalse(wrongLogin.output().contains("\tat "), wrongLogin.output());
             final Map<String, String> deniedTopic = Map.of("intruder-replay-sasl", "mailflow.traces",
                 "intruder-consume-sasl", "mailflow.alerts", "intruder-replay-mtls", "mailflow.traces", "intruder-consume-mtls", "mailflow.ndr");
             for (final Run r : refused) {
@@ -193,7 +212,8 @@ class SecureClusterIT {
             run.destroy();
             run.waitFor(60, TimeUnit.SECONDS);
             outputs.add(Files.readString(work.resolve("run.log")));
-            for (final String secret : List.of(MAILFLOW_PASSWORD, OPERATOR_PASSWORD, INTRUDER_PASSWORD, ADMIN_PASSWORD, STORE_PASSWORD)) {
+            for (final String secret : List.of(MAILFLOW_PASSWORD, OPERATOR_PASSWORD, INTRUDER_PASSWORD, WRONG_PASSWORD, ADMIN_PASSWORD,
+                STORE_PASSWORD)) {
                 for (final String output : outputs) {
                     assertFalse(output.contains(secret), "a password was printed: " + output);
                 }
