@@ -238,6 +238,26 @@ public final class EmbeddedKafka implements AutoCloseable {
         return props;
     }
 
+    /**
+     * Creates (or changes) SCRAM-SHA-512 user {@code user} through the Admin API as the super user,
+     * and returns once the broker has applied it. Only on a secured broker.
+     */
+    public void scramUser(final String user, final String password) {
+        if (security == null) {
+            throw new IllegalStateException("this broker was not started with security: it has no SASL listener");
+        }
+        try (Admin admin = Admin.create(adminProperties())) {
+            admin.alterUserScramCredentials(java.util.List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192),
+                password))).all().get(30, TimeUnit.SECONDS);
+        } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Cannot create SCRAM user " + user + ": " + e, e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating SCRAM user " + user, e);
+        }
+    }
+
     /** The security this broker was started with, or null. */
     public Security security() {
         return security;

@@ -24,9 +24,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
@@ -88,20 +85,18 @@ class SecureClusterIT {
             final long brokerUp = System.nanoTime();
             System.out.printf("SecureClusterIT: secured broker up in %d ms%n", ms(brokerUp - certs));
             final Map<String, Object> adminProps = kafka.adminProperties();
-            // the topics, as the admin (Strimzi's Topic Operator in a deployment); SCRAM users and ACLs
+            // the topics, as the admin (Strimzi's Topic Operator in a deployment); ACLs and SCRAM users (Strimzi's User Operator)
             final MailflowConfig topicsConfig = MailflowConfig.builder().defaults()
                 .override("mailflow.topic.partitions", "1").override("mailflow.topic.retention", "infinite").build();
             try (Admin admin = Admin.create(adminProps)) {
                 TopicAdmin.ensure(admin, TopicAdmin.specs(topicsConfig), false);
-                admin.alterUserScramCredentials(List.of(
-                    new UserScramCredentialUpsertion("mailflow", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), MAILFLOW_PASSWORD),
-                    new UserScramCredentialUpsertion("intruder", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), INTRUDER_PASSWORD)))
-                    .all().get(30, TimeUnit.SECONDS);
                 final List<AclBinding> acls = new ArrayList<>(manifestAcls("mailflow", "User:mailflow"));
                 acls.addAll(operatorAcls("User:mailflow-operator"));
                 acls.addAll(operatorAcls("User:" + OPERATOR_DN));
                 admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
             }
+            kafka.scramUser("mailflow", MAILFLOW_PASSWORD);
+            kafka.scramUser("intruder", INTRUDER_PASSWORD);
 
             final Map<String, String> common = new LinkedHashMap<>();
             common.put("bootstrap.servers", kafka.bootstrapServers());
