@@ -69,6 +69,7 @@ public final class ConfigOptions {
         }
         final MailflowConfig config = MailflowConfig.builder().defaults().file(file).env(env).flags(flags).build();
         Settings.requireKnown(config);
+        KafkaAccess.remember(config);
         return config;
     }
 }

@@ -41,15 +41,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final int brokerPort;
+    private final Security security;
+    private final int sslPort;
     private final KafkaRaftServer server;
     private final Duration startupTime;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private EmbeddedKafka(final Path dataDir, final boolean deleteOnClose, final int brokerPort,
-                          final KafkaRaftServer server, final Duration startupTime) {
+    private EmbeddedKafka(final Path dataDir, final boolean deleteOnClose, final int brokerPort, final Security security,
+                          final int sslPort, final KafkaRaftServer server, final Duration startupTime) {
         this.dataDir = dataDir;
         this.deleteOnClose = deleteOnClose;
         this.brokerPort = brokerPort;
+        this.security = security;
+        this.sslPort = sslPort;
         this.server = server;
         this.startupTime = startupTime;
     }
@@ -67,21 +71,41 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param overrides extra broker properties
      */
     public static EmbeddedKafka start(final int port, final Path dataDir, final Map<String, String> overrides) {
+        return start(port, dataDir, overrides, null);
+    }
+
+    /**
+     * Starts a broker whose client listeners are secured as {@code security} says (see
+     * {@link Security}): SASL_SSL (SCRAM-SHA-512 and PLAIN) and SSL with client certificates
+     * required, ACLs enforced. {@link #bootstrapServers()} is then the SASL_SSL listener,
+     * {@link #sslBootstrapServers()} the mTLS one, {@link #adminProperties()} the super user's client settings.
+     */
+    public static EmbeddedKafka startSecured(final Security security) {
+        return start(0, null, Map.of(), java.util.Objects.requireNonNull(security, "security"));
+    }
+
+    private static EmbeddedKafka start(final int port, final Path dataDir, final Map<String, String> overrides,
+                                       final Security security) {
         final long t0 = System.nanoTime();
         final boolean temporary = dataDir == null;
         try {
             final Path dir = temporary ? Files.createTempDirectory("mailflow-kafka-") : Files.createDirectories(dataDir);
-            final int[] free = freePorts(2);
+            final int[] free = freePorts(3);
             final int brokerPort = port == 0 ? free[0] : port;
             final int controllerPort = free[1] != brokerPort ? free[1] : free[0];
+            final int sslPort = free[2] != brokerPort ? free[2] : free[0];
             final Properties props = brokerProperties(dir, brokerPort, controllerPort);
+            if (security != null) {
+                props.putAll(security.brokerProperties(brokerPort, sslPort, controllerPort));
+            }
             overrides.forEach(props::setProperty);
             format(dir, props);
             final long formatted = System.nanoTime();
             final KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
             final long started = System.nanoTime();
-            final EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, brokerPort, server, Duration.ofNanos(System.nanoTime() - t0));
+            final EmbeddedKafka kafka = new EmbeddedKafka(dir, temporary, brokerPort, security,
+                security == null ? -1 : sslPort, server, Duration.ofNanos(System.nanoTime() - t0));
             kafka.awaitReady();
             LOG.info("Embedded Kafka broker ready on {} in {} ms", kafka.bootstrapServers(),
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
@@ -172,8 +196,10 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private void awaitReady() {
         final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
+        final Map<String, Object> props = new java.util.HashMap<>(adminProperties());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        try (Admin admin = Admin.create(props)) {
             while (true) {
                 try {
                     if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
@@ -189,8 +215,52 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** The client listener: PLAINTEXT, or SASL_SSL on a secured broker. */
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
+    }
+
+    /** The SSL listener with client certificates required (mTLS) of a secured broker. */
+    public String sslBootstrapServers() {
+        if (security == null) {
+            throw new IllegalStateException("this broker was not started with security: it has no SSL listener");
+        }
+        return "127.0.0.1:" + sslPort;
+    }
+
+    /** Client settings of the super user ({@link Security#adminUser}, SASL_SSL PLAIN), or just the address of a plain broker. */
+    public Map<String, Object> adminProperties() {
+        final Map<String, Object> props = new java.util.HashMap<>();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (security != null) {
+            props.putAll(security.saslClientProperties("PLAIN", security.adminUser(), security.adminPassword()));
+        }
+        return props;
+    }
+
+    /**
+     * Creates (or changes) SCRAM-SHA-512 user {@code user} through the Admin API as the super user,
+     * and returns once the broker has applied it. Only on a secured broker.
+     */
+    public void scramUser(final String user, final String password) {
+        if (security == null) {
+            throw new IllegalStateException("this broker was not started with security: it has no SASL listener");
+        }
+        try (Admin admin = Admin.create(adminProperties())) {
+            admin.alterUserScramCredentials(java.util.List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192),
+                password))).all().get(30, TimeUnit.SECONDS);
+        } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Cannot create SCRAM user " + user + ": " + e, e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating SCRAM user " + user, e);
+        }
+    }
+
+    /** The security this broker was started with, or null. */
+    public Security security() {
+        return security;
     }
 
     /** Wall-clock time from the start call until the broker was formatted and answered describeCluster. */
@@ -211,6 +281,74 @@ public final class EmbeddedKafka implements AutoCloseable {
         server.awaitShutdown();
         if (deleteOnClose) {
             deleteRecursively(dataDir);
+        }
+    }
+
+    /**
+     * The secured listeners of {@link #startSecured}. Certificates are the caller's: a PKCS12
+     * keystore holding the broker's key and certificate (valid for 127.0.0.1) and a PKCS12 truststore
+     * with the CA that signed it and the clients' certificates, both with {@code storePassword}.
+     *
+     * <ul>
+     *   <li>SASL_SSL listener (name {@code SASL_SSL}): mechanisms SCRAM-SHA-512 (users created after the
+     *       start through {@code Admin#alterUserScramCredentials}) and PLAIN ({@code plainUsers} and the
+     *       admin, in the listener's JAAS config); inter-broker traffic runs there as the admin (PLAIN).</li>
+     *   <li>SSL listener (name {@code SSL}): client certificate required; the principal is the
+     *       certificate's subject ({@code User:CN=...,OU=...,O=...}).</li>
+     *   <li>CONTROLLER: PLAINTEXT on loopback (principal ANONYMOUS, a super user with the admin: the
+     *       broker registers with its controller before any ACL is loaded).</li>
+     *   <li>StandardAuthorizer, {@code allow.everyone.if.no.acl.found=false}.</li>
+     * </ul>
+     */
+    public record Security(Path keyStore, Path trustStore, String storePassword, String adminUser, String adminPassword,
+                           Map<String, String> plainUsers) {
+        public Security {
+            plainUsers = Map.copyOf(plainUsers);
+        }
+
+        Map<String, String> brokerProperties(final int saslPort, final int sslPort, final int controllerPort) {
+            final Map<String, String> p = new java.util.LinkedHashMap<>();
+            p.put("listeners", "SASL_SSL://127.0.0.1:" + saslPort + ",SSL://127.0.0.1:" + sslPort
+                + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            p.put("advertised.listeners", "SASL_SSL://127.0.0.1:" + saslPort + ",SSL://127.0.0.1:" + sslPort);
+            p.put("listener.security.protocol.map", "SASL_SSL:SASL_SSL,SSL:SSL,CONTROLLER:PLAINTEXT");
+            p.put("inter.broker.listener.name", "SASL_SSL");
+            p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+            p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN");
+            p.put("listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN");
+            final StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+                .append(" username=\"").append(adminUser).append("\" password=\"").append(adminPassword).append('"')
+                .append(" user_").append(adminUser).append("=\"").append(adminPassword).append('"');
+            plainUsers.forEach((user, password) -> plain.append(" user_").append(user).append("=\"").append(password).append('"'));
+            p.put("listener.name.sasl_ssl.plain.sasl.jaas.config", plain.append(';').toString());
+            p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.put("ssl.keystore.type", "PKCS12");
+            p.put("ssl.keystore.location", keyStore.toString());
+            p.put("ssl.keystore.password", storePassword);
+            p.put("ssl.key.password", storePassword);
+            p.put("ssl.truststore.type", "PKCS12");
+            p.put("ssl.truststore.location", trustStore.toString());
+            p.put("ssl.truststore.password", storePassword);
+            p.put("listener.name.ssl.ssl.client.auth", "required");
+            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            p.put("allow.everyone.if.no.acl.found", "false");
+            p.put("super.users", "User:" + adminUser + ";User:ANONYMOUS");
+            return p;
+        }
+
+        /** Client settings for {@code user} over SASL_SSL with {@code mechanism} (PLAIN or SCRAM-SHA-512). */
+        public Map<String, String> saslClientProperties(final String mechanism, final String user, final String password) {
+            final String module = mechanism.startsWith("SCRAM") ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+                : "org.apache.kafka.common.security.plain.PlainLoginModule";
+            final Map<String, String> p = new java.util.LinkedHashMap<>();
+            p.put("security.protocol", "SASL_SSL");
+            p.put("sasl.mechanism", mechanism);
+            p.put("sasl.jaas.config", module + " required username=\"" + user + "\" password=\"" + password + "\";");
+            p.put("ssl.truststore.type", "PKCS12");
+            p.put("ssl.truststore.location", trustStore.toString());
+            p.put("ssl.truststore.password", storePassword);
+            return p;
         }
     }
 

@@ -44,6 +44,10 @@ public final class KafkaReachability {
             throw new Unreachable(address, "timed out after " + seconds(timeout));
         } catch (final ExecutionException e) {
             final Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof org.apache.kafka.common.errors.AuthenticationException
+                || cause instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                throw (org.apache.kafka.common.KafkaException) cause; // it answered: the CLI names the principal
+            }
             throw new Unreachable(address, cause instanceof org.apache.kafka.common.errors.TimeoutException
                 ? "timed out after " + seconds(timeout) : cause.getMessage());
         } finally {

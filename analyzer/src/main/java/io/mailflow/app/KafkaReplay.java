@@ -69,6 +69,10 @@ public final class KafkaReplay {
             final RetentionGuard guard = new RetentionGuard(sink, topics.traces.name(), tracesRetention, Instant.now());
             final ReplaySummary summary = new Replayer().replay(inputs, options, guard);
             guard.flush();
+            if (sink.failures() > 0 && (sink.firstError() instanceof org.apache.kafka.common.errors.AuthorizationException
+                || sink.firstError() instanceof org.apache.kafka.common.errors.AuthenticationException)) {
+                throw (org.apache.kafka.common.KafkaException) sink.firstError(); // trying again will not help: the CLI says what will
+            }
             if (sink.failures() > 0) {
                 throw new IllegalStateException(sink.failures() + " records were not sent to " + topics.traces.name() + " or "
                     + topics.deadLetters.name() + " (first error: " + sink.firstError().getMessage() + "). Run the same replay "

@@ -63,7 +63,13 @@ public final class Mailflow implements java.util.concurrent.Callable<Integer> {
                 commandLine.getErr().println(who + root.getMessage());
                 return ExitCodes.BAD_INPUT;
             }
-            commandLine.getErr().println(who + (root.getMessage() == null ? root.toString() : root.getMessage()));
+            final String access = KafkaAccess.explain(error);
+            if (access != null) {
+                commandLine.getErr().println(who + access);
+            } else {
+                commandLine.getErr().println(who + io.mailflow.config.Secrets.maskUrls(
+                    root.getMessage() == null ? root.toString() : root.getMessage()));
+            }
             if (Boolean.getBoolean("mailflow.debug")) {
                 error.printStackTrace(commandLine.getErr());
             }

@@ -109,7 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
         result.put("startedAt", Instant.now().toString());
         result.put("machine", machine());
         result.put("settings", Map.of("records", records, "partitions", partitions, "repeats", repeats, "warmups", warmups,
-            "seed", seed, "embeddedBroker", bootstrapServers == null, "set", settings));
+            "seed", seed, "embeddedBroker", bootstrapServers == null, "set", io.mailflow.config.Secrets.masked(settings)));
         out.printf("mailflow bench: %,d trace records, %d partitions, %d timed run(s) per section after %d warm-up(s), median%n",
             records, partitions, repeats, warmups);
         try (BenchCluster cluster = BenchCluster.open(bootstrapServers, partitions, settings)) {

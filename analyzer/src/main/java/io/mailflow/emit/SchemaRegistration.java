@@ -56,10 +56,12 @@ public final class SchemaRegistration {
                 } catch (final SchemaRegistryException e) {
                     if (!e.isTransient() || System.nanoTime() + wait.toNanos() > deadline) {
                         throw new SchemaRegistryException("Cannot register the schema of subject " + subject.getKey() + " at "
-                            + SerdeConfig.get(serdeConfig, SerdeConfig.SCHEMA_REGISTRY_URL) + ": " + e.getMessage(), e);
+                            + io.mailflow.config.Secrets.maskUrls(SerdeConfig.get(serdeConfig, SerdeConfig.SCHEMA_REGISTRY_URL)) + ": "
+                            + io.mailflow.config.Secrets.maskUrls(e.getMessage()), e);
                     }
                     LOG.warn("The schema registry at {} is not available ({}); registering {} again in {} s",
-                        SerdeConfig.get(serdeConfig, SerdeConfig.SCHEMA_REGISTRY_URL), e.getMessage(), subject.getKey(),
+                        io.mailflow.config.Secrets.maskUrls(SerdeConfig.get(serdeConfig, SerdeConfig.SCHEMA_REGISTRY_URL)),
+                        io.mailflow.config.Secrets.maskUrls(e.getMessage()), subject.getKey(),
                         wait.toSeconds());
                     Thread.sleep(wait.toMillis());
                     wait = wait.multipliedBy(2).compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wait.multipliedBy(2);

@@ -118,6 +118,13 @@ public final class TopicAdmin {
                     admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                     report.add(new TopicStatus(topic.name(), "created", topic.numPartitions(), ""));
                 } catch (final ExecutionException e) {
+                    if (e.getCause() instanceof org.apache.kafka.common.errors.TopicAuthorizationException
+                        || e.getCause() instanceof org.apache.kafka.common.errors.ClusterAuthorizationException) {
+                        // listTopics shows only the topics the principal may Describe: an existing one looks missing
+                        throw new org.apache.kafka.common.errors.TopicAuthorizationException("not authorized to see or create topic "
+                            + topic.name() + " (a topic without Describe permission looks missing; creating it needs Create)",
+                            Set.of(topic.name()));
+                    }
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }
@@ -139,6 +146,9 @@ public final class TopicAdmin {
             }
             return report;
         } catch (final ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException denied) {
+                throw denied;
+            }
             throw new IllegalStateException("Cannot create or verify topics: " + e.getCause().getMessage(), e.getCause());
         } catch (final TimeoutException e) {
             throw new IllegalStateException("Kafka did not answer within " + TIMEOUT_SECONDS + " s while creating topics", e);

@@ -193,10 +193,9 @@ public final class GenerateCommand implements Callable<Integer> {
 
     private TraceOutput kafkaOutput(final MailflowConfig config) throws InterruptedException {
         io.mailflow.app.KafkaReachability.require(config);
-        final String bootstrapServers = config.get("bootstrap.servers");
         final String target = topic != null ? topic : config.get("mailflow.topic.traces");
         final int parts = partitions != null ? partitions : config.getInt("mailflow.topic.partitions", 6);
-        TraceTopics.ensure(bootstrapServers, target, parts, (short) config.getInt("mailflow.topic.replication-factor", -1));
+        TraceTopics.ensure(config.kafkaProperties(), target, parts, (short) config.getInt("mailflow.topic.replication-factor", -1));
         return new KafkaTraceOutput(TraceTopics.producer(config), target);
     }
 

@@ -6,7 +6,6 @@ import io.mailflow.emit.Topics;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -24,9 +23,12 @@ public final class TraceTopics {
 
     /** Creates {@code topic} unless it exists; replication factor -1 lets the broker choose. */
     public static void ensure(final String bootstrapServers, final String topic, final int partitions, final short replication) {
-        final Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(props)) {
+        ensure(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topic, partitions, replication);
+    }
+
+    /** As {@link #ensure(String, String, int, short)} with every Kafka client setting ({@code MailflowConfig#kafkaProperties}: security too). */
+    public static void ensure(final Map<String, Object> kafka, final String topic, final int partitions, final short replication) {
+        try (Admin admin = Admin.create(kafka)) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.of(replication)))).all().get();
         } catch (final ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
@@ -45,7 +47,8 @@ public final class TraceTopics {
 
     /** As {@link #producer(MailflowConfig)}, with the batching delay given (small for live traffic). */
     public static Producer<String, MessageTrace> producer(final MailflowConfig config, final int lingerMs) {
-        final Map<String, Object> props = new java.util.HashMap<>();
+        // every Kafka client setting (security.protocol, sasl.*, ssl.*, config.providers, ...), then what this producer needs
+        final Map<String, Object> props = new java.util.HashMap<>(config.kafkaProperties());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.require("bootstrap.servers"));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -21,8 +21,9 @@ import org.apache.avro.Schema;
 /**
  * Client of the Confluent Schema Registry REST API (the subset mailflow needs), also served by
  * Apicurio's {@code /apis/ccompat/v7} and other compatible registries: base URLs may carry a path
- * prefix. Uncached: wrap it in {@link CachingSchemaRegistryClient}. TLS uses the JVM's default
- * SSLContext, so the standard {@code javax.net.ssl.*} system properties apply. Thread-safe.
+ * prefix. Uncached: wrap it in {@link CachingSchemaRegistryClient}. TLS uses the truststore and
+ * keystore of the {@code schema.registry.ssl.*} keys when set ({@link RegistryTls}), else the JVM's
+ * default SSLContext ({@code javax.net.ssl.*} system properties). Thread-safe.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -56,6 +57,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     public RestSchemaRegistryClient(final List<URI> baseUrls, final RegistryAuth auth, final Duration connectTimeout,
                                     final Duration requestTimeout, final Retries retries) {
+        this(baseUrls, auth, connectTimeout, requestTimeout, retries, null);
+    }
+
+    /** @param ssl the TLS context of https:// URLs, or null for the JVM's default ({@code javax.net.ssl.*}) */
+    public RestSchemaRegistryClient(final List<URI> baseUrls, final RegistryAuth auth, final Duration connectTimeout,
+                                    final Duration requestTimeout, final Retries retries, final javax.net.ssl.SSLContext ssl) {
         this.retries = retries;
         if (baseUrls.isEmpty()) {
             throw new IllegalArgumentException("At least one schema registry URL is needed");
@@ -63,7 +70,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         this.baseUrls = List.copyOf(baseUrls);
         this.auth = auth;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        final HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NORMAL);
+        if (ssl != null) {
+            http.sslContext(ssl);
+        }
+        this.http = http.build();
     }
 
     /** A client for {@code schema.registry.url} (comma-separated) with Confluent's auth and timeout keys. */
@@ -85,7 +96,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.HTTP_READ_TIMEOUT_MS, 60_000)),
             new Retries((int) SerdeConfig.getLong(configs, SerdeConfig.MAX_RETRIES, Retries.DEFAULT.maxRetries()),
                 Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.RETRIES_WAIT_MS, Retries.DEFAULT.initialWait().toMillis())),
-                Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.RETRIES_MAX_WAIT_MS, Retries.DEFAULT.maxWait().toMillis()))));
+                Duration.ofMillis(SerdeConfig.getLong(configs, SerdeConfig.RETRIES_MAX_WAIT_MS, Retries.DEFAULT.maxWait().toMillis()))),
+            RegistryTls.fromConfig(configs));
     }
 
     public List<URI> baseUrls() {

@@ -24,7 +24,7 @@ import org.apache.avro.Schema;
  * {@link MockSchemaRegistry}: it counts requests by route, keeps every request's headers and
  * can answer the next request with a canned error.
  */
-final class FakeRegistryServer implements AutoCloseable {
+public final class FakeRegistryServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request as the server saw it. */
@@ -50,7 +50,7 @@ final class FakeRegistryServer implements AutoCloseable {
         server.start();
     }
 
-    static FakeRegistryServer start() throws IOException {
+    public static FakeRegistryServer start() throws IOException {
         return new FakeRegistryServer("");
     }
 
@@ -59,7 +59,7 @@ final class FakeRegistryServer implements AutoCloseable {
         return new FakeRegistryServer(prefix);
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + prefix);
     }
 
