@@ -34,9 +34,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code mailflow ship}: the live follower that runs next to a mail server, until SIGTERM. */
 @Command(name = "ship", mixinStandardHelpOptions = true,
-    description = {"Follow the logs of a running mail server and send every new line's trace records",
-        "to mailflow.traces, exactly once, parsed with the same parsers as `replay`.",
+    description = {"Follow a running mail server's logs and send their trace records to Kafka, exactly once.",
         "",
+        "Every new line is parsed with the same parsers as `replay` into mailflow.traces.",
         "Follows files and globs as they grow: new files (Exchange's hourly MSGTRK",
         "files), logrotate's rename+create and copytruncate, rotated .gz files,",
         "truncation, files deleted while open. Each batch of lines is one Kafka",
