@@ -116,13 +116,16 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + ports[b]);
                 p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + ports[b]);
                 p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+                // controller settings: Kafka 4.x warns when a broker has them (ignored there in 5.0)
+                p.remove("num.partitions");
+                p.remove("default.replication.factor");
                 overrides.forEach(p::setProperty);
                 brokerConfigs.add(p);
             }
             final List<Properties> all = new ArrayList<>(controllerConfigs);
             all.addAll(brokerConfigs);
             for (final Properties p : all) {
-                EmbeddedKafka.format(Path.of(p.getProperty("log.dirs")).getParent(), p, clusterId);
+                EmbeddedKafka.format(Files.createDirectories(Path.of(p.getProperty("log.dirs")).getParent()), p, clusterId);
             }
             final long formatted = System.nanoTime();
             // a quorum of three elects once two are up: started together, not one after the other
@@ -167,6 +170,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         p.setProperty("transaction.state.log.min.isr", minIsr);
         p.setProperty("share.coordinator.state.topic.replication.factor", rf);
         p.setProperty("share.coordinator.state.topic.min.isr", minIsr);
+        // Several nodes in one JVM register the same metric names, and JMX refuses the second with
+        // a stack trace per metric; the tests read no broker metrics.
+        p.setProperty("metrics.jmx.exclude", ".*");
         return p;
     }
 
