@@ -210,7 +210,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             }
         }
         stops.forEach(CompletableFuture::join);
-        controllers.forEach(EmbeddedKafkaCluster::stop);
+        // together: a quorum stopped one node after the other elects anew each time, and its last
+        // node waits 5 s for a graceful shutdown that needs a majority
+        controllers.stream().map(c -> CompletableFuture.runAsync(() -> stop(c))).toList().forEach(CompletableFuture::join);
     }
 
     private static void stop(final KafkaRaftServer server) {
