@@ -125,18 +125,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
-        p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.setProperty("log.dirs", dir.resolve("log").toString());
         // One node: every internal topic must live with replication factor 1.
         p.setProperty("offsets.topic.replication.factor", "1");
-        p.setProperty("offsets.topic.num.partitions", "4");
         p.setProperty("transaction.state.log.replication.factor", "1");
         p.setProperty("transaction.state.log.min.isr", "1");
-        p.setProperty("transaction.state.log.num.partitions", "4");
         p.setProperty("share.coordinator.state.topic.replication.factor", "1");
         p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        commonProperties(p);
+        return p;
+    }
+
+    /**
+     * The settings every node of an embedded cluster shares, this broker's and each node of
+     * {@link EmbeddedKafkaCluster}'s: the listener names, and what suits a busy laptop or CI
+     * machine. Replication settings are the caller's.
+     */
+    static void commonProperties(final Properties p) {
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("offsets.topic.num.partitions", "4");
+        p.setProperty("transaction.state.log.num.partitions", "4");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         // mailflow creates its topics itself; auto-creation would hide a missing topic.
         p.setProperty("auto.create.topics.enable", "false");
@@ -159,10 +169,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         // a fault. Slower than the broker's session timeout (9 s) it could fence the broker: that
         // is still reported.
         p.setProperty("controller.performance.always.log.threshold.ms", "9000");
-        return p;
     }
 
     private static void format(final Path dir, final Properties props) throws IOException {
+        format(dir, props, clusterId(dir));
+    }
+
+    /**
+     * Writes {@code props} to {@code dir}/server.properties and formats the node's log dirs with
+     * {@code clusterId}; a directory formatted before is left as it is.
+     */
+    static void format(final Path dir, final Properties props, final String clusterId) throws IOException {
         final Path config = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(config)) {
             props.store(out, "mailflow embedded broker");
@@ -170,7 +187,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         final ByteArrayOutputStream output = new ByteArrayOutputStream();
         final int rc;
         try (PrintStream ps = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            rc = StorageTool.execute(new String[] {"format", "-t", clusterId(dir), "-c", config.toString(),
+            rc = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", config.toString(),
                 "--ignore-formatted"}, ps);
         }
         if (rc != 0) {
@@ -179,7 +196,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** A restarted broker keeps the cluster id its data directory was formatted with. */
-    private static String clusterId(final Path dir) throws IOException {
+    static String clusterId(final Path dir) throws IOException {
         final Path meta = dir.resolve("log").resolve("meta.properties");
         if (Files.exists(meta)) {
             final Properties formatted = new Properties();
@@ -195,20 +212,33 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private void awaitReady() {
-        final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        final Map<String, Object> props = new java.util.HashMap<>(adminProperties());
+        awaitBrokers(adminProperties(), 1, READY_TIMEOUT);
+    }
+
+    /** Waits until the cluster at {@code bootstrap} (plain listeners) reports at least {@code brokers} live brokers. */
+    static void awaitBrokers(final String bootstrap, final int brokers, final Duration timeout) {
+        awaitBrokers(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), brokers, timeout);
+    }
+
+    /** Waits until the cluster the admin settings reach reports at least {@code brokers} live brokers. */
+    static void awaitBrokers(final Map<String, Object> adminProperties, final int brokers, final Duration timeout) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        final Map<String, Object> props = new java.util.HashMap<>(adminProperties);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         try (Admin admin = Admin.create(props)) {
             while (true) {
                 try {
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    if (admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size() >= brokers) {
                         return;
                     }
                 } catch (final Exception e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("Embedded Kafka broker not ready after " + READY_TIMEOUT, e);
+                        throw new IllegalStateException("Embedded Kafka not ready after " + timeout + " (" + brokers + " brokers)", e);
                     }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Embedded Kafka has fewer than " + brokers + " brokers after " + timeout);
                 }
                 sleep(50);
             }
@@ -376,7 +406,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static void sleep(final long millis) {
+    static void sleep(final long millis) {
         try {
             Thread.sleep(millis);
         } catch (final InterruptedException e) {

@@ -52,6 +52,8 @@ public final class Settings {
             + " parsed into the traces topic");
         m.put("mailflow.topic.partitions", "partitions of the topics mailflow creates (the dead-letter topic: at most 3); `replay --embedded` uses 1");
         m.put("mailflow.topic.replication-factor", "replication factor of the topics mailflow creates; -1 = the broker's default");
+        m.put("mailflow.topic.min-insync-replicas", "`min.insync.replicas` of the topics mailflow creates (with replication factor 3: 2,"
+            + " so a write survives one broker down and is on two when acknowledged); -1 = the broker's default");
         m.put("mailflow.topic.retention", "retention of the topics mailflow creates, on record (= event) time; `infinite` keeps records forever (dead letters: 30 days)");
         m.put("mailflow.raw-lines.syslog-zone", "zone of raw lines' syslog timestamps without an offset (classic Postfix lines)");
         m.put("mailflow.raw-lines.queue-retention", "a Postfix queue id whose `removed` line never came leaves the raw-lines state"

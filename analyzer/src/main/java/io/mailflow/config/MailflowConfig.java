@@ -60,6 +60,7 @@ public final class MailflowConfig {
         d.put("mailflow.topic.raw-lines", "mailflow.raw-lines");
         d.put("mailflow.topic.partitions", "6");
         d.put("mailflow.topic.replication-factor", "-1");
+        d.put("mailflow.topic.min-insync-replicas", "-1");
         d.put("mailflow.topic.retention", "P7D");
         d.put("mailflow.raw-lines.syslog-zone", "UTC");
         d.put("mailflow.raw-lines.queue-retention", "P6D");

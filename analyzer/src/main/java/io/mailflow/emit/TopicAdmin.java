@@ -41,8 +41,14 @@ public final class TopicAdmin {
         final int partitions = config.getInt("mailflow.topic.partitions", 6);
         final short rf = (short) config.getInt("mailflow.topic.replication-factor", -1);
         final String retention = retentionMs(config.get("mailflow.topic.retention", "P7D"), config);
-        final Map<String, String> common = Map.of("cleanup.policy", "delete", "retention.ms", retention,
-            "message.timestamp.type", "CreateTime");
+        final Map<String, String> common = new LinkedHashMap<>(Map.of("cleanup.policy", "delete", "retention.ms", retention,
+            "message.timestamp.type", "CreateTime"));
+        final Map<String, String> compacted = new LinkedHashMap<>(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"));
+        final int minInsync = config.getInt("mailflow.topic.min-insync-replicas", -1);
+        if (minInsync > 0) {
+            common.put("min.insync.replicas", Integer.toString(minInsync));
+            compacted.put("min.insync.replicas", Integer.toString(minInsync));
+        }
         final List<TopicSpec> specs = new ArrayList<>();
         // raw lines as traces: the shippers' lines become traces, one topic each side of the parse
         for (final String key : List.of("traces", "alerts", "ndr", "delays", "connector-stats", "raw-lines")) {
@@ -56,8 +62,7 @@ public final class TopicAdmin {
         specs.add(new TopicSpec(config.require("mailflow.topic.dead-letters"), Math.min(partitions, 3), rf, deadLetterConfigs));
         // One record per shipper, the latest wins: compacted, never deleted by time (a shipper
         // quiet for a week must still find its place), one partition (a few records in all).
-        specs.add(new TopicSpec(config.require("mailflow.topic.ship-positions"), 1, rf,
-            Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0")));
+        specs.add(new TopicSpec(config.require("mailflow.topic.ship-positions"), 1, rf, compacted));
         return specs;
     }
 

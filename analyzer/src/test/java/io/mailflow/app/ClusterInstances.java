@@ -305,6 +305,33 @@ final class ClusterInstances implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies part {@code part} of {@code parts} of every staged partition (as {@link #readTopic}
+     * returns them) to the same partition of {@code topic}.
+     */
+    static void copyPart(final String bootstrap, final Map<Integer, List<ConsumerRecord<byte[], byte[]>>> staged, final int part,
+                         final int parts, final String topic) {
+        for (final List<ConsumerRecord<byte[], byte[]>> records : staged.values()) {
+            final int from = records.size() * part / parts;
+            final int to = records.size() * (part + 1) / parts;
+            copy(bootstrap, records.subList(from, to), topic);
+        }
+    }
+
+    /**
+     * Every output topic of {@code cluster} equals {@code reference} record for record (per key, in
+     * order), and no trace was dead-lettered; prints the cluster's counts first.
+     */
+    static void assertSameAsReference(final String test, final Map<String, Map<String, List<String>>> reference,
+                                      final Map<String, Map<String, List<String>>> cluster, final String when) {
+        System.out.printf("%s: cluster %s: %s%n", test, when, counts(cluster));
+        org.junit.jupiter.api.Assertions.assertEquals(Map.of(), cluster.get("mailflow.dead-letters"), "no trace dead-lettered " + when);
+        for (final String topic : reference.keySet()) {
+            org.junit.jupiter.api.Assertions.assertEquals(reference.get(topic), cluster.get(topic),
+                topic + " " + when + ": the cluster's records per key differ from the reference");
+        }
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -56,4 +56,33 @@ class EmbeddedKafkaIT {
             }
         }
     }
+
+    @Test
+    void aReplicatedClusterWithAQuorumOfThreeKeepsWritingWithABrokerStoppedAndTheBrokerCatchesUp() throws Exception {
+        try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(3, 3, null, Map.of());
+             Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
+            // no replication factor given: the controllers' default.replication.factor (3)
+            admin.createTopics(List.of(new NewTopic("r", java.util.Optional.of(2), java.util.Optional.empty()))).all().get();
+            final var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "r");
+            assertEquals("2", admin.describeConfigs(List.of(resource)).all().get().get(resource).get("min.insync.replicas").value());
+            final Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("r", "k", "three")).get();
+                cluster.stopBroker(0);
+                producer.send(new ProducerRecord<>("r", "k", "two")).get(); // min.insync.replicas 2: still accepted
+                cluster.startBroker(0);
+                cluster.awaitFullyReplicated(Duration.ofSeconds(60));
+                producer.send(new ProducerRecord<>("r", "k", "three again")).get();
+            }
+            final List<Integer> replicas = admin.describeTopics(List.of("r")).allTopicNames().get().get("r").partitions().stream()
+                .map(info -> info.replicas().size()).toList();
+            assertEquals(List.of(3, 3), replicas);
+            final List<String> seen = new java.util.ArrayList<>();
+            ClusterInstances.readTopic(cluster.brokerAddress(0), "r", 2).values()
+                .forEach(records -> records.forEach(r -> seen.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8))));
+            assertEquals(List.of("three", "two", "three again"), seen);
+        }
+    }
 }

@@ -159,20 +159,12 @@ class FaultsIT {
     }
 
     private void assertEqualsReference(final Map<String, Map<String, List<String>>> cluster, final String when) {
-        System.out.printf("FaultsIT: cluster %s: %s%n", when, ClusterInstances.counts(cluster));
-        assertEquals(Map.of(), cluster.get("mailflow.dead-letters"), "no trace dead-lettered " + when);
-        for (final String topic : reference.keySet()) {
-            assertEquals(reference.get(topic), cluster.get(topic), topic + " " + when + ": the cluster's records per key differ from the reference");
-        }
+        ClusterInstances.assertSameAsReference("FaultsIT", reference, cluster, when);
     }
 
     private static void copyThird(final String bootstrap, final Map<Integer, List<ConsumerRecord<byte[], byte[]>>> staged, final int third,
                                   final Topics topics) {
-        for (final List<ConsumerRecord<byte[], byte[]>> records : staged.values()) {
-            final int from = records.size() * third / 3;
-            final int to = records.size() * (third + 1) / 3;
-            ClusterInstances.copy(bootstrap, records.subList(from, to), topics.traces.name());
-        }
+        ClusterInstances.copyPart(bootstrap, staged, third, 3, topics.traces.name());
     }
 
     private static String startedUrl(final RestartableRegistry registry) throws Exception {
