@@ -187,6 +187,8 @@ class DashboardAndRulesIT {
                 "mailflow_ship_lag_bytes")) {
             assertTrue(SCRAPED.containsKey(name), name + " in the scrape: " + SCRAPED.keySet());
         }
+        assertTrue(Pattern.compile("(?m)^mailflow_detect_failures_total\\{category=\"CONNECTION_REFUSED\",connector=\"partner-contoso\"} [1-9]")
+            .matcher(scrapeText).find(), "the outage's failures were counted");
     }
 
     @Test
