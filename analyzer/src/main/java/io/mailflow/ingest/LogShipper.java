@@ -39,6 +39,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,8 @@ public final class LogShipper {
 
     private final Settings settings;
     private final Topics topics;
+    private final Serializer<MessageTrace> traceValues;
+    private final Serializer<DeadLetter> deadLetterValues;
     private final String positionsTopic;
     private final Map<String, Object> kafka;
     private final Counter linesRead;
@@ -100,6 +103,8 @@ public final class LogShipper {
                       final Map<String, Object> kafkaProperties, final MeterRegistry registry) {
         this.settings = settings;
         this.topics = topics;
+        this.traceValues = topics.traces.valueSerde().serializer();
+        this.deadLetterValues = topics.deadLetters.valueSerde().serializer();
         this.positionsTopic = positionsTopic;
         this.kafka = Map.copyOf(kafkaProperties);
         this.linesRead = Counter.builder("mailflow_ship_lines_read").description("New log lines read (context lines after a restart not counted)").register(registry);
@@ -136,7 +141,8 @@ public final class LogShipper {
     public void run(final BooleanSupplier running) throws InterruptedException {
         Duration backoff = Duration.ofSeconds(1);
         while (running.getAsBoolean()) {
-            try (KafkaProducer<byte[], byte[]> producer = transactionalProducer()) {
+            final KafkaProducer<byte[], byte[]> producer = transactionalProducer();
+            try {
                 producer.initTransactions();
                 final ShipCheckpoint start = resumeFrom();
                 committed = start;
@@ -155,6 +161,10 @@ public final class LogShipper {
                     backoff.toSeconds());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            } finally {
+                // bounded: after a Kafka error the batch is abandoned anyway, and a plain close() would
+                // wait for the unreachable brokers before the retry could even begin
+                producer.close(Duration.ofSeconds(5));
             }
         }
     }
@@ -239,14 +249,14 @@ public final class LogShipper {
         public void trace(final String key, final MessageTrace trace) {
             final String topic = topics.traces.name();
             traces.add(new ProducerRecord<>(topic, null, trace.getEventTime().toEpochMilli(),
-                key == null ? null : key.getBytes(StandardCharsets.UTF_8), topics.traces.valueSerde().serializer().serialize(topic, trace)));
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8), traceValues.serialize(topic, trace)));
         }
 
         @Override
         public void deadLetter(final DeadLetter deadLetter) {
             final String topic = topics.deadLetters.name();
             deadLetters.add(new ProducerRecord<>(topic, null, deadLetter.getEventTime().toEpochMilli(),
-                deadLetter.getSource().getBytes(StandardCharsets.UTF_8), topics.deadLetters.valueSerde().serializer().serialize(topic, deadLetter)));
+                deadLetter.getSource().getBytes(StandardCharsets.UTF_8), deadLetterValues.serialize(topic, deadLetter)));
         }
 
         @Override
