@@ -118,7 +118,7 @@ class DashboardAndRulesIT {
                 URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         }
         final PrometheusMeterRegistry ship = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new LogShipper(null, null, null, Map.of(), ship);
+        new LogShipper(null, new io.mailflow.emit.Topics(base), null, Map.of(), ship);
         scrapeText += ship.scrape();
         parseExposition(scrapeText);
         final Path out = Path.of("target", "dashboard-it-metrics.txt");
