@@ -47,12 +47,11 @@ public final class DemoCommand implements Callable<Integer> {
             .with("application.id", "mailflow-demo")
             .with("mailflow.queue.wall-clock-safety-net", "false");
         final PrintWriter out = spec.commandLine().getOut();
-        final Path dir = Files.createTempDirectory("mailflow-demo-");
+        final SampleDirectory sample = new SampleDirectory(Files.createTempDirectory("mailflow-demo-"));
         final EmbeddedRuntime runtime = EmbeddedRuntime.prepare(config);
-        try (Interruption ctrlC = Interruption.onCtrlC(spec.qualifiedName(), System.err,
-                 List.of(() -> EmbeddedKafka.deleteRecursively(dir), runtime));
+        try (Interruption ctrlC = Interruption.onCtrlC(spec.qualifiedName(), System.err, List.of(sample, runtime));
              EmbeddedRuntime started = runtime) {
-            final List<Path> inputs = extractSample(dir);
+            final List<Path> inputs = sample.extract();
             out.println("Starting an embedded Kafka broker and the mailflow analyzer ...");
             out.flush();
             final long t0 = System.nanoTime();
@@ -71,24 +70,47 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
             return ExitCodes.OK;
         } finally {
-            EmbeddedKafka.deleteRecursively(dir);
+            sample.close();
         }
     }
 
-    private static List<Path> extractSample(final Path dir) {
-        final List<Path> files = new ArrayList<>();
-        for (final String resource : SAMPLE) {
-            try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IllegalStateException("The bundled sample " + resource + " is missing from the jar");
-                }
-                final Path file = dir.resolve(Path.of(resource).getFileName().toString());
-                Files.copy(in, file);
-                files.add(file);
-            } catch (final IOException e) {
-                throw new UncheckedIOException(e);
-            }
+    /**
+     * The temporary directory the sample is extracted to. Ctrl-C deletes it from the shutdown hook
+     * while the command's thread may still be copying into it; the lock keeps a copy from landing
+     * in a directory already deleted (which would leave it behind, non-empty).
+     */
+    private static final class SampleDirectory implements AutoCloseable {
+        private final Path dir;
+        private boolean deleted;
+
+        SampleDirectory(final Path dir) {
+            this.dir = dir;
         }
-        return files;
+
+        synchronized List<Path> extract() {
+            final List<Path> files = new ArrayList<>();
+            for (final String resource : SAMPLE) {
+                if (deleted) {
+                    throw new IllegalStateException("interrupted while extracting the bundled sample");
+                }
+                try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IllegalStateException("The bundled sample " + resource + " is missing from the jar");
+                    }
+                    final Path file = dir.resolve(Path.of(resource).getFileName().toString());
+                    Files.copy(in, file);
+                    files.add(file);
+                } catch (final IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return files;
+        }
+
+        @Override
+        public synchronized void close() {
+            deleted = true;
+            EmbeddedKafka.deleteRecursively(dir);
+        }
     }
 }
