@@ -113,12 +113,33 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 throw e;
             }
             // 409 is Confluent's "incompatible", but Apicurio also answers it to two instances
-            // registering the same schema at once ("already exists"): then the schema is there
-            try {
-                return getId(subject, schema);
-            } catch (final SchemaRegistryException lookup) {
-                throw e;
+            // registering the same schema at once ("already exists"): then the schema is there, or
+            // will be in a moment (the other registration may not be committed yet, and the lookup
+            // answers 404 meanwhile), so an "already exists" is looked up again for a few seconds
+            final boolean concurrentCreate = String.valueOf(e.getMessage()).contains("already exists");
+            final int lookups = concurrentCreate ? CONCURRENT_CREATE_LOOKUPS : 1;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return getId(subject, schema);
+                } catch (final SchemaRegistryException lookup) {
+                    if (attempt >= lookups || lookup.status() != 404) {
+                        throw e;
+                    }
+                    pause(Duration.ofMillis(100L * attempt));
+                }
             }
+        }
+    }
+
+    /** Lookups of a schema another client is registering at the same moment: about 5 s in all. */
+    private static final int CONCURRENT_CREATE_LOOKUPS = 10;
+
+    private static void pause(final Duration wait) {
+        try {
+            Thread.sleep(wait.toMillis());
+        } catch (final InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException("interrupted while waiting for a concurrent schema registration", interrupted);
         }
     }
 

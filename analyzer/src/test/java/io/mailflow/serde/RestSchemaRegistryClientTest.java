@@ -193,6 +193,19 @@ class RestSchemaRegistryClientTest {
     }
 
     @Test
+    @DisplayName("Apicurio's 409 'already exists' while the other instance's registration is not yet visible: looked up again until it is")
+    void concurrentRegistrationIsAwaited() {
+        final RestSchemaRegistryClient client = retrying(0);
+        final int id = client.register("t-value", V1);
+        final int before = server.total();
+        server.answerNext(409, "{\"error_code\":409,\"message\":\"An artifact with ID 't-value' in group 'null' already exists.\"}");
+        server.answerNext(404, "{\"error_code\":40401,\"message\":\"Subject 't-value' not found.\"}");
+        server.answerNext(404, "{\"error_code\":40401,\"message\":\"Subject 't-value' not found.\"}");
+        assertEquals(id, client.register("t-value", V1));
+        assertEquals(before + 4, server.total(), "the registration, two lookups too early, the lookup that found it");
+    }
+
+    @Test
     @DisplayName("409 to a schema that is not there is Confluent's 'incompatible' and stays an error")
     void conflictOnANewSchemaIsAnError() {
         final RestSchemaRegistryClient client = retrying(0);
