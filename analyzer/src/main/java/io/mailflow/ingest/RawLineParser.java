@@ -127,6 +127,7 @@ public final class RawLineParser implements Processor<String, String, String, Sp
         }
         final String fieldsKey = (raw.host() == null ? "" : raw.host()) + "|" + (raw.source() == null ? "" : raw.source());
         TraceFormat format = raw.format();
+        String header = null; // this host's and source's #Fields header, read from the store at most once per line
         if (format == null) {
             if (line.startsWith("#")) {
                 format = TraceFormat.EXCHANGE_MSGTRK; // #Software, #Version, #Log-type, #Date, #Fields
@@ -135,7 +136,7 @@ public final class RawLineParser implements Processor<String, String, String, Sp
             } else if (isSyslog(line)) {
                 out.skip("other program (not postfix)");
                 return;
-            } else if (exchangeFields.get(fieldsKey) != null) {
+            } else if ((header = exchangeFields.get(fieldsKey)) != null) {
                 format = TraceFormat.EXCHANGE_MSGTRK; // a tracking-log row after its #Fields header
             } else {
                 out.reject("not a Postfix syslog line, and no Exchange #Fields header seen for this host and source");
@@ -148,7 +149,9 @@ public final class RawLineParser implements Processor<String, String, String, Sp
             new PostfixLogParser(raw.source(), null, reference.atZone(syslogZone), syslogZone, postfixQueue).parse(line, 0, out);
             postfixQueue.endLine(record.timestamp());
         } else {
-            final String header = exchangeFields.get(fieldsKey);
+            if (header == null) {
+                header = exchangeFields.get(fieldsKey);
+            }
             final ExchangeColumns columns = header == null ? null : columnsOf(header);
             final ExchangeTrackingLogParser parser = new ExchangeTrackingLogParser(raw.source(), columns);
             parser.parse(line, 0, out);
