@@ -84,7 +84,10 @@ public final class AlertBridge implements AutoCloseable {
             .description("Alert episodes firing, as last posted to Alertmanager").register(registry);
     }
 
-    /** For /health: STARTING, REBUILDING, RUNNING (with a note while no Alertmanager accepts posts). */
+    /**
+     * For /health: STARTING, REBUILDING, then after the first post attempt RUNNING (with a note
+     * while no Alertmanager accepts posts).
+     */
     public String health() {
         return health;
     }
@@ -132,7 +135,6 @@ public final class AlertBridge implements AutoCloseable {
                     if (firstStart) {
                         episodes.forgetResolvedBefore(clock.instant().minus(lifetime()));
                     }
-                    health = "RUNNING";
                     LOG.info("mailflow notify: rebuilt, {} episodes firing; posting to {}", episodes.active(), alertmanager.alertmanagers());
                 }
                 final Instant now = clock.instant();
@@ -211,6 +213,7 @@ public final class AlertBridge implements AutoCloseable {
         if (alerts.isEmpty()) {
             episodes.delivered();
             activeGauge.set(0);
+            health = "RUNNING";
             return true; // nothing firing: Prometheus posts nothing either
         }
         boolean accepted = false;
@@ -228,6 +231,10 @@ public final class AlertBridge implements AutoCloseable {
             LOG.warn("mailflow notify: post of {} alerts failed on {}", alerts.size(), problems);
         }
         if (accepted) {
+            for (final AlertmanagerAlert a : alerts) {
+                Counter.builder("mailflow.notify.alerts").description("Alerts accepted by Alertmanager, firing or resolved")
+                    .tag("status", a.endsAt().isAfter(now) ? "firing" : "resolved").register(registry).increment();
+            }
             final boolean changes = episodes.hasUndelivered();
             episodes.delivered();
             activeGauge.set(episodes.active());
