@@ -116,8 +116,8 @@ public final class AlertBridge implements AutoCloseable {
             });
             final boolean firstStart = delivered.isEmpty();
             health = "REBUILDING";
-            LOG.info("mailflow notify: rebuilding the alert episodes from {} ({} records), group {} {}", options.topic(),
-                rebuildEnd.values().stream().mapToLong(Long::longValue).sum(), options.group(),
+            LOG.info("mailflow notify: rebuilding the alert episodes from {} (end offsets {}), group {} {}", options.topic(),
+                rebuildEnd.values(), options.group(),
                 firstStart ? "has no committed offsets (first start)" : "delivered up to " + delivered);
             boolean rebuilding = true;
             Instant nextRefresh = Instant.MIN;
