@@ -1,6 +1,8 @@
 package io.mailflow.notify;
 
 import io.mailflow.avro.ConnectorAlert;
+import io.mailflow.config.Secrets;
+import io.mailflow.serde.SchemaRegistryException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
@@ -39,12 +42,14 @@ import org.slf4j.LoggerFactory;
  * Alertmanager accepts a post, it is retried with exponential back-off (from 500 ms to the resend
  * interval) while records keep being read into the state: nothing is dropped, and the next
  * successful post carries the latest state of everything. A record that cannot be read is logged
- * with its position and counted, and skipped.
+ * with its position and counted, and skipped; one that cannot be decoded because the schema
+ * registry is unavailable is read again after a pause.
  */
 public final class AlertBridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertBridge.class);
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
     /** Prometheus sends endsAt = now + 4 × resend delay; Alertmanager keeps an alert alive that long. */
     static final int LIFETIME_RESENDS = 4;
 
@@ -124,9 +129,7 @@ public final class AlertBridge implements AutoCloseable {
             Instant nextAttempt = Instant.MIN;
             Duration backoff = FIRST_BACKOFF;
             while (!stopping) {
-                for (final ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-                    read(r, delivered);
-                }
+                readBatch(consumer.poll(POLL), delivered);
                 if (rebuilding) {
                     if (!caughtUp(partitions, rebuildEnd)) {
                         continue;
@@ -179,23 +182,61 @@ public final class AlertBridge implements AutoCloseable {
         return null;
     }
 
-    private void read(final ConsumerRecord<String, byte[]> r, final Map<TopicPartition, Long> delivered) {
+    /**
+     * Applies a batch, partition by partition. When the registry cannot be reached, the partition
+     * is read again from that record after a pause: a record that cannot be decoded for want of
+     * its schema is not a bad record, and skipping it would lose an alert.
+     */
+    private void readBatch(final ConsumerRecords<String, byte[]> batch, final Map<TopicPartition, Long> delivered)
+        throws InterruptedException {
+        boolean registryDown = false;
+        for (final TopicPartition tp : batch.partitions()) {
+            for (final ConsumerRecord<String, byte[]> r : batch.records(tp)) {
+                if (!read(r, delivered)) {
+                    consumer.seek(tp, r.offset());
+                    registryDown = true;
+                    break;
+                }
+            }
+        }
+        if (registryDown) {
+            Thread.sleep(REGISTRY_RETRY.toMillis());
+        }
+    }
+
+    /** False when the record could not be decoded because the schema registry is unavailable (read it again later). */
+    private boolean read(final ConsumerRecord<String, byte[]> r, final Map<TopicPartition, Long> delivered) {
         final Long committed = delivered.get(new TopicPartition(r.topic(), r.partition()));
         final ConnectorAlert alert;
         try {
             alert = r.value() == null ? null : values.deserialize(r.topic(), r.value());
         } catch (final RuntimeException e) {
+            if (registryUnavailable(e)) {
+                LOG.warn("mailflow notify: the schema registry is unavailable ({}); reading {}-{}@{} again in {} ms",
+                    Secrets.maskUrls(e.getMessage()), r.topic(), r.partition(), r.offset(), REGISTRY_RETRY.toMillis());
+                return false;
+            }
             badRecords.increment();
             LOG.error("mailflow notify: skipping unreadable record {}-{}@{} (key {}): {}", r.topic(), r.partition(), r.offset(), r.key(),
                 e.getMessage());
-            return;
+            return true;
         }
         if (alert == null || alert.getAlertId() == null) {
             badRecords.increment();
             LOG.error("mailflow notify: skipping record {}-{}@{} (key {}) without an alert", r.topic(), r.partition(), r.offset(), r.key());
-            return;
+            return true;
         }
         episodes.apply(alert, committed != null && r.offset() < committed);
+        return true;
+    }
+
+    private static boolean registryUnavailable(final Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SchemaRegistryException registry) {
+                return registry.isTransient();
+            }
+        }
+        return false;
     }
 
     private boolean caughtUp(final List<TopicPartition> partitions, final Map<TopicPartition, Long> end) {
