@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         DemoCommand.class,
         ReplayCommand.class,
         ShipCommand.class,
+        NotifyCommand.class,
         ConsumeCommand.class,
         TopicsCommand.class,
         TopologyCommand.class,

@@ -64,6 +64,15 @@ public final class Settings {
         m.put("mailflow.ship.poll-interval", "`ship`: how often to look for new lines when there were none");
         m.put("mailflow.ship.batch-lines", "`ship`: at most this many lines per Kafka transaction");
         m.put("mailflow.ship.metrics-port", "`ship`: port of its `/metrics` and `/health` (0 = any free port)");
+        m.put("mailflow.notify.alertmanager-urls", "`notify`: Alertmanagers to post alerts to, comma-separated (`--alertmanager-url`, one per member of an HA pair)");
+        m.put("mailflow.notify.runbook-url", "`notify`: runbook link template of each alert; `{code}`, `{connector}`, `{category}`, `{alertname}`, `{type}`, `{alert_id}` are filled in");
+        m.put("mailflow.notify.dashboard-url", "`notify`: dashboard link template of each alert (also its generatorURL); the same placeholders");
+        m.put("mailflow.notify.resend-interval", "`notify`: how often firing alerts are posted again; Alertmanager keeps each active for 4 intervals");
+        m.put("mailflow.notify.group", "`notify`: consumer group whose committed offset records which alerts were delivered");
+        m.put("mailflow.notify.basic-auth-user", "`notify`: basic auth user for Alertmanager");
+        m.put("mailflow.notify.basic-auth-password", "`notify`: basic auth password for Alertmanager (never printed; or `--basic-auth-password-file`)");
+        m.put("mailflow.notify.bearer-token", "`notify`: bearer token for Alertmanager (never printed; or `--bearer-token-file`)");
+        m.put("mailflow.notify.metrics-port", "`notify`: port of its `/metrics` and `/health` (0 = any free port)");
         m.put("mailflow.connect-timeout", "how long a command waits for the Kafka cluster to answer before it gives up, naming the address");
         m.put("mailflow.connectors.catalog", "YAML or JSON file naming each connector's kind, owner and contact; alerts then say whom to call");
         m.put("mailflow.detect.window", "length of the tumbling connector-stats windows");

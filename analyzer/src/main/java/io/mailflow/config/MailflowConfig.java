@@ -68,6 +68,9 @@ public final class MailflowConfig {
         d.put("mailflow.ship.poll-interval", "1s");
         d.put("mailflow.ship.batch-lines", "5000");
         d.put("mailflow.ship.metrics-port", "9465");
+        d.put("mailflow.notify.resend-interval", "1m");
+        d.put("mailflow.notify.group", "mailflow-notify");
+        d.put("mailflow.notify.metrics-port", "9466");
         d.put(CONNECT_TIMEOUT, "15s");
         d.putAll(DetectionConfig.defaultSettings());
         d.putAll(QueueConfig.defaultSettings());

@@ -80,18 +80,28 @@ final class Backlog {
         if (queue.getBacklogAlertId() == null && over) {
             queue.setBacklogAlertId(connectorId + "|QUEUE_BACKLOG|" + Instant.ofEpochMilli(asOf));
             queue.setBacklogLastNotifiedTime(asOf);
-            alert = alerts.backlog(connectorId, queue.getBacklogAlertId(), AlertState.FIRING, asOf, totals);
+            alert = alerts.backlog(connectorId, queue.getBacklogAlertId(), asOf, AlertState.FIRING, asOf, totals);
         } else if (queue.getBacklogAlertId() != null && !over) {
-            alert = alerts.backlog(connectorId, queue.getBacklogAlertId(), AlertState.RESOLVED, asOf, totals);
+            alert = alerts.backlog(connectorId, queue.getBacklogAlertId(), firedAt(queue.getBacklogAlertId()), AlertState.RESOLVED,
+                asOf, totals);
             queue.setBacklogAlertId(null);
         } else if (queue.getBacklogAlertId() != null && asOf - queue.getBacklogLastNotifiedTime() >= config.updateInterval().toMillis()) {
             queue.setBacklogLastNotifiedTime(asOf);
-            alert = alerts.backlog(connectorId, queue.getBacklogAlertId(), AlertState.UPDATED, asOf, totals);
+            alert = alerts.backlog(connectorId, queue.getBacklogAlertId(), firedAt(queue.getBacklogAlertId()), AlertState.UPDATED,
+                asOf, totals);
         }
         if (alert != null) {
             queues.put(connectorId, queue);
         }
         return alert;
+    }
+
+    /**
+     * The moment a backlog episode fired, which its id ends with (see {@link #judge}): read back
+     * from the id rather than kept in the store, so state written by an earlier version serves too.
+     */
+    static long firedAt(final String backlogAlertId) {
+        return Instant.parse(backlogAlertId.substring(backlogAlertId.lastIndexOf('|') + 1)).toEpochMilli();
     }
 
     /** Puts the snapshot in place of the partition's previous one; false when the held one is newer. */

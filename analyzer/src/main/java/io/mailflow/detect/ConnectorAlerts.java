@@ -14,13 +14,21 @@ import io.mailflow.classify.Remediation;
 import io.mailflow.classify.ResponseText;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Writes the alerts people read: state, counts, and a summary sentence plus remediation that
- * name the connector the way the catalog does and say who has to act.
+ * name the connector the way the catalog does and say who has to act; and what on-call tools
+ * need besides (startsAt, endsAt, identifying labels), all from the episode, never the clock.
  */
 final class ConnectorAlerts {
+    /** Alertmanager's alertname of each alert type: the label on-call routes and silences match. */
+    static final String FAILURE_ALERTNAME = "MailflowConnectorFailure";
+    static final String BACKLOG_ALERTNAME = "MailflowQueueBacklog";
+
     private final ConnectorCatalog catalog;
     private final DetectionConfig config;
 
@@ -32,6 +40,13 @@ final class ConnectorAlerts {
     ConnectorAlert failure(final FailureEpisode e, final AlertState state, final long eventTime, final QueueTotals queue) {
         final ConnectorInfo connector = catalog.lookup(e.getConnectorId());
         final FailureCategory category = e.getCategory() == null ? FailureCategory.OTHER_TRANSIENT : e.getCategory();
+        final Severity severity = severity(category, connector.kind());
+        final Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("alertname", FAILURE_ALERTNAME);
+        labels.put("connector", e.getConnectorId());
+        labels.put("status_code", e.getStatusCode() == null ? "unknown" : e.getStatusCode());
+        labels.put("category", category.name());
+        labels.put("severity", label(severity));
         return ConnectorAlert.newBuilder()
             .setAlertId(e.getAlertId())
             .setType(AlertType.CONNECTOR_FAILURE)
@@ -40,7 +55,7 @@ final class ConnectorAlerts {
             .setStatusCode(e.getStatusCode())
             .setSmtpReply(e.getSmtpReply())
             .setCategory(category)
-            .setSeverity(state == AlertState.RESOLVED ? Severity.INFO : severity(category, connector.kind()))
+            .setSeverity(state == AlertState.RESOLVED ? Severity.INFO : severity)
             .setEventTime(Instant.ofEpochMilli(eventTime))
             .setFirstFailureTime(Instant.ofEpochMilli(e.getFirstFailureTime()))
             .setLastFailureTime(Instant.ofEpochMilli(e.getLastFailureTime()))
@@ -52,11 +67,15 @@ final class ConnectorAlerts {
             .setLastError(e.getLastError())
             .setRemediation(Remediation.of(category, connector))
             .setSummary(failureSummary(e, state, category, connector, queue, eventTime))
+            .setStartsAt(Instant.ofEpochMilli(e.getFirstFailureTime()))
+            .setEndsAt(state == AlertState.RESOLVED ? Instant.ofEpochMilli(eventTime) : null)
+            .setLabels(labels)
             .build();
     }
 
-    ConnectorAlert backlog(final String connectorId, final String alertId, final AlertState state, final long eventTime,
-                           final QueueTotals queue) {
+    /** A QUEUE_BACKLOG alert of the episode that fired at {@code firedAt}. */
+    ConnectorAlert backlog(final String connectorId, final String alertId, final long firedAt, final AlertState state,
+                           final long eventTime, final QueueTotals queue) {
         final ConnectorInfo connector = catalog.lookup(connectorId);
         final FailureCategory category = queue.lastStatusCode() == null && queue.lastError() == null ? null
             : categoryOfLastError(queue);
@@ -103,7 +122,28 @@ final class ConnectorAlerts {
             .setLastError(queue.lastError())
             .setRemediation(remediation)
             .setSummary(summary.toString())
+            .setStartsAt(Instant.ofEpochMilli(firedAt))
+            .setEndsAt(state == AlertState.RESOLVED ? Instant.ofEpochMilli(eventTime) : null)
+            .setLabels(backlogLabels(connectorId))
             .build();
+    }
+
+    /**
+     * The last error's code and category change while a backlog lasts, so they are not labels: a
+     * changed label would be another alert to Alertmanager. Insertion order, so the Avro bytes of
+     * the map are the same in every run (Map.of iterates in a per-JVM order).
+     */
+    private static Map<String, String> backlogLabels(final String connectorId) {
+        final Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("alertname", BACKLOG_ALERTNAME);
+        labels.put("connector", connectorId);
+        labels.put("severity", label(Severity.HIGH));
+        return labels;
+    }
+
+    /** A severity as a label value: the symbol in lower case, as Prometheus rules write theirs. */
+    static String label(final Severity severity) {
+        return severity.name().toLowerCase(Locale.ROOT);
     }
 
     /** The six mail flow intelligence failures on your own or a partner's servers page someone; the rest can wait for office hours. */

@@ -54,6 +54,9 @@ class SettingsReferenceTest {
         keys.add("mailflow.connectors.catalog"); // read by ConnectorCatalog.from, no default: no catalog
         keys.add("mailflow.ship.name"); // read by ShipCommand, default: the host name
         keys.add("mailflow.ship.state-file"); // read by ShipCommand, default: derived from the name
+        // read by NotifyCommand, no default: no Alertmanager (refused), no links, no credentials
+        keys.addAll(java.util.List.of("mailflow.notify.alertmanager-urls", "mailflow.notify.runbook-url", "mailflow.notify.dashboard-url",
+            "mailflow.notify.basic-auth-user", "mailflow.notify.basic-auth-password", "mailflow.notify.bearer-token"));
         assertEquals(keys, new TreeSet<>(Settings.described()), "Settings describes exactly the settings the code reads");
     }
 

@@ -85,6 +85,16 @@ class BacklogAlertTest {
         assertEquals(minutes(64), resolved.getEventTime());
         assertEquals("Head office Exchange: backlog below the threshold: 199 recipients queued longer than 60 min "
             + "(threshold 200, 401 queued in all).", resolved.getSummary(), "resolved is not empty: the on-call hears what still waits");
+
+        // on-call fields: the episode starts when it fired, ends when it resolved, one label set throughout
+        final java.util.Map<String, String> labels = java.util.Map.of("alertname", "MailflowQueueBacklog", "connector", HQ,
+            "severity", "high");
+        assertEquals(minutes(62), firing.getStartsAt());
+        assertEquals(null, firing.getEndsAt());
+        assertEquals(labels, firing.getLabels());
+        assertEquals(minutes(62), resolved.getStartsAt(), "the RESOLVED record still says when the backlog began");
+        assertEquals(minutes(64), resolved.getEndsAt());
+        assertEquals(labels, resolved.getLabels(), "the last error's code is not a label: it changes while the backlog lasts");
     }
 
     @Test

@@ -100,6 +100,28 @@ class FailureEpisodeTest {
     }
 
     @Test
+    @DisplayName("on-call fields: startsAt the first failure, endsAt the resolve time, the same identifying labels in every state")
+    void onCallFieldsComeFromTheEpisode() {
+        failAt(CONTOSO, REFUSED, 0, 4, 8, 12, 15, 21);
+        failAt(CONTOSO, REFUSED, 21 + 31);
+        driver.settle();
+        final List<ConnectorAlert> episode = driver.alerts().stream()
+            .filter(a -> a.getAlertId().equals(CONTOSO + "|" + REFUSED + "|" + minutes(0))).toList();
+        assertEquals(List.of(AlertState.FIRING, AlertState.UPDATED, AlertState.RESOLVED),
+            episode.stream().map(ConnectorAlert::getState).toList());
+        final java.util.Map<String, String> labels = java.util.Map.of("alertname", "MailflowConnectorFailure",
+            "connector", CONTOSO, "status_code", REFUSED, "category", "CONNECTION_REFUSED", "severity", "high");
+        for (final ConnectorAlert a : episode) {
+            assertEquals(minutes(0), a.getStartsAt(), a.getState() + " starts at the first failure");
+            assertEquals(labels, a.getLabels(), a.getState() + ": labels identify the episode; severity stays the firing one");
+        }
+        assertEquals(null, episode.get(0).getEndsAt(), "no end while firing");
+        assertEquals(null, episode.get(1).getEndsAt(), "no end while firing");
+        assertEquals(minutes(51), episode.get(2).getEndsAt(), "ends when resolved: last failure + quiet period");
+        assertEquals(episode.get(2).getEventTime(), episode.get(2).getEndsAt());
+    }
+
+    @Test
     void aGapOf29MinutesContinuesTheEpisode() {
         failAt(CONTOSO, REFUSED, 0, 5, 10, 15);
         failAt(CONTOSO, REFUSED, 15 + 29);
