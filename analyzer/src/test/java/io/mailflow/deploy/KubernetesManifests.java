@@ -371,11 +371,23 @@ final class KubernetesManifests {
                 probePort("startup", c, s.getHttpGet() != null ? s.getHttpGet().getPort()
                     : s.getTcpSocket() != null ? s.getTcpSocket().getPort() : null, metricsPort);
             }
+            // the query API: its container port is mailflow.query.port, and application.server (which
+            // `run` makes of the advertised host and that port) is the pod's name in the headless service
+            final int queryPort = config.getInt("mailflow.query.port", 8080);
+            final Integer containerQueryPort = port(c, new IntOrString("query"));
+            if (containerQueryPort == null || containerQueryPort != queryPort) {
+                out.add("container port query is " + containerQueryPort + ", not mailflow.query.port " + queryPort);
+            }
+            final String advertised = config.get("mailflow.query.advertised-host", "");
+            if (!advertised.startsWith(POD_NAME + ".mailflow-headless.")) {
+                out.add("mailflow.query.advertised-host " + advertised + " is not the pod's name in the headless service");
+            }
             for (final Service s : all(Service.class)) {
                 for (final ServicePort p : s.getSpec().getPorts()) {
                     final Integer target = port(c, p.getTargetPort() == null ? new IntOrString(p.getPort()) : p.getTargetPort());
-                    if (target == null || target != metricsPort) {
-                        out.add("Service " + name(s) + " port " + p.getName() + ": targets " + target + ", not the metrics port " + metricsPort);
+                    if (target == null || target != metricsPort && target != queryPort) {
+                        out.add("Service " + name(s) + " port " + p.getName() + ": targets " + target + ", not the metrics port "
+                            + metricsPort + " or the query port " + queryPort);
                     }
                 }
             }
