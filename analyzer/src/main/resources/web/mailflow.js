@@ -3,11 +3,14 @@
 'use strict';
 
 const POLL_MS = 3000;
-/** Alert history (for the queue-depth line) changes slowly; fetched every this many polls. */
+/** Alert history (for the queue-depth line) and notices change slowly; fetched every this many polls. */
 const HISTORY_EVERY = 5;
 /** Queued recipients listed in the queue flyout (the API gives up to 20, oldest first). */
 const SAMPLES_SHOWN = 10;
 const TOKEN_KEY = 'mailflow.query.token';
+const HISTORY_KEY = 'mailflow.chart.history';
+/** Hours of statistics windows the chart shows. */
+const CHART_HOURS = 6;
 const STATUS_ORDER = { failing: 0, backlog: 1, healthy: 2 };
 const STATUS_TEXT = { failing: 'Failing', backlog: 'Backlog', healthy: 'Healthy' };
 
@@ -17,6 +20,10 @@ const state = {
   polls: 0,
   history: [],          // all alerts, for the queue-depth line
   liveDepth: new Map(), // connectorId -> Map(asOf -> queuedRecipients) seen while this page is open
+  windows: new Map(),   // connectorId -> Map(slot|statusCode -> window) seen while this page is open
+  alertFailures: new Map(), // connectorId -> Map(slot|statusCode -> failures) estimated from alert updates
+  failureCounts: new Map(), // alertId -> {count, time}: the last failure count seen and up to when it counted
+  notices: { ndr: [], delays: [] },
   chart: null,
   stopped: false,
 };
@@ -234,30 +241,88 @@ function renderNotices(groups, el, kind) {
 
 const FAILURE_COLOURS = ['#c62828', '#ef6c00', '#8e24aa', '#ad1457', '#6d4c41', '#f9a825'];
 
-/** Failures per status code per 5-minute window (stacked bars), deliveries and queue depth (lines). */
-function renderChart(connectorId, windows) {
+/** The statistics windows' size (mailflow.connector-stats holds 5-minute windows): the chart's slot. */
+const SLOT_MS = 5 * 60000;
+
+function slotOf(ms) {
+  return Math.floor(ms / SLOT_MS) * SLOT_MS;
+}
+
+/**
+ * The API holds only the statistics windows still open (docs/query-api.md), and with one
+ * partition they close almost as soon as they fill. So the page also counts failures itself: the
+ * growth of each active connector-failure alert's failure count between two updates, spread over
+ * the event time it covers. A window the API returned wins over that estimate for its slot.
+ */
+function rememberAlertFailures(alerts) {
+  for (const a of alerts) {
+    if (a.type !== 'CONNECTOR_FAILURE' || a.failureCount == null) continue;
+    const prev = state.failureCounts.get(a.alertId);
+    const from = prev ? prev.time : Date.parse(a.firstFailureTime || a.eventTime);
+    const to = Date.parse(a.lastFailureTime || a.eventTime);
+    const added = a.failureCount - (prev ? prev.count : 0);
+    state.failureCounts.set(a.alertId, { count: a.failureCount, time: Math.max(to, prev ? prev.time : to) });
+    if (added > 0) spreadFailures(a.connectorId, a.statusCode, from, to, added);
+  }
+}
+
+function spreadFailures(connectorId, code, from, to, count) {
+  if (!state.alertFailures.has(connectorId)) state.alertFailures.set(connectorId, new Map());
+  const slots = state.alertFailures.get(connectorId);
+  const add = (slot, n) => slots.set(`${slot}|${code}`, (slots.get(`${slot}|${code}`) || 0) + n);
+  if (to <= from) {
+    add(slotOf(to), count);
+    return;
+  }
+  for (let slot = slotOf(from); slot < to; slot += SLOT_MS) {
+    const overlap = Math.min(to, slot + SLOT_MS) - Math.max(from, slot);
+    if (overlap > 0) add(slot, (count * overlap) / (to - from));
+  }
+}
+
+/** Failures per status code per 5 minutes of event time (stacked bars), deliveries and recipients queued (lines). */
+function renderChart(connectorId) {
   if (typeof Chart === 'undefined') {
     $('chart-note').textContent = 'The chart library did not load.';
     return;
   }
   $('chart-connector').textContent = connectorId || '–';
-  const starts = [...new Set(windows.map((w) => w.windowStart))].sort();
-  const index = new Map(starts.map((s, i) => [s, i]));
-  const codes = [...new Set(windows.filter((w) => w.failures > 0).map((w) => w.statusCode))].sort();
-  const failures = codes.map((code, i) => {
-    const data = starts.map(() => 0);
-    for (const w of windows) if (w.statusCode === code) data[index.get(w.windowStart)] += w.failures;
-    return { type: 'bar', label: `failures ${code}`, data, backgroundColor: FAILURE_COLOURS[i % FAILURE_COLOURS.length], stack: 'f', yAxisID: 'y', order: 2 };
+  const windows = [...(state.windows.get(connectorId) || new Map()).values()];
+  const estimated = state.alertFailures.get(connectorId) || new Map();
+  const depth = depthPoints(connectorId);
+  const times = [...windows.map((w) => Date.parse(w.windowStart)), ...[...estimated.keys()].map((k) => Number(k.split('|')[0])),
+    ...depth.map(([t]) => Date.parse(t))];
+  const starts = [];
+  if (times.length) {
+    const last = slotOf(Math.max(...times));
+    for (let t = Math.max(slotOf(Math.min(...times)), last - CHART_HOURS * 3600000 + SLOT_MS); t <= last; t += SLOT_MS) starts.push(t);
+  }
+  const index = new Map(starts.map((t, i) => [t, i]));
+  const measured = new Map(); // slot|code -> failures from a real window
+  const deliveries = starts.map(() => null);
+  for (const w of windows) {
+    const slot = slotOf(Date.parse(w.windowStart));
+    if (!index.has(slot)) continue;
+    measured.set(`${slot}|${w.statusCode}`, (measured.get(`${slot}|${w.statusCode}`) || 0) + w.failures);
+    deliveries[index.get(slot)] = (deliveries[index.get(slot)] || 0) + w.deliveries;
+  }
+  const codes = [...new Set([...measured.entries(), ...estimated.entries()].filter(([, n]) => n > 0).map(([k]) => k.split('|')[1]))].sort();
+  const failures = codes.map((code, i) => ({
+    type: 'bar', label: `failures ${code}`, stack: 'f', yAxisID: 'y', order: 2,
+    backgroundColor: FAILURE_COLOURS[i % FAILURE_COLOURS.length],
+    data: starts.map((slot) => Math.round(measured.get(`${slot}|${code}`) ?? estimated.get(`${slot}|${code}`) ?? 0)),
+  }));
+  const queued = starts.map((slot) => {
+    let value = null;
+    for (const [t, n] of depth) if (slotOf(Date.parse(t)) === slot) value = n;
+    return value;
   });
-  const deliveries = starts.map(() => 0);
-  for (const w of windows) deliveries[index.get(w.windowStart)] += w.deliveries;
-  const depth = queueDepth(connectorId, starts);
   const datasets = [
     ...failures,
-    { type: 'line', label: 'deliveries', data: deliveries, borderColor: '#2e7d32', backgroundColor: '#2e7d32', borderWidth: 1.5, pointRadius: 0, yAxisID: 'y', order: 1 },
-    { type: 'line', label: 'queued recipients', data: depth, borderColor: '#1f5fbf', backgroundColor: '#1f5fbf', borderWidth: 2, pointRadius: 3, spanGaps: false, yAxisID: 'y1', order: 0 },
+    { type: 'line', label: 'deliveries', data: deliveries, borderColor: '#2e7d32', backgroundColor: '#2e7d32', borderWidth: 1.5, pointRadius: 0, spanGaps: false, yAxisID: 'y', order: 1 },
+    { type: 'line', label: 'queued recipients', data: queued, borderColor: '#1f5fbf', backgroundColor: '#1f5fbf', borderWidth: 2, pointRadius: 3, spanGaps: false, yAxisID: 'y1', order: 0 },
   ];
-  const labels = starts.map((s) => s.substring(11, 16));
+  const labels = starts.map((t) => new Date(t).toISOString().substring(11, 16));
   if (!state.chart) {
     state.chart = new Chart($('chart'), {
       data: { labels, datasets },
@@ -265,7 +330,7 @@ function renderChart(connectorId, windows) {
         animation: false, responsive: true, maintainAspectRatio: false, interaction: { mode: 'index', intersect: false },
         plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
         scales: {
-          x: { stacked: true, title: { display: true, text: 'window start (UTC)' } },
+          x: { stacked: true, title: { display: true, text: 'event time (UTC), 5-minute slots' } },
           y: { stacked: true, beginAtZero: true, title: { display: true, text: 'per 5 min' } },
           y1: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'queued' } },
         },
@@ -278,24 +343,55 @@ function renderChart(connectorId, windows) {
     state.chart.update('none');
   }
   $('chart-note').textContent = starts.length
-    ? `${starts.length} windows from ${fmtTime(starts[0])}. Queue depth: the alerts' snapshots and what this page saw while open.`
-    : 'No statistics windows for this connector in the last hours.';
+    ? `From ${fmtTime(new Date(starts[0]).toISOString())}, collected while this page is open (kept for this tab): failures from the statistics `
+      + 'windows the API still holds, else from the growth of the active alert\'s failure count; queued recipients at each update.'
+    : 'Nothing collected for this connector yet: the chart fills while this page is open.';
 }
 
-/** Queued recipients per window: the last alert snapshot or live poll that falls into it. */
-function queueDepth(connectorId, starts) {
+/** [event time, recipients queued] of the alerts' snapshots and of this page's updates, oldest first. */
+function depthPoints(connectorId) {
   const points = state.history.filter((a) => a.connectorId === connectorId && a.queuedRecipients != null)
     .map((a) => [a.eventTime, a.queuedRecipients]);
   for (const [t, n] of state.liveDepth.get(connectorId) || []) points.push([t, n]);
-  points.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return starts.map((start, i) => {
-    const end = starts[i + 1] || new Date(Date.parse(start) + 5 * 60000).toISOString();
-    let value = null;
-    for (const [t, n] of points) {
-      if (Date.parse(t) >= Date.parse(start) && Date.parse(t) < Date.parse(end)) value = n;
-    }
-    return value;
-  });
+  return points.sort((a, b) => Date.parse(a[0]) - Date.parse(b[0]));
+}
+
+/**
+ * Every statistics window seen, latest counts winning, for CHART_HOURS, kept in sessionStorage with
+ * the rest of the chart's history so a reload keeps it.
+ */
+function rememberWindows(connectorId, windows) {
+  if (!state.windows.has(connectorId)) state.windows.set(connectorId, new Map());
+  const seen = state.windows.get(connectorId);
+  for (const w of windows) seen.set(`${slotOf(Date.parse(w.windowStart))}|${w.statusCode}`, w);
+  const newest = Math.max(...[...seen.values()].map((w) => Date.parse(w.windowEnd)));
+  for (const [key, w] of seen) {
+    if (Date.parse(w.windowEnd) < newest - CHART_HOURS * 3600000) seen.delete(key);
+  }
+}
+
+function saveHistory() {
+  const keep = (map) => Object.fromEntries([...map].map(([id, m]) => [id, [...m]]));
+  const depth = {};
+  for (const [id, points] of state.liveDepth) depth[id] = [...points].slice(-CHART_HOURS * 3600 / (POLL_MS / 1000));
+  try {
+    sessionStorage.setItem(HISTORY_KEY, JSON.stringify({
+      windows: keep(state.windows), estimated: keep(state.alertFailures), counts: [...state.failureCounts], depth }));
+  } catch (e) {
+    // storage full or disabled: the chart still works for this page's lifetime
+  }
+}
+
+function loadHistory() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || '{}');
+    for (const [id, entries] of Object.entries(saved.windows || {})) state.windows.set(id, new Map(entries));
+    for (const [id, entries] of Object.entries(saved.estimated || {})) state.alertFailures.set(id, new Map(entries));
+    state.failureCounts = new Map(saved.counts || []);
+    for (const [id, points] of Object.entries(saved.depth || {})) state.liveDepth.set(id, new Map(points));
+  } catch (e) {
+    sessionStorage.removeItem(HISTORY_KEY);
+  }
 }
 
 // ---------- polling ----------
@@ -315,29 +411,36 @@ let timer = null;
 async function poll() {
   clearTimeout(timer);
   try {
-    const [connectors, alerts, notices] = await Promise.all([
-      api('/api/v1/connectors'), api('/api/v1/alerts?state=active'), api('/api/v1/notices?limit=20')]);
-    if (state.polls % HISTORY_EVERY === 0) state.history = (await api('/api/v1/alerts?state=all')).alerts || [];
+    const [connectors, alerts] = await Promise.all([api('/api/v1/connectors'), api('/api/v1/alerts?state=active')]);
+    if (state.polls % HISTORY_EVERY === 0) {
+      // these read the output topics' tails, not the state: slower, and they change less often
+      const [history, notices] = await Promise.all([api('/api/v1/alerts?state=all'), api('/api/v1/notices?limit=20')]);
+      state.history = history.alerts || [];
+      state.notices = notices;
+    }
     state.selected = chooseConnector(connectors.connectors);
     const connector = connectors.connectors.find((c) => c.connectorId === state.selected);
     let queue = null;
-    let windows = { windows: [] };
-    if (state.selected) {
-      const path = `/api/v1/connectors/${encodeURIComponent(state.selected)}`;
-      [queue, windows] = await Promise.all([api(`${path}/queue`), api(`${path}/windows?hours=6`)]);
-    }
+    const ids = connectors.connectors.map((c) => c.connectorId);
+    const [q, ...windows] = await Promise.all([
+      state.selected ? api(`/api/v1/connectors/${encodeURIComponent(state.selected)}/queue`) : null,
+      ...ids.map((id) => api(`/api/v1/connectors/${encodeURIComponent(id)}/windows?hours=${CHART_HOURS}`))]);
+    queue = q;
+    windows.forEach((w, i) => rememberWindows(ids[i], w.windows || []));
+    rememberAlertFailures(alerts.alerts || []);
     for (const c of connectors.connectors) {
       if (!connectors.asOf) break;
       if (!state.liveDepth.has(c.connectorId)) state.liveDepth.set(c.connectorId, new Map());
       state.liveDepth.get(c.connectorId).set(connectors.asOf, c.queuedRecipients);
     }
+    saveHistory();
     renderOverall(connectors.connectors);
     renderAlerts(alerts.alerts || []);
     renderConnectors(connectors);
     renderQueue(queue, connector);
-    renderChart(state.selected, windows.windows || []);
-    renderNotices(notices.ndr || [], $('ndr'), 'NDRs');
-    renderNotices(notices.delays || [], $('delays'), 'delay notices');
+    renderChart(state.selected);
+    renderNotices(state.notices.ndr || [], $('ndr'), 'NDRs');
+    renderNotices(state.notices.delays || [], $('delays'), 'delay notices');
     state.polls++;
     const updated = $('updated');
     updated.classList.remove('stale');
@@ -417,4 +520,5 @@ $('lookup').addEventListener('submit', async (event) => {
   }
 });
 
+loadHistory();
 poll();
