@@ -407,9 +407,29 @@ function chooseConnector(connectors) {
 }
 
 let timer = null;
+let inFlight = false;
+let again = false;
 
+/** One update at a time: a click or a token during an update asks for another one right after it. */
 async function poll() {
   clearTimeout(timer);
+  if (inFlight) {
+    again = true;
+    return;
+  }
+  inFlight = true;
+  try {
+    await update();
+  } finally {
+    inFlight = false;
+  }
+  if (again) {
+    again = false;
+    poll();
+  }
+}
+
+async function update() {
   try {
     const [connectors, alerts] = await Promise.all([api('/api/v1/connectors'), api('/api/v1/alerts?state=active')]);
     if (state.polls % HISTORY_EVERY === 0) {
@@ -461,7 +481,6 @@ async function poll() {
 }
 
 function pollNow() {
-  clearTimeout(timer);
   poll();
 }
 
