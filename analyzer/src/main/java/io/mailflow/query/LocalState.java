@@ -8,8 +8,10 @@ import io.mailflow.avro.internal.ConnectorQueue;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.avro.internal.QueuedRecipient;
+import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.detect.ActiveAlerts;
 import io.mailflow.detect.ConnectorMonitor;
+import io.mailflow.detect.StatsPreAggregator;
 import io.mailflow.detect.StatsWindowCloser;
 import io.mailflow.queue.QueueTracker;
 import java.nio.ByteBuffer;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -56,8 +59,10 @@ public final class LocalState {
         QUEUE_AGES(QueueTracker.CONNECTOR_AGES_STORE, QueueTracker.RECIPIENTS_STORE),
         /** failure-episodes and backlog-queue: connectors seen by the monitor and their firing alerts. */
         MONITOR(ConnectorMonitor.EPISODES_STORE, ConnectorMonitor.BACKLOG_STORE),
-        /** stats-windows: the statistics windows not closed yet. */
+        /** stats-windows: the statistics windows not closed yet, summed so far over the traces partitions that sent theirs. */
         WINDOWS(StatsWindowCloser.STORE),
+        /** stats-partial-counts: each traces partition's counts of open windows it has not sent on yet. */
+        WINDOW_PARTIALS(StatsPreAggregator.COUNTS_STORE),
         /** queue-recipients: recipients by message key, by address or by Message-ID. */
         RECIPIENTS(QueueTracker.RECIPIENTS_STORE);
 
@@ -148,6 +153,7 @@ public final class LocalState {
             case QUEUE_AGES -> queueAges(p, require(params, "connector"), Long.parseLong(require(params, "asOf")));
             case MONITOR -> monitor(p, params.get("connector"));
             case WINDOWS -> windows(p, require(params, "connector"));
+            case WINDOW_PARTIALS -> windowPartials(p, require(params, "connector"));
             case RECIPIENTS -> recipients(p, params);
         };
     }
@@ -237,7 +243,7 @@ public final class LocalState {
             ages.add(c);
         }
         final ArrayNode samples = data.putArray("samples");
-        final Map<String, Long> byDestination = new java.util.TreeMap<>();
+        final Map<String, Long> byDestination = new TreeMap<>();
         for (final String recipientKey : recipientKeys) {
             final QueuedRecipient r = get(QueueTracker.RECIPIENTS_STORE, p, recipientKey);
             if (r == null) {
@@ -292,6 +298,29 @@ public final class LocalState {
         for (final KeyValue<String, ConnectorStats> e : all(StatsWindowCloser.STORE, p, String.class, ConnectorStats.class)) {
             if (e.value != null && connector.equals(e.value.getConnectorId())) {
                 windows.add(QueryJson.avro(e.value));
+            }
+        }
+        return data;
+    }
+
+    /**
+     * The counts of one connector's open windows that traces partition {@code p} has not sent to
+     * the closer yet: deltas, so added to the closer's sums they give the window's counts now.
+     */
+    private ObjectNode windowPartials(final int p, final String connector) {
+        final ObjectNode data = QueryJson.object();
+        final ArrayNode windows = data.putArray("windows");
+        for (final KeyValue<String, StatsPartial> e : all(StatsPreAggregator.COUNTS_STORE, p, String.class, StatsPartial.class)) {
+            final StatsPartial s = e.value;
+            if (s != null && !s.getHeartbeat() && connector.equals(s.getConnectorId())) {
+                final ObjectNode w = windows.addObject();
+                w.put("windowStart", QueryJson.time(s.getWindowStart()));
+                w.put("windowEnd", QueryJson.time(s.getWindowEnd()));
+                w.put("statusCode", s.getStatusCode());
+                w.put("category", s.getCategory() == null ? null : s.getCategory().name());
+                w.put("failures", s.getFailures());
+                w.put("deliveries", s.getDeliveries());
+                w.put("distinctMessages", s.getDistinctMessages());
             }
         }
         return data;

@@ -3,6 +3,7 @@ package io.mailflow.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.DelayNotice;
 import io.mailflow.avro.FailureCategory;
 import io.mailflow.avro.NonDeliveryReport;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -61,7 +63,7 @@ final class QueryApi {
             part.path("connectorIds").forEach(id -> alerts.computeIfAbsent(id.asText(), k -> new ArrayList<>()));
             part.path("alerts").forEach(a -> alerts.computeIfAbsent(a.path("connectorId").asText(), k -> new ArrayList<>()).add(a));
         }
-        final Set<String> ids = new java.util.TreeSet<>(queues.byConnector().keySet());
+        final Set<String> ids = new TreeSet<>(queues.byConnector().keySet());
         ids.addAll(alerts.keySet());
         final ObjectNode out = QueryJson.object();
         out.put("asOf", QueryJson.time(queues.asOf()));
@@ -108,7 +110,7 @@ final class QueryApi {
         }
         if ("all".equals(state)) {
             // ended alerts are not kept in state: the latest record of each alert among the topic's recent ones
-            final TopicTail.Tail<io.mailflow.avro.ConnectorAlert> recent = tail.last(topics.alerts, RECENT_ALERTS);
+            final TopicTail.Tail<ConnectorAlert> recent = tail.last(topics.alerts, RECENT_ALERTS);
             final Map<String, JsonNode> latest = new LinkedHashMap<>();
             // one alert's records share its connector's partition, in order: the last one read is its latest
             recent.records().forEach(r -> latest.put(r.value().getAlertId(), QueryJson.avro(r.value())));
@@ -195,10 +197,26 @@ final class QueryApi {
         if (hours < 1) {
             throw new QueryException(400, "hours must be a positive whole number.");
         }
-        final List<JsonNode> windows = new ArrayList<>();
-        for (final JsonNode part : router.readAll(LocalState.Read.WINDOWS, Map.of("connector", connectorId))) {
-            part.path("windows").forEach(windows::add);
+        // a window's counts now: the closer's sum so far plus what traces partitions have not sent on yet
+        final Map<String, ObjectNode> byWindow = new TreeMap<>();
+        final List<JsonNode> parts = new ArrayList<>(router.readAll(LocalState.Read.WINDOWS, Map.of("connector", connectorId)));
+        parts.addAll(router.readAll(LocalState.Read.WINDOW_PARTIALS, Map.of("connector", connectorId)));
+        for (final JsonNode part : parts) {
+            for (final JsonNode w : part.path("windows")) {
+                final String key = w.path("windowStart").asText() + '|' + w.path("statusCode").asText("");
+                final ObjectNode sum = byWindow.computeIfAbsent(key, k -> QueryJson.object()
+                    .put("windowStart", w.path("windowStart").asText()).put("windowEnd", w.path("windowEnd").asText())
+                    .put("statusCode", w.path("statusCode").isNull() ? null : w.path("statusCode").asText())
+                    .putNull("category").put("failures", 0L).put("deliveries", 0L).put("distinctMessages", 0L));
+                if (sum.path("category").isNull() && !w.path("category").isNull()) {
+                    sum.set("category", w.get("category"));
+                }
+                for (final String count : List.of("failures", "deliveries", "distinctMessages")) {
+                    sum.put(count, sum.path(count).asLong() + w.path(count).asLong());
+                }
+            }
         }
+        final List<JsonNode> windows = new ArrayList<>(byWindow.values());
         final Function<JsonNode, Instant> start = w -> Instant.parse(w.path("windowStart").asText());
         final Instant latestEnd = windows.stream().map(w -> Instant.parse(w.path("windowEnd").asText())).max(Comparator.naturalOrder())
             .orElse(Instant.EPOCH);

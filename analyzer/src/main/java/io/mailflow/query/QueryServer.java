@@ -4,6 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.mailflow.config.DetectionConfig;
+import io.mailflow.config.MailflowConfig;
+import io.mailflow.detect.ActiveAlerts;
+import io.mailflow.detect.ConnectorCatalog;
+import io.mailflow.emit.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +27,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +61,7 @@ public final class QueryServer implements AutoCloseable {
     private final Semaphore queries = new Semaphore(CONCURRENT_QUERIES);
 
     /** What the server answers from once the analyzer runs. */
-    record Backend(QueryApi api, LocalState local, java.util.function.Supplier<String> state) {
+    record Backend(QueryApi api, LocalState local, Supplier<String> state) {
     }
 
     private QueryServer(final HttpServer server, final ExecutorService threads, final String token) {
@@ -92,15 +100,14 @@ public final class QueryServer implements AutoCloseable {
      * settings (with {@code mailflow.detect.source-partitions} resolved: every store read has
      * that many partitions).
      */
-    public void serve(final org.apache.kafka.streams.KafkaStreams streams, final io.mailflow.config.MailflowConfig config,
-                      final org.apache.kafka.streams.state.HostInfo self, final java.util.function.Supplier<String> state) {
-        final io.mailflow.config.DetectionConfig detection = io.mailflow.config.DetectionConfig.from(config);
-        final io.mailflow.detect.ConnectorCatalog catalog = io.mailflow.detect.ConnectorCatalog.from(config);
-        final LocalState local = new LocalState(streams, new io.mailflow.detect.ActiveAlerts(detection, catalog));
+    public void serve(final KafkaStreams streams, final MailflowConfig config, final HostInfo self, final Supplier<String> state) {
+        final DetectionConfig detection = DetectionConfig.from(config);
+        final ConnectorCatalog catalog = ConnectorCatalog.from(config);
+        final LocalState local = new LocalState(streams, new ActiveAlerts(detection, catalog));
         final StateRouter router = new StateRouter(streams, self, detection.sourcePartitions(), local,
             new PeerClient(token == null ? null : new String(token, StandardCharsets.UTF_8)));
         final QueryApi api = new QueryApi(router, catalog, detection.maxDestinations(),
-            new TopicTail(config.kafkaProperties()), new io.mailflow.emit.Topics(config));
+            new TopicTail(config.kafkaProperties()), new Topics(config));
         serve(new Backend(api, local, state));
     }
 

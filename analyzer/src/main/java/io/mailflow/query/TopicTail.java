@@ -21,19 +21,40 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class TopicTail {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** A page polls every few seconds: a tail read this recently is answered again rather than read anew. */
+    private static final long REUSE_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final Map<String, Object> kafkaProperties;
+    private final Map<String, Read<?>> recent = new java.util.concurrent.ConcurrentHashMap<>();
 
     TopicTail(final Map<String, Object> kafkaProperties) {
         this.kafkaProperties = kafkaProperties;
+    }
+
+    private record Read<V>(long atNanos, Tail<V> tail) {
     }
 
     /** Records read, and how many could not be decoded (left out, and counted so the answer says so). */
     record Tail<V>(List<ConsumerRecord<String, V>> records, int unreadable) {
     }
 
-    /** About the last {@code count} records of {@code topic}, values decoded. */
+    /** About the last {@code count} records of {@code topic}, values decoded; a read of the last 5 s is reused. */
+    @SuppressWarnings("unchecked")
     <V> Tail<V> last(final Topic<String, V> topic, final int count) {
+        final String key = topic.name() + '|' + count;
+        final Read<?> earlier = recent.get(key);
+        if (earlier != null && System.nanoTime() - earlier.atNanos() < REUSE_NANOS) {
+            return (Tail<V>) earlier.tail();
+        }
+        final Tail<V> tail = read(topic, count);
+        if (recent.size() >= 8) {
+            recent.clear(); // a few (topic, count) pairs are polled; more is someone trying limits
+        }
+        recent.put(key, new Read<>(System.nanoTime(), tail));
+        return tail;
+    }
+
+    private <V> Tail<V> read(final Topic<String, V> topic, final int count) {
         final Map<String, Object> props = new HashMap<>(kafkaProperties);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

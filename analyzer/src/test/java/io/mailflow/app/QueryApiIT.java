@@ -46,8 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The query API as deployed: one broker, 4-partition topics, the dev registry, two `mailflow run`
- * processes of one application, each with its own query port, a generated outage replayed into
- * the traces topic. Once they have caught up, every connector's summary, queue and windows, every
+ * processes of one application, each with its own query port and one bearer token (which they pass
+ * on to each other), a generated outage replayed into the traces topic. Once they have caught up, every connector's summary, queue and windows, every
  * active alert and a sample of messages and recipient addresses are asked of both instances: the
  * answers must be equal, and equal the truth computed here from the traces and the alerts topic.
  * Then a third instance joins and one of the first two leaves while a thread keeps asking: no
@@ -64,6 +64,8 @@ class QueryApiIT {
      * partials (wall-clock driven), on top of ClusterInstances' partition-idle of 10 min.
      */
     private static final String[] QUIET = {"mailflow.detect.idle-flush=0s"};
+    /** Every instance requires it, and must pass it on when it asks the others. */
+    private static final String TOKEN = "query-it-token";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -97,19 +99,27 @@ class QueryApiIT {
             for (final String name : List.of("a", "b")) {
                 ports.put(name, ClusterInstances.freePort());
                 processes.put(name, instances.start(name, kafka.bootstrapServers(), registry, app,
-                    "mailflow.query.port=" + ports.get(name), "mailflow.query.advertised-host=127.0.0.1", QUIET[0]));
+                    "mailflow.query.port=" + ports.get(name), "mailflow.query.advertised-host=127.0.0.1", QUIET[0],
+                    "mailflow.query.token=" + TOKEN));
             }
             instances.awaitHealthy("a", Duration.ofSeconds(90));
             instances.awaitHealthy("b", Duration.ofSeconds(90));
             instances.awaitComplete(config, topics, app, List.copyOf(processes.values()), Duration.ofMinutes(4));
             System.out.printf("QueryApiIT: caught up %.1f s after start%n", (System.nanoTime() - t0) / 1e9);
 
+            for (final String name : List.of("a", "b")) {
+                assertEquals(401, get(ports.get(name), "/api/v1/connectors", null).status(), name + ": no token, no answer");
+                final Answer health = get(ports.get(name), "/api/v1/health");
+                assertEquals("RUNNING", health.body().path("state").asText(), name + " health: " + health.body());
+            }
             final Truth truth = Truth.of(config, topics);
             final Map<String, Integer> outputsBefore = ClusterInstances.counts(ClusterInstances.outputs(config.kafkaProperties(), topics));
             final Map<String, JsonNode> answers = answersOf(ports.get("a"), truth);
             assertEquals(answers, answersOf(ports.get("b"), truth), "instance B answers every request as instance A does");
             checkTruth(answers, truth);
-            Files.writeString(work.resolve("answers.json"), JSON.writeValueAsString(answers)); // docs/query-api.md's examples
+            final Map<String, JsonNode> examples = new TreeMap<>(answers);
+            examples.put("/api/v1/health", get(ports.get("a"), "/api/v1/health").body());
+            Files.writeString(work.resolve("answers.json"), JSON.writeValueAsString(examples)); // docs/query-api.md's examples
             System.out.printf("QueryApiIT: %d requests answered alike by A and B and true (%d connectors, %d queued, %d active alerts)%n",
                 answers.size(), truth.queuedByConnector.size(), truth.queued.size(), truth.activeAlertIds.size());
 
@@ -138,7 +148,8 @@ class QueryApiIT {
             asker.start();
             ports.put("c", ClusterInstances.freePort());
             processes.put("c", instances.start("c", kafka.bootstrapServers(), registry, app,
-                "mailflow.query.port=" + ports.get("c"), "mailflow.query.advertised-host=127.0.0.1", QUIET[0]));
+                "mailflow.query.port=" + ports.get("c"), "mailflow.query.advertised-host=127.0.0.1", QUIET[0],
+                    "mailflow.query.token=" + TOKEN));
             instances.awaitHealthy("c", Duration.ofSeconds(90));
             askedOf.add("c");
             awaitAllAnswer(ports, List.of("a", "b", "c"), answers, Duration.ofSeconds(60));
@@ -274,9 +285,16 @@ class QueryApiIT {
     }
 
     private Answer get(final int port, final String path) {
+        return get(port, path, TOKEN);
+    }
+
+    private Answer get(final int port, final String path, final String token) {
         try {
-            final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            final HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), JSON.readTree(r.body()));
         } catch (final IOException e) {
             return new Answer(-1, JSON.getNodeFactory().textNode(e.toString()));

@@ -54,6 +54,8 @@ class SettingsReferenceTest {
         keys.add("mailflow.connectors.catalog"); // read by ConnectorCatalog.from, no default: no catalog
         keys.add("mailflow.ship.name"); // read by ShipCommand, default: the host name
         keys.add("mailflow.ship.state-file"); // read by ShipCommand, default: derived from the name
+        keys.add("mailflow.query.advertised-host"); // read by QuerySettings, default: the host name
+        keys.add("mailflow.query.token"); // read by QuerySettings, no default: no authentication
         assertEquals(keys, new TreeSet<>(Settings.described()), "Settings describes exactly the settings the code reads");
     }
 

@@ -371,16 +371,11 @@ final class KubernetesManifests {
                 probePort("startup", c, s.getHttpGet() != null ? s.getHttpGet().getPort()
                     : s.getTcpSocket() != null ? s.getTcpSocket().getPort() : null, metricsPort);
             }
-            // the query API: its container port is mailflow.query.port, and application.server (which
-            // `run` makes of the advertised host and that port) is the pod's name in the headless service
+            // the query API: its container port is mailflow.query.port (the other pods reach it there)
             final int queryPort = config.getInt("mailflow.query.port", 8080);
             final Integer containerQueryPort = port(c, new IntOrString("query"));
             if (containerQueryPort == null || containerQueryPort != queryPort) {
                 out.add("container port query is " + containerQueryPort + ", not mailflow.query.port " + queryPort);
-            }
-            final String advertised = config.get("mailflow.query.advertised-host", "");
-            if (!advertised.startsWith(POD_NAME + ".mailflow-headless.")) {
-                out.add("mailflow.query.advertised-host " + advertised + " is not the pod's name in the headless service");
             }
             for (final Service s : all(Service.class)) {
                 for (final ServicePort p : s.getSpec().getPorts()) {
@@ -435,10 +430,14 @@ final class KubernetesManifests {
             if (!POD_NAME.equals(config.get("group.instance.id"))) {
                 out.add("group.instance.id should be the pod name (static membership), is " + config.get("group.instance.id"));
             }
-            final String server = config.get("application.server", "");
+            // `run` sets application.server to mailflow.query.advertised-host and the query port
+            final String advertised = config.get("mailflow.query.advertised-host", "");
             final String host = POD_NAME + "." + sts.getSpec().getServiceName() + ".";
-            if (!server.startsWith(host)) {
-                out.add("application.server '" + server + "' is not the pod's name under the headless service (" + host + "...)");
+            if (!advertised.startsWith(host)) {
+                out.add("mailflow.query.advertised-host '" + advertised + "' is not the pod's name under the headless service (" + host + "...)");
+            }
+            if (config.get("application.server") != null) {
+                out.add("application.server is set, but `run` replaces it with mailflow.query.advertised-host and the query port");
             }
             final int replicas = Objects.requireNonNullElse(sts.getSpec().getReplicas(), 1);
             final int standbys = config.getInt("num.standby.replicas", 0);
