@@ -306,7 +306,12 @@ function renderChart(connectorId) {
     measured.set(`${slot}|${w.statusCode}`, (measured.get(`${slot}|${w.statusCode}`) || 0) + w.failures);
     deliveries[index.get(slot)] = (deliveries[index.get(slot)] || 0) + w.deliveries;
   }
-  const codes = [...new Set([...measured.entries(), ...estimated.entries()].filter(([, n]) => n > 0).map(([k]) => k.split('|')[1]))].sort();
+  // the code with most failures first: it gets the red and the bottom of the stack
+  const totals = new Map();
+  for (const [k, n] of [...measured.entries(), ...estimated.entries()]) {
+    if (n > 0 && index.has(Number(k.split('|')[0]))) totals.set(k.split('|')[1], (totals.get(k.split('|')[1]) || 0) + n);
+  }
+  const codes = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a) || a.localeCompare(b));
   const failures = codes.map((code, i) => ({
     type: 'bar', label: `failures ${code}`, stack: 'f', yAxisID: 'y', order: 2,
     backgroundColor: FAILURE_COLOURS[i % FAILURE_COLOURS.length],
