@@ -3,12 +3,16 @@ package io.mailflow.app;
 import io.mailflow.config.MailflowConfig;
 import io.mailflow.emit.TopicAdmin;
 import io.mailflow.metrics.MetricsServer;
+import io.mailflow.query.QueryServer;
+import io.mailflow.query.QuerySettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -19,7 +23,8 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"Run the analyzer against a Kafka cluster until stopped.",
         "SIGTERM or Ctrl-C shut it down gracefully.",
-        "Creates missing topics first, serves Prometheus metrics on /metrics and a health check on /health."})
+        "Creates missing topics first, serves Prometheus metrics on /metrics and a health check on /health.",
+        "Serves the query API and web page on their own port (docs/query-api.md)."})
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
@@ -32,12 +37,19 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", paramLabel = "PORT", description = "Port of /metrics and /health (mailflow.metrics.port, default 9464; 0 = any).")
     Integer metricsPort;
 
+    @Option(names = "--query-port", paramLabel = "PORT", description = "Port of the query API and web page (mailflow.query.port, default 8080; 0 = any).")
+    Integer queryPort;
+
     @Override
     public Integer call() throws Exception {
         MailflowConfig config = configOptions.resolve();
         if (metricsPort != null) {
             config = config.with("mailflow.metrics.port", metricsPort.toString());
         }
+        if (queryPort != null) {
+            config = config.with(QuerySettings.PORT, queryPort.toString());
+        }
+        final QuerySettings query = QuerySettings.from(config);
         KafkaReachability.require(config);
         try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
             final var report = TopicAdmin.ensure(admin, TopicAdmin.specs(config), noCreateTopics);
@@ -53,16 +65,22 @@ public final class RunCommand implements Callable<Integer> {
         try (MetricsServer metrics = MetricsServer.start(config.getInt("mailflow.metrics.port", 9464), () -> {
             final Analyzer a = running.get();
             return a == null ? "STARTING (registering schemas)" : a.health();
-        })) {
-            final Analyzer analyzer = new Analyzer(config);
+        }); QueryServer queries = QueryServer.start(query.port(), query.token())) {
+            // Kafka Streams tells the other instances where this one answers queries: the port
+            // actually bound (0 picks one), so the server is up before the client is created
+            final HostInfo self = new HostInfo(query.advertisedHost(), queries.port());
+            final MailflowConfig analyzed = Analyzer.withSourcePartitions(config)
+                .with(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+            final Analyzer analyzer = new Analyzer(analyzed);
             running.set(analyzer);
+            queries.serve(analyzer.streams(), analyzed, self, () -> analyzer.state().name());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 LOG.info("Shutting down: finishing in-flight work and committing");
                 analyzer.close(Duration.ofSeconds(60));
             }, "mailflow-shutdown"));
             analyzer.start();
-            LOG.info("mailflow running as '{}' against {}; metrics on :{}/metrics", config.get("application.id"),
-                config.get("bootstrap.servers"), metrics.port());
+            LOG.info("mailflow running as '{}' against {}; metrics on :{}/metrics, query API on {}:{}/api/v1/{}", config.get("application.id"),
+                config.get("bootstrap.servers"), metrics.port(), self.host(), self.port(), query.token() == null ? "" : " (bearer token required)");
             analyzer.awaitStopped();
             return analyzer.state() == KafkaStreams.State.ERROR ? ExitCodes.RUNTIME_FAILURE : ExitCodes.OK;
         }

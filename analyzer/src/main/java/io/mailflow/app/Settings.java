@@ -59,6 +59,11 @@ public final class Settings {
         m.put("mailflow.raw-lines.queue-retention", "a Postfix queue id whose `removed` line never came leaves the raw-lines state"
             + " after this long unseen; keep it above Postfix's maximal_queue_lifetime (5 days)");
         m.put("mailflow.metrics.port", "port of Prometheus `/metrics` and `/health` (`run`; 0 = any free port)");
+        m.put("mailflow.query.port", "port of the query API (`/api/v1/...`) and its web page (`run`; 0 = any free port; docs/query-api.md)");
+        m.put("mailflow.query.advertised-host", "host name other `run` instances reach this one's query API at; with the query port it becomes"
+            + " `application.server` (default: this machine's host name; Kubernetes: the pod's stable DNS name)");
+        m.put("mailflow.query.token", "bearer token every `/api/` request of the query API must carry (`Authorization: Bearer ...`), also between"
+            + " instances; secret, never printed; `${file:PATH:KEY}` reads it from a properties file (default: none, no authentication)");
         m.put("mailflow.ship.name", "`ship`: this shipper's name, its key in the positions topic and its transactional id (default: the host name)");
         m.put("mailflow.ship.state-file", "`ship`: state file with every followed file's position, written after each commit (default ./mailflow-ship-NAME.state)");
         m.put("mailflow.ship.poll-interval", "`ship`: how often to look for new lines when there were none");

@@ -65,6 +65,7 @@ public final class MailflowConfig {
         d.put("mailflow.raw-lines.syslog-zone", "UTC");
         d.put("mailflow.raw-lines.queue-retention", "P6D");
         d.put("mailflow.metrics.port", "9464");
+        d.put("mailflow.query.port", "8080");
         d.put("mailflow.ship.poll-interval", "1s");
         d.put("mailflow.ship.batch-lines", "5000");
         d.put("mailflow.ship.metrics-port", "9465");

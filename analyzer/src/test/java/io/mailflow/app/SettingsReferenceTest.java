@@ -57,6 +57,8 @@ class SettingsReferenceTest {
         // read by NotifyCommand, no default: no Alertmanager (refused), no links, no credentials
         keys.addAll(java.util.List.of("mailflow.notify.alertmanager-urls", "mailflow.notify.runbook-url", "mailflow.notify.dashboard-url",
             "mailflow.notify.basic-auth-user", "mailflow.notify.basic-auth-password", "mailflow.notify.bearer-token"));
+        keys.add("mailflow.query.advertised-host"); // read by QuerySettings, default: the host name
+        keys.add("mailflow.query.token"); // read by QuerySettings, no default: no authentication
         assertEquals(keys, new TreeSet<>(Settings.described()), "Settings describes exactly the settings the code reads");
     }
 

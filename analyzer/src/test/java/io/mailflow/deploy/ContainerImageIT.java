@@ -121,7 +121,7 @@ class ContainerImageIT {
         assertEquals(USER, c.get("User").asText());
         assertTrue(!c.get("User").asText().startsWith("0") && !c.get("User").asText().startsWith("root"),
                 "non-root user");
-        assertEquals(Set.of("9464/tcp", "9465/tcp"), fieldNames(c.get("ExposedPorts")));
+        assertEquals(Set.of("9464/tcp", "9465/tcp", "8080/tcp"), fieldNames(c.get("ExposedPorts")));
         assertEquals(Set.of("/var/lib/mailflow"), fieldNames(c.get("Volumes")));
         assertEquals("/var/lib/mailflow", c.get("WorkingDir").asText());
         List<String> env = strings(c.get("Env"));

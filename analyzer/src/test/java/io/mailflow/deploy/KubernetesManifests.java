@@ -371,11 +371,18 @@ final class KubernetesManifests {
                 probePort("startup", c, s.getHttpGet() != null ? s.getHttpGet().getPort()
                     : s.getTcpSocket() != null ? s.getTcpSocket().getPort() : null, metricsPort);
             }
+            // the query API: its container port is mailflow.query.port (the other pods reach it there)
+            final int queryPort = config.getInt("mailflow.query.port", 8080);
+            final Integer containerQueryPort = port(c, new IntOrString("query"));
+            if (containerQueryPort == null || containerQueryPort != queryPort) {
+                out.add("container port query is " + containerQueryPort + ", not mailflow.query.port " + queryPort);
+            }
             for (final Service s : all(Service.class)) {
                 for (final ServicePort p : s.getSpec().getPorts()) {
                     final Integer target = port(c, p.getTargetPort() == null ? new IntOrString(p.getPort()) : p.getTargetPort());
-                    if (target == null || target != metricsPort) {
-                        out.add("Service " + name(s) + " port " + p.getName() + ": targets " + target + ", not the metrics port " + metricsPort);
+                    if (target == null || target != metricsPort && target != queryPort) {
+                        out.add("Service " + name(s) + " port " + p.getName() + ": targets " + target + ", not the metrics port "
+                            + metricsPort + " or the query port " + queryPort);
                     }
                 }
             }
@@ -423,10 +430,14 @@ final class KubernetesManifests {
             if (!POD_NAME.equals(config.get("group.instance.id"))) {
                 out.add("group.instance.id should be the pod name (static membership), is " + config.get("group.instance.id"));
             }
-            final String server = config.get("application.server", "");
+            // `run` sets application.server to mailflow.query.advertised-host and the query port
+            final String advertised = config.get("mailflow.query.advertised-host", "");
             final String host = POD_NAME + "." + sts.getSpec().getServiceName() + ".";
-            if (!server.startsWith(host)) {
-                out.add("application.server '" + server + "' is not the pod's name under the headless service (" + host + "...)");
+            if (!advertised.startsWith(host)) {
+                out.add("mailflow.query.advertised-host '" + advertised + "' is not the pod's name under the headless service (" + host + "...)");
+            }
+            if (config.get("application.server") != null) {
+                out.add("application.server is set, but `run` replaces it with mailflow.query.advertised-host and the query port");
             }
             final int replicas = Objects.requireNonNullElse(sts.getSpec().getReplicas(), 1);
             final int standbys = config.getInt("num.standby.replicas", 0);

@@ -132,6 +132,18 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void aQueryPortOtherThanTheContainersFails() throws IOException {
+        assertProblem(problemsAfter("mailflow.query.port=8080", "mailflow.query.port=9000"),
+            "container port query is 8080, not mailflow.query.port 9000");
+    }
+
+    @Test
+    void anAdvertisedHostOutsideTheHeadlessServiceFails() throws IOException {
+        assertProblem(problemsAfter("value: $(POD_NAME).mailflow-headless.$(POD_NAMESPACE).svc\n", "value: $(POD_NAME).example.org\n"),
+            "mailflow.query.advertised-host 'mailflow-0.example.org' is not the pod's name under the headless service");
+    }
+
+    @Test
     void aProbeOnAnotherPortFails() throws IOException {
         assertProblem(problemsAfter("mailflow.metrics.port=9464", "mailflow.metrics.port=9000"),
             "readiness probe port metrics resolves to 9464, not mailflow.metrics.port 9000");
