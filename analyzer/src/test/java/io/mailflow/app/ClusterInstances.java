@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +78,10 @@ final class ClusterInstances implements AutoCloseable {
             "-D", "mailflow.queue.wall-clock-safety-net=false",
             "-D", "mailflow.detect.partition-idle=10m",
             "-D", "session.timeout.ms=10000"));
+        if (Arrays.stream(defines).noneMatch(d -> d.startsWith("mailflow.query.port="))) {
+            // the query API on any free port: several instances share this machine
+            command.addAll(List.of("--query-port", "0"));
+        }
         for (final String define : defines) {
             command.add("-D");
             command.add(define);

@@ -94,7 +94,7 @@ class QueryApiIT {
             }
             KafkaReplay.replay(config, topics, List.of(logs), ReplayOptions.defaults());
 
-            final Map<String, Integer> ports = new LinkedHashMap<>();
+            final Map<String, Integer> ports = new ConcurrentHashMap<>();
             final Map<String, Process> processes = new LinkedHashMap<>();
             for (final String name : List.of("a", "b")) {
                 ports.put(name, ClusterInstances.freePort());
@@ -146,11 +146,11 @@ class QueryApiIT {
                 }
             }, "query-api-it-asker");
             asker.start();
-            ports.put("c", ClusterInstances.freePort());
+            // C takes any free port (mailflow.query.port 0): the others must reach it at the port it bound
             processes.put("c", instances.start("c", kafka.bootstrapServers(), registry, app,
-                "mailflow.query.port=" + ports.get("c"), "mailflow.query.advertised-host=127.0.0.1", QUIET[0],
-                    "mailflow.query.token=" + TOKEN));
+                "mailflow.query.advertised-host=127.0.0.1", QUIET[0], "mailflow.query.token=" + TOKEN));
             instances.awaitHealthy("c", Duration.ofSeconds(90));
+            ports.put("c", boundQueryPort(instances, "c"));
             askedOf.add("c");
             awaitAllAnswer(ports, List.of("a", "b", "c"), answers, Duration.ofSeconds(60));
             final int unavailableWhileJoining = unavailable.get();
@@ -260,6 +260,21 @@ class QueryApiIT {
                 r.path("networkMessageId").isNull() ? r.path("messageId").asText() : r.path("networkMessageId").asText()));
             assertEquals(messages, got, address + ": the messages queued for it");
         });
+    }
+
+    /** The query port instance {@code name} bound, from its start-up line ("query API on HOST:PORT/api/v1/"). */
+    private static int boundQueryPort(final ClusterInstances instances, final String name) throws Exception {
+        final java.util.regex.Pattern bound = java.util.regex.Pattern.compile("query API on [^ ]+:(\\d+)/api/v1/");
+        for (int i = 0; i < 100; i++) {
+            for (final String line : instances.logLines(name, "query API on ")) {
+                final java.util.regex.Matcher m = bound.matcher(line);
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(name + " never said where its query API is: " + instances.tail());
     }
 
     /** Waits until every one of {@code names} answers every request 200 and as before. */

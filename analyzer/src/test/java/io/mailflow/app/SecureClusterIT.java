@@ -133,7 +133,7 @@ class SecureClusterIT {
             final Path wrongPasswordConfig = write("wrong-password.properties", wrongPassword);
 
             // the analyzer as User:mailflow with the manifest's ACLs
-            final Process run = start("run", "run", "-c", analyzerConfig.toString(), "--metrics-port", "0");
+            final Process run = start("run", "run", "-c", analyzerConfig.toString(), "--metrics-port", "0", "--query-port", "0");
             final long runStarted = System.nanoTime();
             // no ACLs: fails at once, saying on what and as whom, without a stack trace; while the analyzer works
             // one after the other: each one's time is how long a user waits for the answer (JVM start included)
