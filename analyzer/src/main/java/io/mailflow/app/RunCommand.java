@@ -65,7 +65,7 @@ public final class RunCommand implements Callable<Integer> {
         try (MetricsServer metrics = MetricsServer.start(config.getInt("mailflow.metrics.port", 9464), () -> {
             final Analyzer a = running.get();
             return a == null ? "STARTING (registering schemas)" : a.health();
-        }); QueryServer queries = QueryServer.start(query.port(), query.token())) {
+        }); QueryServer queries = startQueryServer(query)) {
             // Kafka Streams tells the other instances where this one answers queries: the port
             // actually bound (0 picks one), so the server is up before the client is created
             final HostInfo self = new HostInfo(query.advertisedHost(), queries.port());
@@ -83,6 +83,26 @@ public final class RunCommand implements Callable<Integer> {
                 config.get("bootstrap.servers"), metrics.port(), self.host(), self.port(), query.token() == null ? "" : " (bearer token required)");
             analyzer.awaitStopped();
             return analyzer.state() == KafkaStreams.State.ERROR ? ExitCodes.RUNTIME_FAILURE : ExitCodes.OK;
+        }
+    }
+
+    /**
+     * The query server on its port. Several instances on one machine (a test cluster, the
+     * deployed comparison) cannot all have the default 8080: when the default is taken, any free
+     * port is used and said; Kafka Streams advertises the bound port, so routing still works. A
+     * port set explicitly that is taken stays an error.
+     */
+    private static QueryServer startQueryServer(final QuerySettings query) throws java.io.IOException {
+        try {
+            return QueryServer.start(query.port(), query.token());
+        } catch (final java.net.BindException taken) {
+            if (query.port() != QuerySettings.DEFAULT_PORT) {
+                throw new java.net.BindException("mailflow.query.port " + query.port() + " is in use: " + taken.getMessage());
+            }
+            final QueryServer server = QueryServer.start(0, query.token());
+            LOG.warn("Port {} (the query API's default) is in use; serving the query API and web page on port {} instead "
+                + "(set mailflow.query.port or --query-port to choose)", QuerySettings.DEFAULT_PORT, server.port());
+            return server;
         }
     }
 }

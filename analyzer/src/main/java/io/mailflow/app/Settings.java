@@ -59,7 +59,7 @@ public final class Settings {
         m.put("mailflow.raw-lines.queue-retention", "a Postfix queue id whose `removed` line never came leaves the raw-lines state"
             + " after this long unseen; keep it above Postfix's maximal_queue_lifetime (5 days)");
         m.put("mailflow.metrics.port", "port of Prometheus `/metrics` and `/health` (`run`; 0 = any free port)");
-        m.put("mailflow.query.port", "port of the query API (`/api/v1/...`) and its web page (`run`; 0 = any free port; docs/query-api.md)");
+        m.put("mailflow.query.port", "port of the query API (`/api/v1/...`) and its web page (`run`; 0 = any free port; when the default 8080 is taken, any free port, logged; docs/query-api.md)");
         m.put("mailflow.query.advertised-host", "host name other `run` instances reach this one's query API at; with the query port it becomes"
             + " `application.server` (default: this machine's host name; Kubernetes: the pod's stable DNS name)");
         m.put("mailflow.query.token", "bearer token every `/api/` request of the query API must carry (`Authorization: Bearer ...`), also between"

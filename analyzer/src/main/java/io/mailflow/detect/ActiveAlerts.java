@@ -34,7 +34,7 @@ public final class ActiveAlerts {
         if (queue == null || queue.getBacklogAlertId() == null) {
             return null;
         }
-        return alerts.backlog(queue.getConnectorId(), queue.getBacklogAlertId(), AlertState.FIRING, queue.getBacklogLastNotifiedTime(),
+        return alerts.backlog(queue.getConnectorId(), queue.getBacklogAlertId(), Backlog.firedAt(queue.getBacklogAlertId()), AlertState.FIRING, queue.getBacklogLastNotifiedTime(),
             QueueTotals.of(queue, maxDestinations));
     }
 }
