@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mailflow.avro.ConnectorAlert;
+import io.mailflow.avro.ConnectorStats;
 import io.mailflow.avro.DelayNotice;
 import io.mailflow.avro.FailureCategory;
 import io.mailflow.avro.NonDeliveryReport;
@@ -192,7 +193,10 @@ final class QueryApi {
         return Remediation.of(category, catalog.lookup(connectorId));
     }
 
-    /** {@code GET /api/v1/connectors/{id}/windows?hours=N} */
+    /** Statistics records read back for closed windows: hours of windows of tens of connectors. */
+    static final int CLOSED_WINDOWS = 5_000;
+
+    /** {@code GET /api/v1/connectors/{id}/windows?hours=N}: open windows from state, closed ones from the topic. */
     ObjectNode windows(final String connectorId, final int hours) {
         if (hours < 1) {
             throw new QueryException(400, "hours must be a positive whole number.");
@@ -215,6 +219,19 @@ final class QueryApi {
                     sum.put(count, sum.path(count).asLong() + w.path(count).asLong());
                 }
             }
+        }
+        // closed windows are no longer in state: their one record each in the statistics topic's tail
+        for (final ConsumerRecord<String, ConnectorStats> r : tail.last(topics.connectorStats, CLOSED_WINDOWS).records()) {
+            final ConnectorStats w = r.value();
+            if (w == null || !connectorId.equals(w.getConnectorId())) {
+                continue;
+            }
+            final String key = w.getWindowStart().toString() + '|' + (w.getStatusCode() == null ? "" : w.getStatusCode());
+            byWindow.putIfAbsent(key, QueryJson.object()
+                .put("windowStart", w.getWindowStart().toString()).put("windowEnd", w.getWindowEnd().toString())
+                .put("statusCode", w.getStatusCode())
+                .put("category", w.getCategory() == null ? null : w.getCategory().name())
+                .put("failures", w.getFailures()).put("deliveries", w.getDeliveries()).put("distinctMessages", w.getDistinctMessages()));
         }
         final List<JsonNode> windows = new ArrayList<>(byWindow.values());
         final Function<JsonNode, Instant> start = w -> Instant.parse(w.path("windowStart").asText());
