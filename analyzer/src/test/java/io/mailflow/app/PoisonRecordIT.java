@@ -52,7 +52,7 @@ class PoisonRecordIT {
                     "this is not avro".getBytes(StandardCharsets.UTF_8))).get();
                 producer.send(new ProducerRecord<>(traces, 0, "k2".getBytes(StandardCharsets.UTF_8), validBytes)).get();
             }
-            runtime.awaitComplete(Duration.ofSeconds(2), Duration.ofSeconds(60));
+            runtime.awaitComplete(Duration.ofSeconds(2), Duration.ofMinutes(3));
 
             final List<ConsumerRecord<String, DeadLetter>> dead = runtime.read(runtime.topics().deadLetters);
             assertEquals(1, dead.size(), "exactly one dead letter");

@@ -112,7 +112,7 @@ class DashboardAndRulesIT {
              EmbeddedRuntime runtime = EmbeddedRuntime.start(base)) {
             KafkaReplay.replay(runtime.config(), runtime.topics(), List.of(logs), ReplayOptions.defaults());
             poisonRecord(runtime);
-            runtime.awaitComplete(Duration.ofSeconds(2), Duration.ofSeconds(45));
+            runtime.awaitComplete(Duration.ofSeconds(2), Duration.ofMinutes(3));
             registryFaults();
             scrapeText = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();

@@ -63,7 +63,7 @@ class ConfluentJsClientIT {
         assertSameFields(AvroSerdeTest.asGeneric(record), decoded, type.getSimpleName());
     }
 
-    /** Compares field by field: strings and enum symbols as text, numbers as numbers, records and arrays recursively. */
+    /** Compares field by field: strings and enum symbols as text, numbers as numbers, records, arrays and maps recursively. */
     private static void assertSameFields(final GenericRecord expected, final JsonNode actual, final String path) {
         assertEquals(expected.getSchema().getFields().size(), actual.size(), path + ": field count");
         for (final Schema.Field field : expected.getSchema().getFields()) {
@@ -80,6 +80,12 @@ class ConfluentJsClientIT {
             assertEquals(list.size(), actual.size(), path + ": array size");
             for (int i = 0; i < list.size(); i++) {
                 assertSameValue(list.get(i), actual.get(i), path + "[" + i + "]");
+            }
+        } else if (expected instanceof Map<?, ?> map) {
+            assertEquals(true, actual != null && actual.isObject(), path + " should be an object, was " + actual);
+            assertEquals(map.size(), actual.size(), path + ": map size");
+            for (final Map.Entry<?, ?> entry : map.entrySet()) {
+                assertSameValue(entry.getValue(), actual.get(entry.getKey().toString()), path + "[" + entry.getKey() + "]");
             }
         } else if (expected instanceof Number number) {
             assertEquals(number.longValue(), actual.asLong(), path);
