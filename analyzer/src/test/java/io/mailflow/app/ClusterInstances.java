@@ -25,11 +25,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,6 +45,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * trace, and every output topic read back read_committed, comparable with an embedded replay's.
  */
 final class ClusterInstances implements AutoCloseable {
+    /** After the first caught-up poll, how long the offsets must stay unchanged (as `replay --embedded`'s default quiet period). */
+    private static final Duration QUIET = Duration.ofSeconds(3);
+
     private final Path work;
     private final int partitions;
     private final List<Process> started = new ArrayList<>();
@@ -157,14 +160,20 @@ final class ClusterInstances implements AutoCloseable {
     }
 
     /**
-     * Done when the group has committed every record of the traces topic and no output topic has
-     * grown for 15 s; fails when one of {@code alive} dies or {@code timeout} passes.
+     * Done by the embedded replay's rule ({@link CatchUp}): the group has committed every record of
+     * the traces topic and of its repartition topics, and two polls a second apart, at least
+     * {@link #QUIET} after the first caught-up one, show the same committed and end offsets (read
+     * committed, output topics included). Under exactly-once a caught-up poll means every output
+     * is written; only wall-clock work (the stats idle flush, which changes no output) may follow.
+     * Fails when one of {@code alive} dies or {@code timeout} passes.
      */
     void awaitComplete(final MailflowConfig config, final Topics topics, final String group, final List<Process> alive,
                        final Duration timeout) throws Exception {
         final long deadline = System.nanoTime() + timeout.toNanos();
-        Map<TopicPartition, Long> last = Map.of();
-        long stableSince = -1;
+        final CatchUp catchUp = new CatchUp(QUIET);
+        final String traces = topics.traces.name();
+        final List<String> outputs = topics.all().stream().map(Topic::name).filter(n -> !n.equals(traces)).toList();
+        CatchUp.Poll poll = null;
         int polls = 0;
         Exception lastError = null;
         try (Admin admin = Admin.create(Map.copyOf(config.kafkaProperties()))) {
@@ -174,47 +183,73 @@ final class ClusterInstances implements AutoCloseable {
                         throw new AssertionError("mailflow run died: " + tail());
                     }
                 }
-                final Map<TopicPartition, Long> snapshot = new HashMap<>();
-                boolean tracesDone = true;
                 try {
-                    final Map<TopicPartition, OffsetAndMetadata> committed =
-                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-                    final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-                    admin.describeTopics(topics.all().stream().map(Topic::name).toList()).allTopicNames().get(10, TimeUnit.SECONDS)
-                        .forEach((name, description) -> description.partitions()
-                            .forEach(p -> request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-                    admin.listOffsets(request).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> snapshot.put(tp, info.offset()));
-                    committed.forEach((tp, om) -> snapshot.put(new TopicPartition("committed:" + tp.topic(), tp.partition()),
-                        om == null ? -1 : om.offset()));
-                    for (int p = 0; p < partitions; p++) {
-                        final TopicPartition tp = new TopicPartition(topics.traces.name(), p);
-                        final OffsetAndMetadata c = committed.get(tp);
-                        if (c == null || c.offset() < snapshot.get(tp)) {
-                            tracesDone = false;
-                        }
-                    }
-                } catch (final Exception e) {
-                    tracesDone = false; // broker still coming back
-                    lastError = e;
-                }
-                if (++polls % 30 == 0) {
-                    System.out.printf("waiting for %s: traces done %s (%s), offsets %s%n", group, tracesDone, lastError, new TreeMap<>(
-                        snapshot.entrySet().stream().collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue))));
-                }
-                if (tracesDone && snapshot.equals(last)) {
-                    if (stableSince < 0) {
-                        stableSince = System.nanoTime();
-                    } else if (System.nanoTime() - stableSince >= TimeUnit.SECONDS.toNanos(15)) {
+                    final List<String> inputs = new ArrayList<>(List.of(traces));
+                    admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
+                        .filter(n -> n.startsWith(group + "-") && n.endsWith("-repartition")).sorted().forEach(inputs::add);
+                    final Map<TopicPartition, Long> committed = new HashMap<>();
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+                        .forEach((tp, om) -> committed.put(tp, om == null ? -1 : om.offset()));
+                    poll = new CatchUp.Poll(committed, endOffsets(admin, inputs), endOffsets(admin, outputs));
+                    if (catchUp.complete(poll, System.nanoTime())) {
                         return;
                     }
-                } else {
-                    stableSince = -1;
+                } catch (final Exception e) {
+                    lastError = e; // broker still coming back
                 }
-                last = snapshot;
+                if (++polls % 30 == 0) {
+                    System.out.printf("waiting for %s: %s (last error: %s)%n", group, poll, lastError);
+                }
                 Thread.sleep(1000);
             }
         }
-        throw new AssertionError("the cluster did not finish within " + timeout + tail());
+        throw new AssertionError("the cluster did not finish within " + timeout + "; last poll " + poll + tail());
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(final Admin admin, final List<String> topicNames) throws Exception {
+        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        admin.describeTopics(topicNames).allTopicNames().get(10, TimeUnit.SECONDS)
+            .forEach((name, description) -> description.partitions()
+                .forEach(p -> request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+        final Map<TopicPartition, Long> ends = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+        admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS)
+            .forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+    }
+
+    /**
+     * The outage scenario the cluster comparisons share (PartitionIndependenceIT, FaultsIT,
+     * ReplicatedClusterIT): four generated hours from two Exchange servers, 19 connectors, four
+     * outages of four codes (4.4.316, 4.4.315, 4.4.312, 4.7.320; two on one connector), about 21,000
+     * trace records. Its reference is computed once per test JVM (see {@link #sharedReference}).
+     */
+    static final String[] OUTAGES = {"generate", "--seed", "11", "--duration", "4h", "--format", "exchange",
+        "--servers", "EX01,EX02", "--connectors", "internet:6,partner-contoso:4,partner-fabrikam:3,mailbox:6",
+        "--outage", "partner-contoso:4.4.316:60m@+40m", "--outage", "partner-fabrikam:4.4.315:80m@+1h",
+        "--outage", "internet:4.4.312:30m@+2h30m", "--outage", "partner-contoso:4.7.320:40m@+3h"};
+
+    /** Generated logs and what the embedded one-partition replay made of them. */
+    record Reference(Path logs, Map<String, Map<String, List<String>>> outputs) {
+    }
+
+    private static Reference shared;
+
+    /**
+     * {@link #OUTAGES} generated under target/cluster-scenario and replayed on one partition, once
+     * per JVM: every cluster test that compares with it reuses both (the replay is the slow part).
+     */
+    static synchronized Reference sharedReference() throws Exception {
+        if (shared == null) {
+            final Path dir = Path.of("target", "cluster-scenario").toAbsolutePath();
+            EmbeddedKafka.deleteRecursively(dir);
+            final Path logs = generate(dir.resolve("logs"), OUTAGES);
+            final long t0 = System.nanoTime();
+            final Map<String, Map<String, List<String>>> outputs = embeddedReplay(logs, "shared-reference", Duration.ofMinutes(5));
+            System.out.printf("ClusterInstances: shared reference (one partition) in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9,
+                counts(outputs));
+            shared = new Reference(logs, outputs);
+        }
+        return shared;
     }
 
     /** Runs `mailflow generate` with {@code scenario} into {@code logs}; returns the directory. */

@@ -26,11 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Faults lose nothing. Six generated hours from two Exchange servers with three connector
- * outages are analysed by the embedded one-partition replay (the reference), and as deployed: a
+ * Faults lose nothing. The shared outage scenario ({@link ClusterInstances#OUTAGES}) is analysed by the embedded one-partition replay (the reference), and as deployed: a
  * broker with 6-partition topics, a real registry (the dev registry, its schemas in a file), two
  * `mailflow run` processes of one application. While they run the registry or the broker fails;
  * afterwards every output topic, read read_committed, must equal the reference record for record,
@@ -41,19 +39,15 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultsIT {
     private static final int PARTITIONS = 6;
     private static final Duration DONE_TIMEOUT = Duration.ofMinutes(6);
-    private static final String[] SCENARIO = {"generate", "--seed", "23", "--duration", "6h", "--format", "exchange",
-        "--servers", "EX01,EX02", "--connectors", "internet:10,partner-contoso:6,partner-fabrikam:4,mailbox:10",
-        "--outage", "partner-contoso:4.4.316:90m@+1h", "--outage", "partner-fabrikam:4.4.315:2h@+2h",
-        "--outage", "internet:4.4.312:40m@+4h"};
-
     private Path logs;
     private Map<String, Map<String, List<String>>> reference;
     private ClusterInstances instances;
 
     @BeforeAll
-    void generateAndReplayOnOnePartition(@TempDir final Path shared) throws Exception {
-        logs = ClusterInstances.generate(shared.resolve("logs"), SCENARIO);
-        reference = ClusterInstances.embeddedReplay(logs, "faults-reference", DONE_TIMEOUT);
+    void generateAndReplayOnOnePartition() throws Exception {
+        final ClusterInstances.Reference shared = ClusterInstances.sharedReference();
+        logs = shared.logs();
+        reference = shared.outputs();
         System.out.printf("FaultsIT: reference (one partition): %s%n", ClusterInstances.counts(reference));
         assertTrue(reference.get("mailflow.alerts").size() >= 3, "the scenario fires alerts on several connectors");
         assertTrue(reference.get("mailflow.ndr").size() + reference.get("mailflow.delays").size() > 0, "and reports queued mail");

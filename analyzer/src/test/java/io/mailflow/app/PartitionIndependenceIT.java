@@ -20,16 +20,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Same input, same output: six generated hours from two Exchange servers with four overlapping
- * connector outages, analysed (1) by the embedded one-partition replay and (2) as deployed: a
+ * Same input, same output: the shared outage scenario ({@link ClusterInstances#OUTAGES}: four
+ * generated hours from two Exchange servers, four overlapping connector outages), analysed (1) by the embedded one-partition replay and (2) as deployed: a
  * broker with 6-partition topics, the real dev registry, two `mailflow run` processes of one
  * application with standby replicas. In (2) the traces reach the analyzer deliberately unevenly:
  * five partitions are written in full first, the sixth only afterwards (hours of event time
- * behind), and half way through the sixth either instance B is killed with SIGKILL or the broker
- * is stopped and restarted. Every output topic, read read_committed, must equal the embedded
+ * behind), and half way through the sixth instance B is killed with SIGKILL (FaultsIT stops the
+ * broker). Every output topic, read read_committed, must equal the embedded
  * replay's record for record (per key, in order).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -38,11 +37,6 @@ class PartitionIndependenceIT {
     private static final int PARTITIONS = 6;
     private static final int LATE_PARTITION = 3;
     private static final Duration DONE_TIMEOUT = Duration.ofMinutes(5);
-    private static final String[] SCENARIO = {"generate", "--seed", "11", "--duration", "6h", "--format", "exchange",
-        "--servers", "EX01,EX02", "--connectors", "internet:10,partner-contoso:6,partner-fabrikam:4,mailbox:10",
-        "--outage", "partner-contoso:4.4.316:90m@+1h", "--outage", "partner-fabrikam:4.4.315:2h@+1h30m",
-        "--outage", "internet:4.4.312:40m@+3h30m", "--outage", "partner-contoso:4.7.320:50m@+4h"};
-
     /** Logs and state of the cluster run, kept under target/ for a look after a failure. */
     private Path work;
     private Path logs;
@@ -50,12 +44,10 @@ class PartitionIndependenceIT {
     private ClusterInstances instances;
 
     @BeforeAll
-    void generateAndReplayOnOnePartition(@TempDir final Path shared) throws Exception {
-        logs = ClusterInstances.generate(shared.resolve("logs"), SCENARIO);
-        final long t0 = System.nanoTime();
-        reference = ClusterInstances.embeddedReplay(logs, "pi-reference", DONE_TIMEOUT);
-        System.out.printf("PartitionIndependenceIT: reference (one partition) in %.1f s: %s%n",
-            (System.nanoTime() - t0) / 1e9, ClusterInstances.counts(reference));
+    void generateAndReplayOnOnePartition() throws Exception {
+        final ClusterInstances.Reference shared = ClusterInstances.sharedReference();
+        logs = shared.logs();
+        reference = shared.outputs();
         assertTrue(reference.get("mailflow.alerts").size() >= 3, "the scenario fires alerts on several connectors: "
             + reference.get("mailflow.alerts").keySet());
         assertTrue(reference.get("mailflow.alerts").values().stream().mapToInt(List::size).sum() >= 8, "and updates and resolves them");

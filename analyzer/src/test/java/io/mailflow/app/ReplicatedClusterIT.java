@@ -26,11 +26,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A broker of three stopped loses nothing. Six generated hours from two Exchange servers with a
- * partner outage are analysed by the embedded one-partition replay (the reference), and as a
+ * A broker of three stopped loses nothing. The shared outage scenario
+ * ({@link ClusterInstances#OUTAGES}) is analysed by the embedded one-partition replay (the reference), and as a
  * production cluster runs them: {@link EmbeddedKafkaCluster} with three brokers and a separate
  * controller, mailflow's topics created with replication factor 3 and {@code min.insync.replicas}
  * 2 ({@code mailflow.topic.replication-factor}, {@code mailflow.topic.min-insync-replicas}),
@@ -56,9 +55,6 @@ class ReplicatedClusterIT {
     private static final int PARTITIONS = 6;
     private static final int PARTS = 4;
     private static final Duration DONE_TIMEOUT = Duration.ofMinutes(5);
-    private static final String[] SCENARIO = {"generate", "--seed", "9", "--duration", "6h", "--format", "exchange",
-        "--servers", "EX01,EX02", "--connectors", "internet:6,partner-contoso:3,mailbox:6",
-        "--outage", "partner-contoso:4.4.316:2h@+2h"};
     /** What every instance and the test's own topic creation are given on top of ClusterInstances' settings. */
     private static final String[] REPLICATED = {"mailflow.topic.replication-factor=3", "mailflow.topic.min-insync-replicas=2",
         "replication.factor=3"};
@@ -68,12 +64,10 @@ class ReplicatedClusterIT {
     private ClusterInstances instances;
 
     @BeforeAll
-    void generateAndReplayOnOnePartition(@TempDir final Path shared) throws Exception {
-        logs = ClusterInstances.generate(shared.resolve("logs"), SCENARIO);
-        final long t0 = System.nanoTime();
-        reference = ClusterInstances.embeddedReplay(logs, "replicated-reference", DONE_TIMEOUT);
-        System.out.printf("ReplicatedClusterIT: reference (one partition) in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9,
-            ClusterInstances.counts(reference));
+    void generateAndReplayOnOnePartition() throws Exception {
+        final ClusterInstances.Reference shared = ClusterInstances.sharedReference();
+        logs = shared.logs();
+        reference = shared.outputs();
         assertTrue(reference.get("mailflow.alerts").size() >= 1, "the outage fires an alert: " + reference.get("mailflow.alerts").keySet());
         assertTrue(reference.get("mailflow.ndr").size() + reference.get("mailflow.delays").size() > 0, "and reports queued mail");
         assertEquals(Map.of(), reference.get("mailflow.dead-letters"), "generated logs have no bad lines");
