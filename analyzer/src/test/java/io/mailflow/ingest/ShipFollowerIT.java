@@ -265,7 +265,7 @@ class ShipFollowerIT {
                 metricsPort = free.getLocalPort();
             }
             final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            final List<String> command = List.of(java, "-Xmx256m", "-jar", Path.of("target", "mailflow.jar").toAbsolutePath().toString(),
+            final List<String> command = List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", Path.of("target", "mailflow.jar").toAbsolutePath().toString(),
                 "ship", "-b", bootstrap, "-r", "mock://ship-it", "--name", "it-mx1", "--state", work.resolve("ship.state").toString(),
                 "--poll-interval", "100ms", "--batch-lines", "700", "--metrics-port", Integer.toString(metricsPort),
                 "-D", "mailflow.topic.partitions=" + PARTITIONS,

@@ -195,7 +195,7 @@ class QueueExactlyOnceIT {
 
     private Process startApp(final String bootstrap, final String appId, final String run, final String... more) throws Exception {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final List<String> command = new ArrayList<>(List.of(java, "-Xmx384m",
+        final List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:TieredStopAtLevel=1", // C1 only: see ClusterInstances.start
             "-Dlog4j2.configurationFile=" + QueueExactlyOnceIT.class.getResource("/log4j2-eos-app.xml"), "-cp", System.getProperty("java.class.path"),
             QueueEosApp.class.getName(), bootstrap, appId, dir.resolve("state-" + appId).toString(), run + ".ndr", run + ".delays"));
         command.addAll(List.of(more));

@@ -57,7 +57,7 @@ public final class DevRegistry {
         try {
             Files.createDirectories(log.getParent());
             process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC",
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
                 "-Dregistry.rules.global.compatibility=BACKWARD",
                 "-jar", jar.toString()))

@@ -37,7 +37,7 @@ public final class RestartableRegistry implements AutoCloseable {
         }
         Files.createDirectories(dataDir);
         process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx256m", "-XX:+UseSerialGC",
+            "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=127.0.0.1",
             "-Dregistry.rules.global.compatibility=BACKWARD",
             "-DREGISTRY_DATASOURCE_URL=jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("registry_db"),
