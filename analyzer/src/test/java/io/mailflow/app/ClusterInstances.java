@@ -223,35 +223,58 @@ final class ClusterInstances implements AutoCloseable {
      * The outage scenario the cluster comparisons share (PartitionIndependenceIT, FaultsIT,
      * ReplicatedClusterIT): four generated hours from two Exchange servers, 19 connectors, four
      * outages of four codes (4.4.316, 4.4.315, 4.4.312, 4.7.320; two on one connector), about 21,000
-     * trace records. Its reference is computed once per test JVM (see {@link #sharedReference}).
+     * trace records. Its reference is computed once per test JVM (see {@link #reference}).
      */
     static final String[] OUTAGES = {"generate", "--seed", "11", "--duration", "4h", "--format", "exchange",
         "--servers", "EX01,EX02", "--connectors", "internet:6,partner-contoso:4,partner-fabrikam:3,mailbox:6",
         "--outage", "partner-contoso:4.4.316:60m@+40m", "--outage", "partner-fabrikam:4.4.315:80m@+1h",
         "--outage", "internet:4.4.312:30m@+2h30m", "--outage", "partner-contoso:4.7.320:40m@+3h"};
 
+    /**
+     * Three generated hours of one Postfix server (mx1) with a 4.4.316 outage of partner-contoso
+     * and 1 % permanent failures: the maillog of the rsyslog and secured-cluster tests.
+     */
+    static final String[] POSTFIX_OUTAGE = {"generate", "--format", "postfix", "--seed", "21", "--duration", "3h",
+        "--servers", "mx1", "--connectors", "internet:6,partner-contoso:3,mailbox:4",
+        "--outage", "partner-contoso:4.4.316:1h@+1h", "--permanent-rate", "0.01"};
+
     /** Generated logs and what the embedded one-partition replay made of them. */
     record Reference(Path logs, Map<String, Map<String, List<String>>> outputs) {
     }
 
-    private static Reference shared;
+    private static final Map<List<String>, Reference> REFERENCES = new HashMap<>();
+
+    /** {@link #reference} of {@link #OUTAGES}. */
+    static Reference sharedReference() throws Exception {
+        return reference(OUTAGES);
+    }
 
     /**
-     * {@link #OUTAGES} generated under target/cluster-scenario and replayed on one partition, once
-     * per JVM: every cluster test that compares with it reuses both (the replay is the slow part).
+     * {@code scenario} generated under target/cluster-scenario and replayed on one partition, once
+     * per JVM: every test that compares with the same scenario reuses both (the replay is the slow
+     * part).
      */
-    static synchronized Reference sharedReference() throws Exception {
-        if (shared == null) {
-            final Path dir = Path.of("target", "cluster-scenario").toAbsolutePath();
+    static synchronized Reference reference(final String... scenario) throws Exception {
+        final List<String> key = List.of(scenario);
+        Reference reference = REFERENCES.get(key);
+        if (reference == null) {
+            final Path dir = Path.of("target", "cluster-scenario", Integer.toString(REFERENCES.size())).toAbsolutePath();
             EmbeddedKafka.deleteRecursively(dir);
-            final Path logs = generate(dir.resolve("logs"), OUTAGES);
+            // an existing directory: `generate --out` writes its files into it (a Postfix log too)
+            final Path logs = generate(Files.createDirectories(dir.resolve("logs")), scenario);
             final long t0 = System.nanoTime();
-            final Map<String, Map<String, List<String>>> outputs = embeddedReplay(logs, "shared-reference", Duration.ofMinutes(5));
-            System.out.printf("ClusterInstances: shared reference (one partition) in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9,
-                counts(outputs));
-            shared = new Reference(logs, outputs);
+            final Map<String, Map<String, List<String>>> outputs = embeddedReplay(logs, "reference-" + REFERENCES.size(), Duration.ofMinutes(5));
+            System.out.printf("ClusterInstances: reference (one partition) of %s in %.1f s: %s%n", String.join(" ", scenario),
+                (System.nanoTime() - t0) / 1e9, counts(outputs));
+            reference = new Reference(logs, outputs);
+            REFERENCES.put(key, reference);
         }
-        return shared;
+        return reference;
+    }
+
+    /** Every value of {@code topic} in {@code outputs}, as JSON (what `mailflow consume` prints), sorted. */
+    static List<String> values(final Map<String, Map<String, List<String>>> outputs, final String topic) {
+        return outputs.get(topic).values().stream().flatMap(List::stream).map(v -> v.substring(v.indexOf(' ') + 1)).sorted().toList();
     }
 
     /** Runs `mailflow generate` with {@code scenario} into {@code logs}; returns the directory. */

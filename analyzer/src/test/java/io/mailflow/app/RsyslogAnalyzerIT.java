@@ -44,12 +44,9 @@ class RsyslogAnalyzerIT {
             }
             Assumptions.abort("skipped: " + what);
         });
-        final Path generated = Files.createDirectories(work.resolve("generated"));
-        ClusterInstances.generate(generated, "generate", "--format", "postfix", "--seed", "21", "--duration", "3h",
-            "--servers", "mx1", "--connectors", "internet:6,partner-contoso:3,mailbox:4",
-            "--outage", "partner-contoso:4.4.316:1h@+1h", "--permanent-rate", "0.01");
-        final List<String> lines = Files.readAllLines(generated.resolve("mail.log"), StandardCharsets.UTF_8);
-        final Map<String, Map<String, List<String>>> reference = ClusterInstances.embeddedReplay(generated, "rsyslog-reference", DONE);
+        final ClusterInstances.Reference replayed = ClusterInstances.reference(ClusterInstances.POSTFIX_OUTAGE);
+        final List<String> lines = Files.readAllLines(replayed.logs().resolve("mail.log"), StandardCharsets.UTF_8);
+        final Map<String, Map<String, List<String>>> reference = replayed.outputs();
         System.out.println("RsyslogAnalyzerIT: embedded replay of " + lines.size() + " lines: " + ClusterInstances.counts(reference));
         assertTrue(ClusterInstances.counts(reference).get("mailflow.alerts") > 0, "the outage fires alerts");
         assertTrue(ClusterInstances.counts(reference).get("mailflow.ndr") > 0, "the permanent failures give NDRs");

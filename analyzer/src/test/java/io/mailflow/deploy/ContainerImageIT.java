@@ -7,8 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mailflow.app.EmbeddedKafka;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
@@ -177,10 +184,7 @@ class ContainerImageIT {
         assumeTrue("root".equals(System.getProperty("user.name")) && onPath("unshare") && onPath("chroot"),
                 "skipped: starting the image's runtime in a chroot needs root, unshare and chroot "
                         + "(CI runs as root); the other tests check the image's files");
-        Path root = work.resolve("rootfs");
-        for (JsonNode layer : manifest.get("layers")) {
-            untar(new GZIPInputStream(Files.newInputStream(blobPath(layer.get("digest").asText()))), root, true);
-        }
+        Path root = rootfs();
         List<String> entrypoint = strings(config.get("config").get("Entrypoint"));
         Proc help = chroot(root, entrypoint, List.of("--help"));
         assertEquals(0, help.exit, help.output);
@@ -199,24 +203,98 @@ class ContainerImageIT {
         assertTrue(natives.output.contains("native libraries ok"), natives.output);
     }
 
+    @Test
+    void runsTheAnalyzerFromItsLayersAnswersHealthAndStopsOnSigterm() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")) && onPath("unshare") && onPath("chroot"),
+                "skipped: starting the image's runtime in a chroot needs root, unshare and chroot (CI runs as root)");
+        Path root = rootfs();
+        int metrics;
+        try (ServerSocket free = new ServerSocket(0)) {
+            metrics = free.getLocalPort();
+        }
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            // the entrypoint as the container starts it, as the image's user; the state in the image's volume
+            // directory, the host's network (a chroot has no namespace of its own for it)
+            List<String> command = new ArrayList<>(strings(config.get("config").get("Entrypoint")));
+            command.addAll(List.of("run", "-b", kafka.bootstrapServers(), "-r", "mock://image-it", "--metrics-port",
+                    Integer.toString(metrics), "--query-port", "0", "-D", "application.id=image-it",
+                    "-D", "state.dir=/var/lib/mailflow/state"));
+            Path log = work.resolve("image-run.log");
+            Process run = new ProcessBuilder(chrootCommand(root, command)).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            try {
+                HttpClient http = HttpClient.newHttpClient();
+                HttpRequest health = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + metrics + "/health")).timeout(Duration.ofSeconds(5)).build();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                String answer = "";
+                while (System.nanoTime() < deadline && run.isAlive() && !answer.startsWith("200 RUNNING")) {
+                    try {
+                        HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
+                        answer = r.statusCode() + " " + r.body().trim();
+                    } catch (IOException notYet) {
+                        answer = notYet.toString();
+                    }
+                    Thread.sleep(250);
+                }
+                assertTrue(answer.startsWith("200 RUNNING"), "/health of the image's `run`: " + answer + "\n" + Files.readString(log));
+                // SIGTERM, as the kubelet sends it: committed and gone well within the pod's 90 s grace period
+                long stop = System.nanoTime();
+                run.destroy();
+                assertTrue(run.waitFor(60, TimeUnit.SECONDS), "stopped within 60 s of SIGTERM\n" + Files.readString(log));
+                String output = Files.readString(log);
+                System.out.printf("ContainerImageIT: the image's run answered %s and stopped %d ms after SIGTERM (exit %d)%n", answer,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stop), run.exitValue());
+                assertTrue(output.contains("Shutting down: finishing in-flight work and committing"), output);
+                assertTrue(output.contains("Streams state PENDING_SHUTDOWN -> NOT_RUNNING"), output);
+                assertEquals(143, run.exitValue(), "the JVM's exit after a SIGTERM it handled (128 + 15)");
+                assertTrue(Files.isDirectory(root.resolve("var/lib/mailflow/state/image-it")), "the state in the image's volume directory");
+            } finally {
+                run.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private static Path rootfs;
+
+    /** The image's layers unpacked in order, with their modes: its root file system (once). */
+    private static synchronized Path rootfs() throws IOException {
+        if (rootfs == null) {
+            Path root = work.resolve("rootfs");
+            for (JsonNode layer : manifest.get("layers")) {
+                untar(new GZIPInputStream(Files.newInputStream(blobPath(layer.get("digest").asText()))), root, true);
+            }
+            rootfs = root;
+        }
+        return rootfs;
+    }
+
     private record Proc(int exit, String output) {
     }
 
     private static Proc chroot(Path root, List<String> command, List<String> args) throws Exception {
-        List<String> env = strings(config.get("config").get("Env"));
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mkdir -p \"$0/proc\" && mount -t proc proc \"$0/proc\" && exec \"$@\"", root.toString(),
-                "env", "-i"));
-        cmd.addAll(env);
-        // env -i sets the image's PATH: name chroot by its host path
-        cmd.addAll(List.of(which("chroot").toString(), "--userspec=" + USER, root.toString()));
-        cmd.addAll(command);
-        cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> full = new ArrayList<>(command);
+        full.addAll(args);
+        Process p = new ProcessBuilder(chrootCommand(root, full)).redirectErrorStream(true).start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chroot run did not end");
         return new Proc(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code command} in a chroot of {@code root} as the image's user with the image's environment;
+     * every step execs the next, so the process started is the image's java itself (a signal reaches it).
+     */
+    private static List<String> chrootCommand(Path root, List<String> command) {
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mkdir -p \"$0/proc\" && mount -t proc proc \"$0/proc\" && exec \"$@\"", root.toString(),
+                "env", "-i"));
+        cmd.addAll(strings(config.get("config").get("Env")));
+        // env -i sets the image's PATH: name chroot by its host path
+        cmd.addAll(List.of(which("chroot").toString(), "--userspec=" + USER, root.toString()));
+        cmd.addAll(command);
+        return cmd;
     }
 
     private static boolean onPath(String tool) {

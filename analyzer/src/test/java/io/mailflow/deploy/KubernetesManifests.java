@@ -520,24 +520,9 @@ final class KubernetesManifests {
             return clusters.isEmpty() ? null : clusters.iterator().next();
         }
 
-        /** The topics mailflow uses: TopicAdmin's, plus the two that are not in TopicAdmin yet. */
+        /** The topics mailflow uses: TopicAdmin's (the shippers' positions and raw lines included). */
         private List<TopicSpec> expectedTopics(final MailflowConfig config) {
-            final List<TopicSpec> expected = new ArrayList<>(TopicAdmin.specs(config));
-            final Set<String> names = new TreeSet<>(expected.stream().map(TopicSpec::name).toList());
-            final short rf = (short) config.getInt("mailflow.topic.replication-factor", -1);
-            // the shippers' positions (`mailflow ship`): as TopicAdmin makes it once that work is in
-            final String positions = config.get("mailflow.topic.ship-positions", "mailflow.ship-positions");
-            if (!names.contains(positions)) {
-                expected.add(new TopicSpec(positions, 1, rf, Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0")));
-            }
-            // raw lines from the shippers (another engineer's work): the traces topic's settings
-            final String raw = config.get("mailflow.topic.raw-lines", "mailflow.raw-lines");
-            if (!names.contains(raw)) {
-                final TopicSpec traces = expected.stream().filter(s -> s.name().equals(config.require("mailflow.topic.traces")))
-                    .findFirst().orElseThrow();
-                expected.add(new TopicSpec(raw, traces.partitions(), traces.replicationFactor(), traces.configs()));
-            }
-            return expected;
+            return TopicAdmin.specs(config);
         }
 
         private void topics(final MailflowConfig config) {
@@ -626,6 +611,8 @@ final class KubernetesManifests {
             for (final String in : List.of(traces, raw)) {
                 require(user, "topic", in, AclOperation.READ);
             }
+            // the raw-lines sub-topology writes what it parses to the traces topic
+            require(user, "topic", traces, AclOperation.WRITE);
             for (final String o : outputs) {
                 require(user, "topic", o, AclOperation.WRITE);
             }
@@ -645,7 +632,7 @@ final class KubernetesManifests {
                 return;
             }
             final String positions = config.get("mailflow.topic.ship-positions", "mailflow.ship-positions");
-            for (final String t : List.of(traces, raw, config.require("mailflow.topic.dead-letters"), positions)) {
+            for (final String t : List.of(traces, config.require("mailflow.topic.dead-letters"), positions)) {
                 require(shipper.get(), "topic", t, AclOperation.WRITE);
                 require(shipper.get(), "topic", t, AclOperation.DESCRIBE);
             }

@@ -116,6 +116,14 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void anAnalyzerThatMayNotWriteTheTracesTopicFails() throws IOException {
+        // raw lines (rsyslog, Vector, Fluent Bit) are parsed inside the analyzer into mailflow.traces
+        assertProblem(problemsAfter("    - operations:\n      - Read\n      - Write\n      - Describe\n      - DescribeConfigs\n      resource:\n        name: mailflow.traces",
+            "    - operations:\n      - Read\n      - Describe\n      - DescribeConfigs\n      resource:\n        name: mailflow.traces"),
+            "KafkaUser mailflow may not WRITE topic mailflow.traces");
+    }
+
+    @Test
     void anotherApplicationIdNeedsOtherAcls() throws IOException {
         // (not mailflow-eu: the prefix ACLs for mailflow- cover that one, see docs/deploy.md)
         final List<String> problems = problemsAfter("application.id=mailflow", "application.id=analyzer");

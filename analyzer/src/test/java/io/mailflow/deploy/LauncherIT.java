@@ -1,0 +1,87 @@
+package io.mailflow.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * deploy/bin/mailflow runs mailflow both where users start it: in a clone after `mvn package`,
+ * and installed as the systemd units say (PREFIX/bin/mailflow, PREFIX/mailflow.jar, PREFIX/lib/),
+ * also through a symbolic link on the PATH.
+ */
+class LauncherIT {
+    private static final Path PROJECT = Path.of(System.getProperty("mailflow.project.dir", "..")).toAbsolutePath().normalize();
+    private static final Path LAUNCHER = PROJECT.resolve("deploy/bin/mailflow");
+
+    @Test
+    @DisplayName("in a clone, deploy/bin/mailflow runs analyzer/target/mailflow.jar")
+    void runsTheBuiltJarInAClone() throws Exception {
+        final Result r = run(LAUNCHER, "--version");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().startsWith("mailflow "), r.output());
+    }
+
+    @Test
+    @DisplayName("installed as the systemd units describe it, and linked from the PATH, it runs PREFIX/mailflow.jar")
+    void runsAnInstalledCopy(@TempDir final Path tmp) throws Exception {
+        final Path prefix = tmp.resolve("opt/mailflow");
+        Files.createDirectories(prefix.resolve("bin"));
+        Files.copy(LAUNCHER, prefix.resolve("bin/mailflow"));
+        Files.createSymbolicLink(prefix.resolve("mailflow.jar"), Path.of("target", "mailflow.jar").toAbsolutePath());
+        Files.createSymbolicLink(prefix.resolve("lib"), Path.of("target", "lib").toAbsolutePath());
+        // the units start PREFIX/bin/mailflow; the install comment names this very layout
+        for (final String unit : List.of("mailflow-ship.service", "mailflow-notify.service")) {
+            final String text = Files.readString(PROJECT.resolve("deploy/systemd").resolve(unit));
+            final Matcher exec = Pattern.compile("(?m)^ExecStart=(\\S+)").matcher(text);
+            assertTrue(exec.find(), unit + " has ExecStart");
+            assertEquals("/opt/mailflow/bin/mailflow", exec.group(1), unit);
+            assertTrue(text.contains("/opt/mailflow (bin/mailflow, mailflow.jar, lib/)"), unit + " says how to install");
+        }
+        final Result installed = run(prefix.resolve("bin/mailflow"), "--version");
+        assertEquals(0, installed.exit(), installed.output());
+        assertTrue(installed.output().startsWith("mailflow "), installed.output());
+
+        final Path onPath = tmp.resolve("usr/local/bin/mailflow");
+        Files.createDirectories(onPath.getParent());
+        Files.createSymbolicLink(onPath, prefix.resolve("bin/mailflow"));
+        final Result linked = run(onPath, "ship", "--help");
+        assertEquals(0, linked.exit(), linked.output());
+        assertTrue(linked.output().contains("Usage: mailflow ship"), linked.output());
+    }
+
+    @Test
+    @DisplayName("without a built jar it says how to build one and exits 2")
+    void saysHowToBuild(@TempDir final Path tmp) throws Exception {
+        final Path clone = tmp.resolve("clone");
+        Files.createDirectories(clone.resolve("deploy/bin"));
+        Files.copy(LAUNCHER, clone.resolve("deploy/bin/mailflow"));
+        final Result r = run(clone.resolve("deploy/bin/mailflow"), "--version");
+        assertEquals(2, r.exit(), r.output());
+        assertTrue(r.output().contains("mvn -B -q package -DskipTests"), r.output());
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result run(final Path launcher, final String... args) throws IOException, InterruptedException {
+        final List<String> command = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
+        command.addAll(List.of(args));
+        final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("JAVA_OPTS", "-Xmx128m -XX:TieredStopAtLevel=1");
+        final Process p = pb.start();
+        final byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher returned");
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}
