@@ -77,6 +77,11 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
         this.context = context;
         this.counts = context.getStateStore(COUNTS_STORE);
         this.messages = context.getStateStore(MESSAGES_STORE);
+        // A task rolled back after a failed transaction (a broker gone mid-commit, a fenced
+        // producer) is initialized again on this same processor, its stores restored to the last
+        // commit: what the aborted work left in fields must go, as after a restart.
+        this.streamTime = Long.MIN_VALUE;
+        this.earliestWindowEnd = UNKNOWN;
         this.lastRecordWallClock = context.currentSystemTimeMs();
         this.progress = new SourceProgress(heartbeatMs, config.partitionIdle().toMillis(), context.currentSystemTimeMs());
         // only the partition's own task can tell "caught up and quiet" from "behind"

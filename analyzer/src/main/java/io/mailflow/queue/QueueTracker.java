@@ -85,6 +85,12 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     public void init(final ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.recipients = context.getStateStore(RECIPIENTS_STORE);
+        // A task rolled back after a failed transaction (a broker gone mid-commit, a fenced
+        // producer) is initialized again on this same processor, its stores restored to the last
+        // commit: what the aborted work left in fields must go, as after a restart.
+        this.streamTime = Long.MIN_VALUE;
+        this.clock = Long.MIN_VALUE;
+        this.nextGridPoint = Long.MIN_VALUE;
         final WindowStore<String, MessageArrival> arrivals = context.getStateStore(ARRIVALS_STORE);
         final WindowStore<String, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
         this.messages = new MessageMemory(arrivals, outcomes);

@@ -137,6 +137,23 @@ final class ClusterInstances implements AutoCloseable {
         throw new AssertionError("mailflow run " + name + " not healthy within " + timeout + ": " + health(name) + tail());
     }
 
+    /** Waits until instance {@code name}'s /health says RUNNING: its tasks are assigned and processing. */
+    void awaitRunning(final String name, final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        HealthAnswer last = null;
+        while (System.nanoTime() < deadline) {
+            if (!byName.get(name).isAlive()) {
+                throw new AssertionError("mailflow run " + name + " died: " + tail());
+            }
+            last = health(name);
+            if (last.status() == 200 && last.body().startsWith("RUNNING")) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("mailflow run " + name + " not RUNNING within " + timeout + ": " + last + tail());
+    }
+
     /** The last lines of every instance's log. */
     String tail() {
         final StringBuilder out = new StringBuilder();

@@ -38,7 +38,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * Chromium through Selenium, against one `mailflow run` instance (target/mailflow.jar as a child
  * process) on an embedded broker with the dev registry. A generated two-hour log with a 40-minute
  * outage of partner-contoso (4.4.316) is fed in two parts: up to the middle of the outage (in
- * 5-minute slices of event time, so the page sees the statistics windows as they fill), where
+ * 10-minute slices of event time, so the page sees the outage grow), where
  * the page must show the connector failing, its queue (recipients queued, last error 4.4.316, the
  * remediation text), the alert and the outage in the chart, and a message lookup must find a
  * queued message; then the rest, after which the same page, never reloaded, must show the connector
@@ -103,9 +103,9 @@ class WebPageIT {
                 assertEquals("mailflow · mail flow", browser.getTitle());
                 waitFor(browser, "the page's first update", PAGE_SHOWS, () -> polls(browser) >= 1);
 
-                // part 1: up to the middle of the outage, in 5-minute slices of event time, each given two of
-                // the page's updates: the page sees every statistics window while it is open, as it would live
-                for (final List<ConsumerRecord<byte[], byte[]>> slice : slices(before, Duration.ofMinutes(5))) {
+                // part 1: up to the middle of the outage, in 10-minute slices of event time, each given two of
+                // the page's updates: the page follows the outage as it grows, as it would live
+                for (final List<ConsumerRecord<byte[], byte[]>> slice : slices(before, Duration.ofMinutes(10))) {
                     ClusterInstances.copy(kafka.bootstrapServers(), slice, topics.traces.name());
                     final int polled = polls(browser);
                     waitFor(browser, "two updates after a slice", PAGE_SHOWS, () -> polls(browser) >= polled + 2);

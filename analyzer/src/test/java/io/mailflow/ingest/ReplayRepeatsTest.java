@@ -177,4 +177,67 @@ class ReplayRepeatsTest {
         backwards.add(6);
         assertEquals("4-8", backwards.toString());
     }
+
+    @Test
+    @DisplayName("a task rolled back after an aborted transaction and initialized again analyses the aborted records again")
+    void aRolledBackTaskAnalysesTheAbortedRecordsAgain() {
+        final ReplayRepeats repeats = new ReplayRepeats();
+        final List<MessageTrace> run = run();
+        final List<Integer> forwarded = new ArrayList<>();
+        // the store as the last commit left it: nothing of the run analysed yet
+        repeats.init(context(new java.util.HashMap<>(), forwarded));
+        for (int i = 0; i < 10; i++) {
+            repeats.process(positioned(run.get(i), "run-r", i));
+        }
+        assertEquals(10, forwarded.size(), "the first attempt analyses all ten");
+        // the transaction is aborted (a broker gone mid-commit): Kafka Streams restores the store to
+        // the last commit and initializes this same processor again; the ten are read again
+        forwarded.clear();
+        repeats.init(context(new java.util.HashMap<>(), forwarded));
+        for (int i = 0; i < 10; i++) {
+            repeats.process(positioned(run.get(i), "run-r", i));
+        }
+        assertEquals(10, forwarded.size(), "none of the aborted attempt's records is a repeat");
+        // and a true repeat of committed positions is still skipped
+        forwarded.clear();
+        for (int i = 0; i < 10; i++) {
+            repeats.process(positioned(run.get(i), "run-r", i));
+        }
+        assertEquals(0, forwarded.size(), "positions analysed in this attempt are repeats");
+    }
+
+    private static org.apache.kafka.streams.processor.api.FixedKeyRecord<String, MessageTrace> positioned(final MessageTrace t,
+                                                                                                     final String runId, final int position) {
+        final RecordHeaders headers = new RecordHeaders();
+        headers.add(ReplayRun.HEADER, ReplayRun.header(runId, position));
+        return org.apache.kafka.streams.processor.api.InternalFixedKeyRecordFactory.create(
+            new org.apache.kafka.streams.processor.api.Record<>(MessageKeys.of(t), t, t.getEventTime().toEpochMilli(), headers));
+    }
+
+    /** A processor context over {@code store} (the replay positions) that notes each forwarded record's position. */
+    @SuppressWarnings("unchecked")
+    private static org.apache.kafka.streams.processor.api.FixedKeyProcessorContext<String, MessageTrace> context(
+        final Map<String, String> store, final List<Integer> forwarded) {
+        final org.apache.kafka.streams.state.KeyValueStore<String, String> kv = (org.apache.kafka.streams.state.KeyValueStore<String, String>)
+            java.lang.reflect.Proxy.newProxyInstance(ReplayRepeatsTest.class.getClassLoader(),
+                new Class<?>[] {org.apache.kafka.streams.state.KeyValueStore.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "get" -> store.get((String) args[0]);
+                    case "put" -> store.put((String) args[0], (String) args[1]);
+                    case "name" -> ReplayRepeats.STORE;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        return (org.apache.kafka.streams.processor.api.FixedKeyProcessorContext<String, MessageTrace>) java.lang.reflect.Proxy.newProxyInstance(
+            ReplayRepeatsTest.class.getClassLoader(), new Class<?>[] {org.apache.kafka.streams.processor.api.FixedKeyProcessorContext.class},
+            (proxy, method, args) -> switch (method.getName()) {
+                case "getStateStore" -> kv;
+                case "taskId" -> new org.apache.kafka.streams.processor.TaskId(0, 0);
+                case "forward" -> {
+                    final org.apache.kafka.streams.processor.api.FixedKeyRecord<?, ?> r =
+                        (org.apache.kafka.streams.processor.api.FixedKeyRecord<?, ?>) args[0];
+                    forwarded.add((int) ReplayRun.Position.parse(r.headers().lastHeader(ReplayRun.HEADER).value()).position());
+                    yield null;
+                }
+                default -> throw new UnsupportedOperationException(method.getName());
+            });
+    }
 }
