@@ -15,9 +15,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ProcessorStateException;
@@ -263,13 +265,30 @@ public final class Analyzer implements AutoCloseable {
         return found ? sum : -1;
     }
 
+    /** Whether this instance joins its group with a {@code group.instance.id} (static membership). */
+    private boolean staticMember() {
+        for (final String key : List.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))) {
+            final Object id = properties.get(key);
+            if (id != null && !id.toString().isBlank()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void close() {
         close(Duration.ofSeconds(30));
     }
 
     public void close(final Duration timeout) {
-        streams.close(timeout);
+        // A dynamic member leaves its group as it stops, so the other instances take its partitions
+        // now rather than after session.timeout.ms (45 s). A static member (group.instance.id, the
+        // pod's name in Kubernetes) stays: a rolling restart within the session timeout moves nothing.
+        streams.close(CloseOptions.groupMembershipOperation(staticMember()
+            ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(timeout));
         metrics.close();
         stopped.countDown();
     }

@@ -37,6 +37,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -248,6 +249,12 @@ class ContainerImageIT {
                 assertTrue(output.contains("Shutting down: finishing in-flight work and committing"), output);
                 assertTrue(output.contains("Streams state PENDING_SHUTDOWN -> NOT_RUNNING"), output);
                 assertEquals(143, run.exitValue(), "the JVM's exit after a SIGTERM it handled (128 + 15)");
+                // without a group.instance.id it left its group as it stopped: the others need not wait
+                // for its session to time out (45 s) to take its partitions
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                    assertEquals(List.of(), List.copyOf(admin.describeConsumerGroups(List.of("image-it")).all()
+                            .get(30, TimeUnit.SECONDS).get("image-it").members()), "the stopped instance left its group");
+                }
                 assertTrue(Files.isDirectory(root.resolve("var/lib/mailflow/state/image-it")), "the state in the image's volume directory");
             } finally {
                 run.destroyForcibly().waitFor();
