@@ -265,8 +265,8 @@ public final class Analyzer implements AutoCloseable {
         return found ? sum : -1;
     }
 
-    /** Whether this instance joins its group with a {@code group.instance.id} (static membership). */
-    private boolean staticMember() {
+    /** Whether an instance of {@code properties} joins its group with a {@code group.instance.id} (static membership). */
+    static boolean staticMember(final Properties properties) {
         for (final String key : List.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
             StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))) {
             final Object id = properties.get(key);
@@ -286,7 +286,7 @@ public final class Analyzer implements AutoCloseable {
         // A dynamic member leaves its group as it stops, so the other instances take its partitions
         // now rather than after session.timeout.ms (45 s). A static member (group.instance.id, the
         // pod's name in Kubernetes) stays: a rolling restart within the session timeout moves nothing.
-        streams.close(CloseOptions.groupMembershipOperation(staticMember()
+        streams.close(CloseOptions.groupMembershipOperation(staticMember(properties)
             ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(timeout));
         metrics.close();

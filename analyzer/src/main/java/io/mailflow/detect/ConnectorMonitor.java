@@ -63,9 +63,8 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
     public void init(final ProcessorContext<String, ConnectorAlert> context) {
         this.context = context;
         this.pending = context.getStateStore(PENDING_STORE);
-        // A task rolled back after a failed transaction (a broker gone mid-commit, a fenced
-        // producer) is initialized again on this same processor, its stores restored to the last
-        // commit: what the aborted work left in fields must go, as after a restart.
+        // a task rolled back after an aborted transaction is initialized again on this same object:
+        // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         touched.clear();
         this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.sourcePartitions());
         this.episodes = new FailureEpisodes(config, alerts, context.getStateStore(FailureEpisodes.STORE),

@@ -77,9 +77,8 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
         this.context = context;
         this.counts = context.getStateStore(COUNTS_STORE);
         this.messages = context.getStateStore(MESSAGES_STORE);
-        // A task rolled back after a failed transaction (a broker gone mid-commit, a fenced
-        // producer) is initialized again on this same processor, its stores restored to the last
-        // commit: what the aborted work left in fields must go, as after a restart.
+        // a task rolled back after an aborted transaction is initialized again on this same object:
+        // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         this.streamTime = Long.MIN_VALUE;
         this.earliestWindowEnd = UNKNOWN;
         this.lastRecordWallClock = context.currentSystemTimeMs();

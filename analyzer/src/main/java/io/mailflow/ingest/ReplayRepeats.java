@@ -42,9 +42,8 @@ public final class ReplayRepeats implements FixedKeyProcessor<String, MessageTra
     public void init(final FixedKeyProcessorContext<String, MessageTrace> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
-        // A task rolled back after a failed transaction (a broker gone mid-commit, a fenced
-        // producer) is initialized again on this same processor, its stores restored to the last
-        // commit: what the aborted work left in fields must go, as after a restart.
+        // a task rolled back after an aborted transaction is initialized again on this same object:
+        // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         runs.clear();
         reported.clear();
         this.repeats = Metrics.counter("mailflow.replay.repeats", "partition", Integer.toString(context.taskId().partition()));

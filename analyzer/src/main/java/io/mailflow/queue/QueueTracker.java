@@ -85,9 +85,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     public void init(final ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.recipients = context.getStateStore(RECIPIENTS_STORE);
-        // A task rolled back after a failed transaction (a broker gone mid-commit, a fenced
-        // producer) is initialized again on this same processor, its stores restored to the last
-        // commit: what the aborted work left in fields must go, as after a restart.
+        // a task rolled back after an aborted transaction is initialized again on this same object:
+        // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         this.streamTime = Long.MIN_VALUE;
         this.clock = Long.MIN_VALUE;
         this.nextGridPoint = Long.MIN_VALUE;

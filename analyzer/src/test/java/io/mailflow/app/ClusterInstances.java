@@ -122,23 +122,18 @@ final class ClusterInstances implements AutoCloseable {
     record HealthAnswer(int status, String body) {
     }
 
-    /** Waits until instance {@code name} answers /health with 200. */
+    /** Waits until instance {@code name} answers /health with 200 (RUNNING or REBALANCING). */
     void awaitHealthy(final String name, final Duration timeout) throws InterruptedException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!byName.get(name).isAlive()) {
-                throw new AssertionError("mailflow run " + name + " died: " + tail());
-            }
-            if (health(name).status() == 200) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("mailflow run " + name + " not healthy within " + timeout + ": " + health(name) + tail());
+        awaitHealth(name, timeout, "healthy", h -> h.status() == 200);
     }
 
     /** Waits until instance {@code name}'s /health says RUNNING: its tasks are assigned and processing. */
     void awaitRunning(final String name, final Duration timeout) throws InterruptedException {
+        awaitHealth(name, timeout, "RUNNING", h -> h.status() == 200 && h.body().startsWith("RUNNING"));
+    }
+
+    private void awaitHealth(final String name, final Duration timeout, final String what,
+                             final java.util.function.Predicate<HealthAnswer> reached) throws InterruptedException {
         final long deadline = System.nanoTime() + timeout.toNanos();
         HealthAnswer last = null;
         while (System.nanoTime() < deadline) {
@@ -146,12 +141,12 @@ final class ClusterInstances implements AutoCloseable {
                 throw new AssertionError("mailflow run " + name + " died: " + tail());
             }
             last = health(name);
-            if (last.status() == 200 && last.body().startsWith("RUNNING")) {
+            if (reached.test(last)) {
                 return;
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("mailflow run " + name + " not RUNNING within " + timeout + ": " + last + tail());
+        throw new AssertionError("mailflow run " + name + " not " + what + " within " + timeout + ": " + last + tail());
     }
 
     /** The last lines of every instance's log. */

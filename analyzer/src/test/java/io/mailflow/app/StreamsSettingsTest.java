@@ -75,4 +75,14 @@ class StreamsSettingsTest {
             .override("schema.registry.url", "mock://streams-settings-test")
             .build();
     }
+
+    @Test
+    void anInstanceLeavesItsGroupOnCloseUnlessItIsAStaticMember() {
+        final MailflowConfig plain = MailflowConfig.builder().defaults().override("schema.registry.url", "mock://close-test").build();
+        assertTrue(!Analyzer.staticMember(StreamsSettings.streamsProperties(plain)), "a plain `run` is a dynamic member: it leaves");
+        // what the StatefulSet sets through MAILFLOW_KAFKA_GROUP_INSTANCE_ID
+        final MailflowConfig pod = MailflowConfig.builder().defaults().override("schema.registry.url", "mock://close-test")
+            .override("group.instance.id", "mailflow-0").build();
+        assertTrue(Analyzer.staticMember(StreamsSettings.streamsProperties(pod)), "a pod with group.instance.id stays for its restart");
+    }
 }

@@ -27,9 +27,7 @@ class LauncherIT {
     @Test
     @DisplayName("in a clone, deploy/bin/mailflow runs analyzer/target/mailflow.jar")
     void runsTheBuiltJarInAClone() throws Exception {
-        final Result r = run(LAUNCHER, "--version");
-        assertEquals(0, r.exit(), r.output());
-        assertTrue(r.output().startsWith("mailflow "), r.output());
+        assertRuns(LAUNCHER, "mailflow ", "--version");
     }
 
     @Test
@@ -48,16 +46,12 @@ class LauncherIT {
             assertEquals("/opt/mailflow/bin/mailflow", exec.group(1), unit);
             assertTrue(text.contains("/opt/mailflow (bin/mailflow, mailflow.jar, lib/)"), unit + " says how to install");
         }
-        final Result installed = run(prefix.resolve("bin/mailflow"), "--version");
-        assertEquals(0, installed.exit(), installed.output());
-        assertTrue(installed.output().startsWith("mailflow "), installed.output());
+        assertRuns(prefix.resolve("bin/mailflow"), "mailflow ", "--version");
 
         final Path onPath = tmp.resolve("usr/local/bin/mailflow");
         Files.createDirectories(onPath.getParent());
         Files.createSymbolicLink(onPath, prefix.resolve("bin/mailflow"));
-        final Result linked = run(onPath, "ship", "--help");
-        assertEquals(0, linked.exit(), linked.output());
-        assertTrue(linked.output().contains("Usage: mailflow ship"), linked.output());
+        assertRuns(onPath, "Usage: mailflow ship", "ship", "--help");
     }
 
     @Test
@@ -72,6 +66,13 @@ class LauncherIT {
     }
 
     private record Result(int exit, String output) {
+    }
+
+    /** {@code launcher args} exits 0 and prints {@code expected}. */
+    private static void assertRuns(final Path launcher, final String expected, final String... args) throws Exception {
+        final Result r = run(launcher, args);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains(expected), r.output());
     }
 
     private static Result run(final Path launcher, final String... args) throws IOException, InterruptedException {
