@@ -26,6 +26,17 @@ public final class StreamsSettings {
         props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, org.apache.kafka.common.serialization.Serdes.StringSerde.class.getName());
         props.put(StreamsConfig.producerPrefix("acks"), "all");
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // Every task reads one partition (each sub-topology has one source), so there is nothing to
+        // wait for before processing: with Kafka's default (0), each idle task's readiness check
+        // formats a lag message with String.format on every loop, 17 % of the stream thread in a
+        // profile of the bench (docs/benchmarks.md, issue 14). -1 skips the check.
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
+        // Only transactional state stores (KIP-892, off unless enable.transactional.statestores)
+        // hold uncommitted bytes, but Kafka Streams 4.4 asks every store of every task for them on
+        // every loop to decide on an early commit: 4 % of the stream thread for a sum that is 0.
+        if (!"true".equals(config.asMap().get(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG))) {
+            props.put(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG, "-1");
+        }
         // Pass everything through (Kafka, Streams, serde and mailflow.* keys: the exception handlers read some of them).
         for (final Map.Entry<String, String> e : config.asMap().entrySet()) {
             props.put(e.getKey(), e.getValue());

@@ -85,4 +85,30 @@ class StreamsSettingsTest {
             .override("group.instance.id", "mailflow-0").build();
         assertTrue(Analyzer.staticMember(StreamsSettings.streamsProperties(pod)), "a pod with group.instance.id stays for its restart");
     }
+
+    /**
+     * The two per-loop checks mailflow turns off (docs/benchmarks.md, issue 14) are off only where
+     * they have nothing to do: the early commit on uncommitted bytes stays when a user turns
+     * transactional state stores on (only those stores hold uncommitted bytes), and a user's own
+     * value of either setting wins.
+     */
+    @Test
+    void perLoopChecksWithNothingToCheckAreOffUnlessTheUserWantsThem() {
+        final StreamsConfig defaults = new StreamsConfig(StreamsSettings.streamsProperties(config()));
+        assertEquals(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED, defaults.getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        assertTrue(defaults.getLong(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG) < 0, "no early commit for 0 uncommitted bytes");
+
+        final StreamsConfig transactional = new StreamsConfig(StreamsSettings.streamsProperties(MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://streams-settings-test")
+            .override(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, "true").build()));
+        assertEquals(64L * 1024 * 1024, transactional.getLong(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG),
+            "transactional stores keep Kafka's early commit");
+
+        final StreamsConfig userSet = new StreamsConfig(StreamsSettings.streamsProperties(MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://streams-settings-test")
+            .override(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, "500")
+            .override(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG, "1048576").build()));
+        assertEquals(500L, userSet.getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
+        assertEquals(1048576L, userSet.getLong(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG));
+    }
 }
