@@ -9,7 +9,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The settings that keep a healthy embedded run from logging ERRORs (docs/architecture.md, "Log lines you may see"). */
-@DisplayName("Embedded runs: nothing pipelined behind a refused produce request, the broker waits out a commit, CPU stalls are not faults")
+@DisplayName("Embedded runs: nothing pipelined behind a refused produce request, the broker waits out a commit, CPU stalls are not faults, no wait on empty changelogs")
 class EmbeddedRunSettingsTest {
     @Test
     @DisplayName("the analyzer's producer sends one request at a time per connection, unless the user chose otherwise")
@@ -24,6 +24,20 @@ class EmbeddedRunSettingsTest {
         final MailflowConfig plain = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
             .override("max.in.flight.requests.per.connection", "3").build());
         assertNull(plain.get(EmbeddedRuntime.PRODUCER_IN_FLIGHT), "the user's setting for every client applies unchanged");
+    }
+
+    @Test
+    @DisplayName("a fresh embedded run restores its empty changelogs without waiting 500 ms per round, unless the user chose a fetch wait")
+    void restoreFetchesDoNotWaitOutEmptyChangelogs() {
+        final MailflowConfig defaults = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults().build());
+        assertEquals("10", StreamsSettings.streamsProperties(defaults).get(EmbeddedRuntime.RESTORE_FETCH_WAIT));
+
+        final MailflowConfig prefixed = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
+            .override(EmbeddedRuntime.RESTORE_FETCH_WAIT, "200").build());
+        assertEquals("200", StreamsSettings.streamsProperties(prefixed).get(EmbeddedRuntime.RESTORE_FETCH_WAIT));
+        final MailflowConfig plain = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
+            .override("fetch.max.wait.ms", "300").build());
+        assertNull(plain.get(EmbeddedRuntime.RESTORE_FETCH_WAIT), "the user's setting for every consumer applies unchanged");
     }
 
     @Test
