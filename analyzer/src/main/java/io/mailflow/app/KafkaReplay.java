@@ -99,7 +99,7 @@ public final class KafkaReplay {
         // One produce request at a time. With several in flight, the first request to a partition
         // created a moment ago can be refused (NOT_LEADER_OR_FOLLOWER) while the one pipelined
         // behind it is appended; the broker then refuses the retried first batch as out of order,
-        // forever: the embedded replay of a 9-line file hung in 2 of about 35 runs until the
+        // forever: the embedded replay of a 9-line file hung in 3 of about 40 runs until the
         // delivery timeout. Batches of 256 KiB keep one request at a time a bulk load.
         props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         // a broker that restarts or fails over during a replay is waited for, not a lost batch:

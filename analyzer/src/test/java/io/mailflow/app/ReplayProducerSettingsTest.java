@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The replay's producer never pipelines: a first batch to a partition created a moment ago can be
  * refused while the one behind it is appended, and the broker then refuses the retried first batch
- * as out of order until the delivery timeout (an embedded replay of a 9-line file hung so in 2 of
- * about 35 runs; docs/architecture.md, "Log lines you may see").
+ * as out of order until the delivery timeout (an embedded replay of a 9-line file hung so in 3 of
+ * about 40 runs; docs/architecture.md, "Log lines you may see").
  */
 @DisplayName("replay: one produce request in flight, every record exactly once and in order")
 class ReplayProducerSettingsTest {
