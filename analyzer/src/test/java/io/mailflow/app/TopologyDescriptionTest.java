@@ -2,10 +2,14 @@ package io.mailflow.app;
 
 import io.mailflow.config.MailflowConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -29,5 +33,28 @@ class TopologyDescriptionTest {
             .override("schema.registry.url", "mock://topology-description-test").build();
         assertEquals(expected.strip(), MailflowTopology.build(config).describe().toString().strip(),
             "the topology changed; if on purpose, regenerate src/test/resources/topology-description.txt (see the class doc)");
+    }
+
+    /**
+     * {@link StreamsSettings} turns off {@code max.task.idle.ms} (-1): a task never waits for a
+     * partition with no data buffered. That is only safe while no task reads two partitions whose
+     * records must be interleaved by time, that is while every sub-topology has one source of
+     * one topic. A join or a second source breaks this; then revisit that setting.
+     */
+    @Test
+    void everySubTopologyReadsOneTopicSoNoTaskWaitsForAnother() {
+        final MailflowConfig config = MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://topology-description-test").build();
+        final List<String> several = new ArrayList<>();
+        for (final TopologyDescription.Subtopology sub : MailflowTopology.build(config).describe().subtopologies()) {
+            final List<String> topics = new ArrayList<>();
+            sub.nodes().stream().filter(n -> n instanceof TopologyDescription.Source)
+                .forEach(n -> topics.addAll(((TopologyDescription.Source) n).topicSet()));
+            if (topics.size() != 1) {
+                several.add("sub-topology " + sub.id() + " reads " + topics);
+            }
+        }
+        assertTrue(several.isEmpty(), "max.task.idle.ms=-1 (StreamsSettings) assumes one source topic per sub-topology: "
+            + several);
     }
 }
