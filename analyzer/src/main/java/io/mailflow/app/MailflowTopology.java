@@ -110,9 +110,10 @@ public final class MailflowTopology {
     public static KStream<String, ClassifiedTrace> ingest(final StreamsBuilder builder, final Topics topics) {
         return builder.stream(topics.traces.name(), topics.traces.consumed("traces-source"))
             .processValues(withStores(ReplayRepeats::new,
-                    // cached: a partition's replay position reaches the changelog once per commit
-                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplayRepeats.STORE), Serdes.String(), Serdes.String())
-                        .withCachingEnabled()),
+                    // a partition's replay position changes with every record: written to the
+                    // changelog once per commit
+                    CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ReplayRepeats.STORE),
+                        Serdes.String(), Serdes.String()))),
                 Named.as("replay-repeats"))
             .mapValues(ClassifiedTrace::of, Named.as("classify"));
     }
@@ -125,11 +126,12 @@ public final class MailflowTopology {
     public static KStream<String, ConnectorSignal> track(final KStream<String, ClassifiedTrace> classified, final Topics topics,
                                                          final QueueConfig config, final String queueSignalsTo) {
         final QueueTracker.Outputs outputs = new QueueTracker.Outputs("queue-ndr-sink", "queue-delay-notice-sink", queueSignalsTo);
-        // the key-value stores cached: a recipient retried many times between two commits reaches
-        // the changelog once per commit
+        // a recipient retried many times between two commits, and a connector's counts, reach the
+        // changelog once per commit: the recipients and connectors as objects until the commit,
+        // the two byte-keyed indexes through the record cache
         final KStream<String, SpecificRecord> tracked = classified.process(withStores(() -> new QueueTracker(config, outputs),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.RECIPIENTS_STORE), Serdes.String(),
-                    topics.storeValues(QueueTracker.RECIPIENTS_STORE, QueuedRecipient.class)).withCachingEnabled(),
+                CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.RECIPIENTS_STORE),
+                    Serdes.String(), topics.storeValues(QueueTracker.RECIPIENTS_STORE, QueuedRecipient.class))),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.DEADLINES_STORE), Serdes.Bytes(),
                     Serdes.ByteArray()).withCachingEnabled(),
                 // arrivals and outcomes age out with their segments: no per-message cleanup; written
@@ -138,8 +140,8 @@ public final class MailflowTopology {
                     POINT, false), Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class)),
                 Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance(),
                     POINT, false), Serdes.String(), Serdes.ByteArray()),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE), Serdes.String(),
-                    topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class)).withCachingEnabled(),
+                CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE),
+                    Serdes.String(), topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class))),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE), Serdes.Bytes(),
                     Serdes.ByteArray()).withCachingEnabled()),
             Named.as("queue-tracker"));
@@ -162,9 +164,10 @@ public final class MailflowTopology {
         // stats: count per input partition, repartition only the partial counts, sum and emit on close
         classified
             .process(withStores(() -> new StatsPreAggregator(config, topics.traces.name()),
-                    // a window's counts change with every trace: cached, once per commit to the changelog
-                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE), Serdes.String(),
-                        topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class)).withCachingEnabled(),
+                    // a window's counts change with every trace: kept as objects until the commit,
+                    // then serialized and written to the changelog once
+                    CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE),
+                        Serdes.String(), topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class))),
                     // one entry per message and window, written once: not cached, so it does not
                     // crowd the counts out of the thread's cache
                     Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,

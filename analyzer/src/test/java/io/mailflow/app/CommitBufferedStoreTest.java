@@ -1,0 +1,114 @@
+package io.mailflow.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("A commit-buffered store writes to the store below once per commit and reads its own writes")
+class CommitBufferedStoreTest {
+    private final MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
+    private CommitBufferedStore<String, Long> store;
+    private KeyValueStore<String, Long> below;
+
+    @BeforeEach
+    void open() {
+        // the changelog layer needs a real task; the layer's contract is the same on the plain store
+        store = (CommitBufferedStore<String, Long>) CommitBufferedStore.of(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"), Serdes.String(), Serdes.Long())
+                .withLoggingDisabled()).build();
+        store.init(context.getStateStoreContext(), store);
+        below = store.wrapped();
+    }
+
+    @Test
+    void aValueWrittenManyTimesReachesTheStoreBelowOnceAtTheCommit() {
+        store.put("w1|internet", 1L);
+        store.put("w1|internet", 2L);
+        store.put("w1|internet", 3L);
+
+        assertEquals(3L, store.get("w1|internet"), "the processor reads its own latest write");
+        assertNull(below.get("w1|internet"), "nothing is serialized or logged before the commit");
+        assertEquals(1, store.pendingWrites());
+
+        store.flushCache(); // what Kafka Streams calls before it commits the task
+        assertEquals(3L, below.get("w1|internet"));
+        assertEquals(0, store.pendingWrites());
+    }
+
+    @Test
+    void aDeleteWaitsForTheCommitToo() {
+        store.put("w1|internet", 5L);
+        store.flushCache();
+
+        assertEquals(5L, store.delete("w1|internet"), "delete returns the value it removes");
+        assertNull(store.get("w1|internet"));
+        assertEquals(5L, below.get("w1|internet"), "still committed below until the commit");
+
+        store.flushCache();
+        assertNull(below.get("w1|internet"));
+    }
+
+    @Test
+    void putOfNullDeletesAsInKafkaStreams() {
+        store.put("w1|internet", 5L);
+        store.flushCache();
+        store.put("w1|internet", null);
+        assertNull(store.get("w1|internet"));
+        store.flushCache();
+        assertNull(below.get("w1|internet"));
+    }
+
+    @Test
+    void scansSeeEveryWriteSinceTheCommit() {
+        store.put("a", 1L);
+        store.put("c", 3L);
+        store.flushCache();
+        store.put("b", 2L);
+        store.delete("c");
+        store.put("d", 4L);
+
+        assertEquals(List.of(KeyValue.pair("a", 1L), KeyValue.pair("b", 2L), KeyValue.pair("d", 4L)), drain(store.all()));
+        assertEquals(List.of(KeyValue.pair("b", 2L)), drain(store.range("b", "c")));
+        assertEquals(3, store.approximateNumEntries());
+    }
+
+    @Test
+    void aTaskStartedAgainHasOnlyTheCommittedState() {
+        store.put("w1|internet", 1L);
+        store.flushCache();
+        store.put("w1|internet", 2L); // processed, never committed: the task failed here
+
+        // after a failure Kafka Streams closes the task without a commit and initializes its stores again
+        store.clearCache();
+        store.init(context.getStateStoreContext(), store);
+
+        assertEquals(1L, store.get("w1|internet"), "the uncommitted write is gone; its input is processed again");
+    }
+
+    @Test
+    void putIfAbsentSeesPendingWrites() {
+        store.put("k", 1L);
+        assertEquals(1L, store.putIfAbsent("k", 2L));
+        assertNull(store.putIfAbsent("j", 7L));
+        assertEquals(7L, store.get("j"));
+    }
+
+    private static <K, V> List<KeyValue<K, V>> drain(final KeyValueIterator<K, V> it) {
+        final List<KeyValue<K, V>> out = new ArrayList<>();
+        try (it) {
+            it.forEachRemaining(out::add);
+        }
+        return out;
+    }
+}
