@@ -26,12 +26,21 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * (a crash, an aborted transaction), the pending writes are dropped with it, as are the
  * uncommitted records they belong to, and the task starts again from the last commit.
  *
- * <p>Scans (range, all, prefix) write the pending values first, so they see every write. The
- * pending values belong to the stream thread: interactive queries ({@code KafkaStreams#query})
- * read the store below, as of the last commit.
+ * <p>Scans (range, all, prefix) write the pending values first, so they see every write; a full
+ * layer ({@link #MAX_PENDING} keys) writes them early too. The pending values belong to the
+ * stream thread: interactive queries ({@code KafkaStreams#query}) read the store below, as of
+ * the last commit (or early write).
  */
 public final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K, V>, K, V>
     implements KeyValueStore<K, V> {
+
+    /**
+     * At most this many keys wait for the commit; one more writes them all below at once, as
+     * Kafka's record cache evicts when full. With exactly-once (a commit every 100 ms) a task
+     * rarely touches this many keys between commits; with at-least-once (every 30 s) this bounds
+     * the heap the layer holds, a few MB per store of a task.
+     */
+    static final int MAX_PENDING = 2_000;
 
     /** A pending delete: the key is in {@link #pending} with this value. */
     private static final Object DELETED = new Object();
@@ -67,6 +76,7 @@ public final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueS
     @Override
     public void put(final K key, final V value) {
         pending.put(key, value == null ? DELETED : value);
+        writePendingIfFull();
     }
 
     @Override
@@ -89,6 +99,7 @@ public final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueS
     public V delete(final K key) {
         final V old = get(key);
         pending.put(key, DELETED);
+        writePendingIfFull();
         return old;
     }
 
@@ -150,6 +161,12 @@ public final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueS
     /** Number of keys written since the last commit (for tests). */
     int pendingWrites() {
         return pending.size();
+    }
+
+    private void writePendingIfFull() {
+        if (pending.size() > MAX_PENDING) {
+            writePending(); // allowed at any time before the commit: it only writes sooner
+        }
     }
 
     @SuppressWarnings("unchecked")

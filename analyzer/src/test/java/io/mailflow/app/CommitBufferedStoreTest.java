@@ -97,6 +97,21 @@ class CommitBufferedStoreTest {
     }
 
     @Test
+    void aFullLayerWritesBelowBeforeTheCommit() {
+        for (int i = 0; i <= CommitBufferedStore.MAX_PENDING; i++) {
+            store.put("recipient-" + i, (long) i);
+        }
+        assertEquals(0, store.pendingWrites(), "one key over the bound writes every pending key below");
+        assertEquals(0L, below.get("recipient-0"));
+        assertEquals((long) CommitBufferedStore.MAX_PENDING, below.get("recipient-" + CommitBufferedStore.MAX_PENDING));
+
+        store.put("recipient-0", 7L); // and it buffers again
+        assertEquals(1, store.pendingWrites());
+        assertEquals(0L, below.get("recipient-0"));
+        assertEquals(7L, store.get("recipient-0"));
+    }
+
+    @Test
     void putIfAbsentSeesPendingWrites() {
         store.put("k", 1L);
         assertEquals(1L, store.putIfAbsent("k", 2L));
