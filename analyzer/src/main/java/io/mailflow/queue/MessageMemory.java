@@ -48,7 +48,9 @@ final class MessageMemory {
     /** Notes the message's RECEIVE, unless one is remembered: one RECEIVE line comes per recipient, the store sees one write per message. */
     void rememberArrival(final String messageKey, final long time, final String originalSender, final String subject,
                          final String messageId) {
-        if (arrival(messageKey) != null) {
+        // the RECEIVE lines of one message (one per recipient) usually share their time: a point
+        // lookup finds what the first of them wrote without a scan over every segment
+        if (arrivals.fetch(messageKey, time) != null || arrival(messageKey) != null) {
             return;
         }
         arrivals.put(messageKey, MessageArrival.newBuilder().setOriginalSender(originalSender).setSubject(subject)
