@@ -5,9 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -117,6 +129,52 @@ class CommitBufferedStoreTest {
         assertEquals(1L, store.putIfAbsent("k", 2L));
         assertNull(store.putIfAbsent("j", 7L));
         assertEquals(7L, store.get("j"));
+    }
+
+    /**
+     * The layer depends on Kafka Streams flushing store caches before every commit (an internal
+     * hook). Run by a real task (TopologyTestDriver commits after every input record): a key
+     * written three times per record reaches the changelog once per commit, with its last value.
+     * If a Kafka upgrade stops calling the hook, this fails: nothing reaches the changelog.
+     */
+    @Test
+    void kafkaStreamsWritesTheLastValueToTheChangelogOncePerCommit() {
+        final Topology topology = new Topology();
+        topology.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
+        topology.addProcessor("count-thrice", () -> new Processor<String, String, Void, Void>() {
+            private KeyValueStore<String, Long> counts;
+
+            @Override
+            public void init(final ProcessorContext<Void, Void> context) {
+                counts = context.getStateStore("counts");
+            }
+
+            @Override
+            public void process(final Record<String, String> record) {
+                for (int i = 0; i < 3; i++) {
+                    final Long n = counts.get(record.key());
+                    counts.put(record.key(), n == null ? 1L : n + 1);
+                }
+            }
+        }, "in");
+        topology.addStateStore(CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("counts"),
+            Serdes.String(), Serdes.Long())), "count-thrice");
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "commit-buffered");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
+            final TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            final TestOutputTopic<String, Long> changelog = driver.createOutputTopic("commit-buffered-counts-changelog",
+                new StringDeserializer(), new LongDeserializer());
+            in.pipeInput("internet", "trace 1");
+            in.pipeInput("internet", "trace 2");
+            in.pipeInput("partner", "trace 3");
+
+            assertEquals(List.of(KeyValue.pair("internet", 3L), KeyValue.pair("internet", 6L), KeyValue.pair("partner", 3L)),
+                changelog.readKeyValuesToList());
+            final KeyValueStore<String, Long> store = driver.getKeyValueStore("counts");
+            assertEquals(6L, store.get("internet"));
+        }
     }
 
     private static <K, V> List<KeyValue<K, V>> drain(final KeyValueIterator<K, V> it) {
