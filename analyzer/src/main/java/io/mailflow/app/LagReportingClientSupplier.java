@@ -1,11 +1,13 @@
 package io.mailflow.app;
 
 import io.mailflow.detect.SourceLag;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 
 /**
@@ -19,30 +21,47 @@ final class LagReportingClientSupplier extends DefaultKafkaClientSupplier {
 
     @Override
     public Consumer<byte[], byte[]> getConsumer(final Map<String, Object> config) {
-        final Consumer<byte[], byte[]> consumer = super.getConsumer(config);
         final Object clientId = config.get(CommonClientConfigs.CLIENT_ID_CONFIG);
         if (clientId instanceof String id && id.endsWith(SUFFIX)) {
             final String thread = id.substring(0, id.length() - SUFFIX.length());
+            final MainConsumer consumer = new MainConsumer(config, thread);
             // asked only on the stream thread that owns the consumer (a consumer is single-threaded)
             SourceLag.register(thread, consumer::currentLag);
-            return unregisteringOnClose(consumer, thread);
+            return consumer;
         }
-        return consumer;
+        return super.getConsumer(config);
     }
 
-    /** The consumer, forgotten by SourceLag when its (possibly replaced) stream thread closes it. */
-    @SuppressWarnings("unchecked")
-    private static Consumer<byte[], byte[]> unregisteringOnClose(final Consumer<byte[], byte[]> consumer, final String thread) {
-        return (Consumer<byte[], byte[]>) Proxy.newProxyInstance(Consumer.class.getClassLoader(), new Class<?>[] {Consumer.class},
-            (proxy, method, args) -> {
-                if (method.getName().equals("close")) {
-                    SourceLag.unregister(thread);
-                }
-                try {
-                    return method.invoke(consumer, args);
-                } catch (final InvocationTargetException e) {
-                    throw e.getCause();
-                }
-            });
+    /**
+     * Kafka's consumer, forgotten by SourceLag when its (possibly replaced) stream thread closes
+     * it. A subclass, not a reflective proxy: the stream thread calls its consumer several times
+     * per loop, and the proxy's reflection took 4.7 % of an embedded replay's stream thread.
+     */
+    private static final class MainConsumer extends KafkaConsumer<byte[], byte[]> {
+        private final String thread;
+
+        MainConsumer(final Map<String, Object> config, final String thread) {
+            super(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.thread = thread;
+        }
+
+        @Override
+        public void close() {
+            SourceLag.unregister(thread);
+            super.close();
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
+        public void close(final Duration timeout) {
+            SourceLag.unregister(thread);
+            super.close(timeout);
+        }
+
+        @Override
+        public void close(final CloseOptions options) {
+            SourceLag.unregister(thread);
+            super.close(options);
+        }
     }
 }
