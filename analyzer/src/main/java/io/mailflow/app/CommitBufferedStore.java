@@ -30,8 +30,12 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * layer ({@link #MAX_PENDING} keys) writes them early too. The pending values belong to the
  * stream thread: interactive queries ({@code KafkaStreams#query}) read the store below, as of
  * the last commit (or early write).
+ *
+ * <p>{@code get} returns the pending object itself, not a copy: a processor that changes a value
+ * it read must put it back (as mailflow's processors do), and must not change a value after
+ * putting it unless that change is meant to be stored too.
  */
-public final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K, V>, K, V>
+final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K, V>, K, V>
     implements KeyValueStore<K, V> {
 
     /**
@@ -53,7 +57,7 @@ public final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueS
     }
 
     /** Wraps the stores {@code builder} builds in this layer. */
-    public static <K, V> StoreBuilder<KeyValueStore<K, V>> of(final StoreBuilder<KeyValueStore<K, V>> builder) {
+    static <K, V> StoreBuilder<KeyValueStore<K, V>> of(final StoreBuilder<KeyValueStore<K, V>> builder) {
         return new Builder<>(builder);
     }
 

@@ -26,9 +26,9 @@ public final class StreamsSettings {
         props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, org.apache.kafka.common.serialization.Serdes.StringSerde.class.getName());
         props.put(StreamsConfig.producerPrefix("acks"), "all");
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        // Every task reads one partition (each sub-topology has one source topic; TopologyDescriptionTest
-        // fails when that changes), so there is nothing to
-        // wait for before processing: with Kafka's default (0), each idle task's readiness check
+        // Every task reads one partition (each sub-topology has one source topic;
+        // TopologyDescriptionTest fails when that changes), so there is nothing to wait for
+        // before processing: with Kafka's default (0), each idle task's readiness check
         // formats a lag message with String.format on every loop, 17 % of the stream thread in a
         // profile of the bench (docs/benchmarks.md, issue 14). -1 skips the check.
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));

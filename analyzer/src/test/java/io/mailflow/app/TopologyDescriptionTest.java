@@ -29,9 +29,7 @@ class TopologyDescriptionTest {
         try (InputStream in = TopologyDescriptionTest.class.getResourceAsStream("/topology-description.txt")) {
             expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        final MailflowConfig config = MailflowConfig.builder().defaults()
-            .override("schema.registry.url", "mock://topology-description-test").build();
-        assertEquals(expected.strip(), MailflowTopology.build(config).describe().toString().strip(),
+        assertEquals(expected.strip(), description().toString().strip(),
             "the topology changed; if on purpose, regenerate src/test/resources/topology-description.txt (see the class doc)");
     }
 
@@ -43,10 +41,8 @@ class TopologyDescriptionTest {
      */
     @Test
     void everySubTopologyReadsOneTopicSoNoTaskWaitsForAnother() {
-        final MailflowConfig config = MailflowConfig.builder().defaults()
-            .override("schema.registry.url", "mock://topology-description-test").build();
         final List<String> several = new ArrayList<>();
-        for (final TopologyDescription.Subtopology sub : MailflowTopology.build(config).describe().subtopologies()) {
+        for (final TopologyDescription.Subtopology sub : description().subtopologies()) {
             final List<String> topics = new ArrayList<>();
             sub.nodes().stream().filter(n -> n instanceof TopologyDescription.Source)
                 .forEach(n -> topics.addAll(((TopologyDescription.Source) n).topicSet()));
@@ -56,5 +52,11 @@ class TopologyDescriptionTest {
         }
         assertTrue(several.isEmpty(), "max.task.idle.ms=-1 (StreamsSettings) assumes one source topic per sub-topology: "
             + several);
+    }
+
+    private static TopologyDescription description() {
+        final MailflowConfig config = MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://topology-description-test").build();
+        return MailflowTopology.build(config).describe();
     }
 }
