@@ -93,11 +93,13 @@ public final class Analyzer implements AutoCloseable {
      * start again without someone deleting files. Every store has a changelog, so a task's local
      * state is only a cache: that one task directory is deleted and Kafka Streams restores it from
      * the changelog. Nothing else is touched (another instance's lock, for example, fails differently).
+     * So is a task whose window stores were written in segments of another length ({@link WindowSegments}).
      */
     private static KafkaStreams open(final Topology topology, final Properties props) {
         final StreamsConfig streamsConfig = new StreamsConfig(props);
         final java.nio.file.Path appDir = java.nio.file.Path.of(streamsConfig.getString(StreamsConfig.STATE_DIR_CONFIG),
             streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG)).toAbsolutePath();
+        WindowSegments.deleteTasksWithOtherLayout(appDir);
         for (int attempt = 0; ; attempt++) {
             try {
                 return new KafkaStreams(topology, props, new LagReportingClientSupplier());

@@ -134,12 +134,13 @@ public final class MailflowTopology {
                     Serdes.String(), topics.storeValues(QueueTracker.RECIPIENTS_STORE, QueuedRecipient.class))),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.DEADLINES_STORE), Serdes.Bytes(),
                     Serdes.ByteArray()).withCachingEnabled(),
-                // arrivals and outcomes age out with their segments: no per-message cleanup; written
-                // blind and not cached (see MessageMemory for what caching them cost)
-                Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention(),
-                    POINT, false), Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class)),
-                Stores.windowStoreBuilder(Stores.persistentWindowStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance(),
-                    POINT, false), Serdes.String(), Serdes.ByteArray()),
+                // arrivals and outcomes age out with their 12 h segments (WindowSegments): no
+                // per-message cleanup; written blind and not cached (see MessageMemory for what
+                // caching them cost)
+                Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention()),
+                    Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class)),
+                Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance()),
+                    Serdes.String(), Serdes.ByteArray()),
                 CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE),
                     Serdes.String(), topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class))),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE), Serdes.Bytes(),

@@ -25,6 +25,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.Map;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.DisplayName;
@@ -186,6 +187,23 @@ class QueueTrackingTest {
         }
 
         @Test
+        @DisplayName("a RECEIVE is remembered for arrival-retention (2 h): a first deferral within it expires 24 h after the RECEIVE, one after it 24 h after itself")
+        void arrivalIsRememberedForTheArrivalRetention() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), receive("<m2@test>", CAROL, ofHours(0)), defer(MSG, BOB, ofMinutes(115)));
+                f.advanceStreamTimeTo(ofMinutes(150)); // a RECEIVE at 2 h 30 m: those at 0 h are now older than 2 h
+                f.pipe(defer("<m2@test>", CAROL, ofMinutes(160)));
+                f.advanceStreamTimeTo(ofHours(30));
+                final Map<String, NonDeliveryReport> ndrs = f.readNdrs().stream()
+                    .collect(Collectors.toMap(NonDeliveryReport::getFinalRecipient, n -> n));
+                assertEquals(at(ofHours(24)), ndrs.get(BOB).getExpiryTime());
+                assertEquals(at(ofHours(0)), ndrs.get(BOB).getArrivalDate());
+                assertEquals(at(ofHours(24).plusMinutes(160)), ndrs.get(CAROL).getExpiryTime());
+                assertNull(ndrs.get(CAROL).getArrivalDate(), "its RECEIVE was forgotten");
+            }
+        }
+
+        @Test
         @DisplayName("expire-after is configurable (Exchange Server: 2 days)")
         void exchangeServerExpiry() {
             try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.queue.expire-after", "2d")) {
@@ -336,6 +354,20 @@ class QueueTrackingTest {
                 f.advanceStreamTimeTo(ofHours(30));
                 assertEquals(List.of("other@contoso.example"), f.readNdrs().stream().map(n -> n.getFinalRecipient()).toList(),
                     "only the recipient that was never delivered expires");
+            }
+        }
+
+        @Test
+        @DisplayName("a delivery is remembered for reorder-tolerance (1 h): an older deferral arriving within it is stale, one arriving later queues again")
+        void deliveryIsRememberedForTheReorderTolerance() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(delivered(MSG, BOB, ofHours(2)), delivered(MSG, CAROL, ofHours(2)));
+                f.pipe(defer(MSG, BOB, ofHours(1)));
+                // a delivery at 3 h 30 m: those at 2 h are now older than 1 h
+                f.pipe(delivered("<m2@test>", "dave@contoso.example", ofMinutes(210)));
+                f.pipe(defer(MSG, CAROL, ofHours(1)));
+                f.advanceStreamTimeTo(ofHours(30));
+                assertEquals(List.of(CAROL), f.readNdrs().stream().map(NonDeliveryReport::getFinalRecipient).toList());
             }
         }
 
