@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import io.mailflow.queue.QueueTracker;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
@@ -29,10 +28,14 @@ import org.slf4j.LoggerFactory;
  * Expired entries only stay on disk longer, until their segment is dropped, at most 12 h more.
  *
  * <p>The layout is fixed, not derived from the retention, so a changed
- * {@code mailflow.queue.arrival-retention} or {@code reorder-tolerance} does not change it; and
- * state written with another layout (by a build from before this class) is recognised at start:
- * Kafka Streams would open new segments beside the old ones and silently lose what those held,
- * so that task's directory is deleted instead and restored from the changelogs.
+ * {@code mailflow.queue.arrival-retention} or {@code reorder-tolerance} does not change it. State
+ * written with another layout (by a build from before this class) cannot be reused: Kafka
+ * Streams would open empty segments beside the old ones. It notices that, as a window store keeps
+ * its changelog offset in its segments: under exactly-once it wipes the task as corrupted, under
+ * at-least-once it restores the store from its changelog and leaves the old segments on disk,
+ * each with WARNs that do not say why. At start, before Kafka Streams opens anything, such a task
+ * directory is deleted here instead, with one WARN that says why; the task is restored from its
+ * changelogs either way (deploy/local/upgrade-check.sh).
  */
 final class WindowSegments {
     private static final Logger LOG = LoggerFactory.getLogger(WindowSegments.class);
@@ -41,7 +44,7 @@ final class WindowSegments {
     static final Duration INTERVAL = Duration.ofHours(12);
 
     /** The stores laid out here. */
-    static final Set<String> STORES = Set.of(QueueTracker.ARRIVALS_STORE, QueueTracker.OUTCOMES_STORE);
+    static final List<String> STORES = List.of(QueueTracker.ARRIVALS_STORE, QueueTracker.OUTCOMES_STORE);
 
     private WindowSegments() {
     }
