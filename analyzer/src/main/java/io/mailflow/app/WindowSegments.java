@@ -1,5 +1,6 @@
 package io.mailflow.app;
 
+import io.mailflow.queue.QueueTracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import io.mailflow.queue.QueueTracker;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 import org.apache.kafka.streams.state.internals.RocksDbWindowBytesStoreSupplier;
 import org.slf4j.Logger;
@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why not Kafka's default (half the retention: 1 h and 30 min here): every segment is a RocksDB
  * instance opened when the first record of its time span comes and closed and deleted when it
- * expires, about 13 ms each on 2 cores. A 54-hour replay opened 162 of them per task, and a
- * cluster opens them in every task of every instance. With 12 h segments it opens 10, and a
+ * expires. A 54-hour replay opened 162 of them in its one task, about 2 s of 25 on 2 cores, and a
+ * cluster opens them in every task of every instance. With 12 h segments it opens about 10, and a
  * lookup visits one or two segments instead of three (docs/benchmarks.md, "Fifth cut").
  *
  * <p>What the stores answer does not change: Kafka Streams bounds every fetch and get by the
