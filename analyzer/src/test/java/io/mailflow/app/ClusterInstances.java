@@ -409,6 +409,30 @@ final class ClusterInstances implements AutoCloseable {
         }
     }
 
+    /** What an admin call returns about a topic. */
+    interface TopicCall<T> {
+        T call() throws Exception;
+    }
+
+    /**
+     * The answer of an admin call about a topic just created, once the broker asked knows it:
+     * createTopics returns when the controllers committed the topic, and a broker may learn of it a
+     * moment later (seen in CI: UnknownTopicOrPartitionException right after the create).
+     */
+    static <T> T onceTopicKnown(final TopicCall<T> call) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return call.call();
+            } catch (final java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -64,7 +64,8 @@ class EmbeddedKafkaIT {
             // no replication factor given: the controllers' default.replication.factor (3)
             admin.createTopics(List.of(new NewTopic("r", java.util.Optional.of(2), java.util.Optional.empty()))).all().get();
             final var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "r");
-            assertEquals("2", topicConfig(admin, resource).get("min.insync.replicas").value());
+            assertEquals("2", ClusterInstances.onceTopicKnown(() -> admin.describeConfigs(List.of(resource)).all().get().get(resource))
+                .get("min.insync.replicas").value());
             final Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
             p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -83,28 +84,6 @@ class EmbeddedKafkaIT {
             ClusterInstances.readTopic(cluster.brokerAddress(0), "r", 2).values()
                 .forEach(records -> records.forEach(r -> seen.add(new String(r.value(), java.nio.charset.StandardCharsets.UTF_8))));
             assertEquals(List.of("three", "two", "three again"), seen);
-        }
-    }
-
-    /**
-     * The topic's configuration, once the broker asked knows the topic: createTopics returns when
-     * the controllers committed it, and a broker may learn of it a moment later (seen once in CI:
-     * UnknownTopicOrPartitionException right after the create).
-     */
-    private static org.apache.kafka.clients.admin.Config topicConfig(final Admin admin,
-                                                                     final org.apache.kafka.common.config.ConfigResource resource)
-        throws Exception {
-        final long deadline = System.currentTimeMillis() + 15_000;
-        while (true) {
-            try {
-                return admin.describeConfigs(List.of(resource)).all().get().get(resource);
-            } catch (final java.util.concurrent.ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
-                    || System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
         }
     }
 }

@@ -111,8 +111,8 @@ class ReplicatedClusterIT {
                 for (final Topic<?, ?> topic : topics.all()) {
                     assertReplicated(admin, topic.name());
                     final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
-                    assertEquals("2", admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
-                        .get("min.insync.replicas").value(), topic.name() + ": min.insync.replicas");
+                    assertEquals("2", ClusterInstances.onceTopicKnown(() -> admin.describeConfigs(List.of(resource)).all()
+                        .get(30, TimeUnit.SECONDS).get(resource)).get("min.insync.replicas").value(), topic.name() + ": min.insync.replicas");
                 }
             }
             // the instances start while the replay fills the staging topic
@@ -180,17 +180,7 @@ class ReplicatedClusterIT {
 
     /** The topic's description, once the broker asked has the metadata of a topic created a moment ago. */
     private static TopicDescription describe(final Admin admin, final String topic) throws Exception {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-            } catch (final java.util.concurrent.ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);
-            }
-        }
+        return ClusterInstances.onceTopicKnown(() -> admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic));
     }
 
     private static void assertReplicated(final Admin admin, final String topic) throws Exception {
