@@ -50,11 +50,7 @@ class MailflowTopologyTest {
         final MailflowConfig config = MailflowConfig.builder().defaults().override("schema.registry.url", "mock://" + scope).build();
         final Topics topics = new Topics(config);
         final Path stateDir = Files.createTempDirectory("topology-spec");
-        final Properties props = new Properties();
-        props.putAll(config.kafkaProperties());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        try (TopologyTestDriver driver = new TopologyTestDriver(MailflowTopology.build(config), props, TestTraces.T0)) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(MailflowTopology.build(config), driverProperties(config, stateDir), TestTraces.T0)) {
             final TestInputTopic<String, MessageTrace> traces = driver.createInputTopic(topics.traces.name(),
                 Serdes.String().serializer(), topics.traces.valueSerde().serializer());
             final List<MessageTrace> input = new ArrayList<>();
@@ -112,7 +108,16 @@ class MailflowTopologyTest {
         }
     }
 
-    private static MessageTrace receive(final String messageId, final Instant at) {
+    /** The properties a TopologyTestDriver of the whole topology runs with: {@code config}'s, state in {@code stateDir}. */
+    static Properties driverProperties(final MailflowConfig config, final Path stateDir) {
+        final Properties props = new Properties();
+        props.putAll(config.kafkaProperties());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        return props;
+    }
+
+    static MessageTrace receive(final String messageId, final Instant at) {
         return TestTraces.trace(EventType.RECEIVE, at).setMessageId(messageId).setRecipient("user@contoso.com")
             .setSender("alice@fabrikam.example").build();
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mailflow.avro.EventType;
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.config.MailflowConfig;
 import io.mailflow.detect.TestTraces;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.Serdes;
@@ -40,16 +38,13 @@ class WindowSegmentsTest {
         final MailflowConfig config = MailflowConfig.builder().defaults()
             .override("schema.registry.url", "mock://segments-" + UUID.randomUUID()).build();
         final Topics topics = new Topics(config);
-        final Properties props = new Properties();
-        props.putAll(config.kafkaProperties());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        try (TopologyTestDriver driver = new TopologyTestDriver(MailflowTopology.build(config), props, TestTraces.T0)) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(MailflowTopology.build(config),
+            MailflowTopologyTest.driverProperties(config, stateDir), TestTraces.T0)) {
             final TestInputTopic<String, MessageTrace> traces = driver.createInputTopic(topics.traces.name(),
                 Serdes.String().serializer(), topics.traces.valueSerde().serializer());
             for (int h = 0; h <= 30; h++) {
                 final Instant at = TestTraces.T0.plus(Duration.ofHours(h));
-                for (final MessageTrace t : List.of(receive("<m" + h + "@x>", at),
+                for (final MessageTrace t : List.of(MailflowTopologyTest.receive("<m" + h + "@x>", at),
                     TestTraces.delivery("Outbound to Contoso", at.plusSeconds(5), "<m" + h + "@x>"))) {
                     traces.pipeInput(new TestRecord<>(MessageKeys.of(t), t, t.getEventTime()));
                 }
@@ -91,11 +86,6 @@ class WindowSegmentsTest {
     @DisplayName("no state directory yet: nothing to check")
     void noStateYet(@TempDir final Path root) {
         assertEquals(List.of(), WindowSegments.deleteTasksWithOtherLayout(root.resolve("mailflow")));
-    }
-
-    private static MessageTrace receive(final String messageId, final Instant at) {
-        return TestTraces.trace(EventType.RECEIVE, at).setMessageId(messageId).setRecipient("user@contoso.com")
-            .setSender("alice@fabrikam.example").build();
     }
 
     private static void segment(final Path task, final String store, final long start) throws IOException {
