@@ -16,18 +16,18 @@ class ConnectorMonitorPendingKeyTest {
     @Test
     void sequenceSuffixIsFourDigitLowercaseHexAsBefore() {
         for (int seq = 0; seq <= 70_000; seq++) {
-            assertEquals(String.format("%04x", seq), ConnectorMonitor.hex(seq, 4), "seq " + seq);
+            assertEquals(String.format("%04x", seq), ConnectorMonitor.sequenceHex(seq), "seq " + seq);
         }
     }
 
     @Test
     void partitionAndTimeKeepTheirWidths() {
         for (final int partition : new int[] {0, 1, 9, 15, 16, 255, 4096, Integer.MAX_VALUE, -1}) {
-            assertEquals(String.format("%08x", partition), ConnectorMonitor.hex(partition, 8));
+            assertEquals(String.format("%08x", partition), ConnectorMonitor.partitionHex(partition));
         }
         final long now = 1_772_441_405_739L; // 2026-03-02, as the keys hold it: flipped sign bit, so order is time order
         for (final long time : new long[] {0L, 1L, now, -now, Long.MIN_VALUE, Long.MAX_VALUE, -1L}) {
-            assertEquals(String.format("%016x", time ^ Long.MIN_VALUE), ConnectorMonitor.hex(time ^ Long.MIN_VALUE, 16));
+            assertEquals(String.format("%016x", time ^ Long.MIN_VALUE), ConnectorMonitor.timeHex(time ^ Long.MIN_VALUE));
         }
     }
 }
