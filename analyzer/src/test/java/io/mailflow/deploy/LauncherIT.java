@@ -1,6 +1,7 @@
 package io.mailflow.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -65,6 +66,25 @@ class LauncherIT {
         assertTrue(r.output().contains("mvn -B -q package -DskipTests"), r.output());
     }
 
+    @Test
+    @DisplayName("replay runs with the throughput collector unless JAVA_OPTS names one; other commands keep the JVM's default")
+    void replayRunsWithTheThroughputCollector() throws Exception {
+        // -Xlog:gc makes the JVM say which collector it starts with ("Using Parallel", "Using G1", ...)
+        final String opts = "-Xmx128m -XX:TieredStopAtLevel=1 -Xlog:gc";
+        final Result replay = runWith(opts, LAUNCHER, "replay", "--help");
+        assertEquals(0, replay.exit(), replay.output());
+        assertTrue(replay.output().contains("Using Parallel"), replay.output());
+
+        final Result run = runWith(opts, LAUNCHER, "run", "--help");
+        assertEquals(0, run.exit(), run.output());
+        assertTrue(run.output().contains("Usage: mailflow run"), run.output());
+        assertFalse(run.output().contains("Using Parallel"), run.output());
+
+        final Result chosen = runWith(opts + " -XX:+UseSerialGC", LAUNCHER, "replay", "--help");
+        assertEquals(0, chosen.exit(), chosen.output());
+        assertTrue(chosen.output().contains("Using Serial"), chosen.output());
+    }
+
     private record Result(int exit, String output) {
     }
 
@@ -76,10 +96,14 @@ class LauncherIT {
     }
 
     private static Result run(final Path launcher, final String... args) throws IOException, InterruptedException {
+        return runWith("-Xmx128m -XX:TieredStopAtLevel=1", launcher, args);
+    }
+
+    private static Result runWith(final String javaOpts, final Path launcher, final String... args) throws IOException, InterruptedException {
         final List<String> command = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
         command.addAll(List.of(args));
         final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("JAVA_OPTS", "-Xmx128m -XX:TieredStopAtLevel=1");
+        pb.environment().put("JAVA_OPTS", javaOpts);
         final Process p = pb.start();
         final byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher returned");
