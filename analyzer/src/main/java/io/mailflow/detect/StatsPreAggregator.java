@@ -25,7 +25,7 @@ import org.apache.kafka.streams.state.WindowStore;
  * time passes window end + grace; only partials are repartitioned.
  *
  * <p>Distinct messages: per message and window, the connector codes it was counted under, in a
- * cached window store keyed by message at the window's start. A message's attempts in one
+ * window store (in memory, logged) keyed by message at the window's start. A message's attempts in one
  * window share that entry, so it reaches the changelog about once per message and window, and
  * it leaves with its segment after the window closed (no deletes). The entries outlive the
  * window's close, even when the idle flush sends counts early, so a message is never counted
@@ -53,6 +53,10 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
     private long streamTime = Long.MIN_VALUE;
     private static final long UNKNOWN = Long.MIN_VALUE;
     private static final long NOTHING_STORED = Long.MAX_VALUE;
+    /** The message, window start and connector codes of the {@link #MESSAGES_STORE} entry last read or written. */
+    private String lastCountedKey;
+    private long lastCountedStart;
+    private String lastCounted;
     /** Earliest window end among stored windows, so most records need no store scan; UNKNOWN after a restart. */
     private long earliestWindowEnd = UNKNOWN;
     private long lastRecordWallClock;
@@ -81,6 +85,8 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         this.streamTime = Long.MIN_VALUE;
         this.earliestWindowEnd = UNKNOWN;
+        this.lastCountedKey = null;
+        this.lastCounted = null;
         this.lastRecordWallClock = context.currentSystemTimeMs();
         this.progress = new SourceProgress(heartbeatMs, config.partitionIdle().toMillis(), context.currentSystemTimeMs());
         // only the partition's own task can tell "caught up and quiet" from "behind"
@@ -145,18 +151,31 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
 
     /** True when the message is new under this connector code in the window starting at {@code start}; remembers it. */
     private boolean countMessage(final String messageKey, final long start, final String connectorCode) {
-        final String counted = messages.fetch(messageKey, start);
+        // a message's attempts (one line per recipient) follow each other: the entry last read or
+        // written is what the store holds for it, and still there, since its window is open
+        final String counted = messageKey.equals(lastCountedKey) && start == lastCountedStart
+            ? lastCounted : messages.fetch(messageKey, start);
         if (counted == null) {
             messages.put(messageKey, connectorCode, start);
+            lastCounted(messageKey, start, connectorCode);
             return true;
         }
         for (final String code : counted.split("\n", -1)) {
             if (code.equals(connectorCode)) {
+                lastCounted(messageKey, start, counted);
                 return false;
             }
         }
-        messages.put(messageKey, counted + '\n' + connectorCode, start);
+        final String more = counted + '\n' + connectorCode;
+        messages.put(messageKey, more, start);
+        lastCounted(messageKey, start, more);
         return true;
+    }
+
+    private void lastCounted(final String messageKey, final long start, final String codes) {
+        lastCountedKey = messageKey;
+        lastCountedStart = start;
+        lastCounted = codes;
     }
 
     /**

@@ -27,10 +27,20 @@ final class MessageMemory {
 
     private final WindowStore<String, MessageArrival> arrivals;
     private final WindowStore<String, byte[]> outcomes;
+    private final long arrivalRetentionMs;
+    /**
+     * The message whose arrival the store was last seen to hold, and that arrival's time. A
+     * message's RECEIVE lines (one per recipient) follow each other; this spares all but the
+     * first a store read. Held per task object, which starts over at every init.
+     */
+    private String lastArrivalKey;
+    private long lastArrivalTime;
 
-    MessageMemory(final WindowStore<String, MessageArrival> arrivals, final WindowStore<String, byte[]> outcomes) {
+    MessageMemory(final WindowStore<String, MessageArrival> arrivals, final WindowStore<String, byte[]> outcomes,
+                  final java.time.Duration arrivalRetention) {
         this.arrivals = arrivals;
         this.outcomes = outcomes;
+        this.arrivalRetentionMs = arrivalRetention.toMillis();
     }
 
     /** The message's remembered arrival (its first RECEIVE still within the retention), or null. */
@@ -45,16 +55,38 @@ final class MessageMemory {
         }
     }
 
-    /** Notes the message's RECEIVE, unless one is remembered: one RECEIVE line comes per recipient, the store sees one write per message. */
-    void rememberArrival(final String messageKey, final long time, final String originalSender, final String subject,
-                         final String messageId) {
-        // the RECEIVE lines of one message (one per recipient) usually share their time: a point
-        // lookup finds what the first of them wrote without a scan over every segment
-        if (arrivals.fetch(messageKey, time) != null || arrival(messageKey) != null) {
+    /**
+     * Notes the message's RECEIVE, unless one is remembered: one RECEIVE line comes per recipient, the store sees one write per message.
+     *
+     * @param now the task's stream time, at least every time the store was written at
+     */
+    void rememberArrival(final String messageKey, final long time, final long now, final String originalSender,
+                         final String subject, final String messageId) {
+        // the store answers for an entry while its time is above its own stream time (the latest
+        // time written, at most now) less the retention: an entry above now less the retention is
+        // certainly still there, and the lookups below would find it
+        if (messageKey.equals(lastArrivalKey) && lastArrivalTime > now - arrivalRetentionMs) {
+            return;
+        }
+        // the RECEIVE lines of one message usually share their time: a point lookup finds what
+        // the first of them wrote without a scan over every segment
+        if (arrivals.fetch(messageKey, time) != null) {
+            remembered(messageKey, time);
+            return;
+        }
+        final Reports.ArrivalInfo known = arrival(messageKey);
+        if (known != null) {
+            remembered(messageKey, known.time());
             return;
         }
         arrivals.put(messageKey, MessageArrival.newBuilder().setOriginalSender(originalSender).setSubject(subject)
             .setMessageId(messageId).build(), time);
+        remembered(messageKey, time);
+    }
+
+    private void remembered(final String messageKey, final long time) {
+        lastArrivalKey = messageKey;
+        lastArrivalTime = time;
     }
 
     /** Notes a recipient's delivery or return ({@link #DELIVERED}, {@link #PERMANENT_NDR}, {@link #EXPIRED_NDR}). */

@@ -92,7 +92,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.nextGridPoint = Long.MIN_VALUE;
         final WindowStore<String, MessageArrival> arrivals = context.getStateStore(ARRIVALS_STORE);
         final WindowStore<String, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
-        this.messages = new MessageMemory(arrivals, outcomes);
+        this.messages = new MessageMemory(arrivals, outcomes, config.arrivalRetention());
         final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(DEADLINES_STORE);
         this.deadlines = new DeadlineIndex(deadlineStore);
         final int partition = context.taskId().partition();
@@ -129,7 +129,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         final String messageKey = record.key() != null ? record.key() : MessageKeys.of(trace);
         final long time = record.timestamp();
         if (trace.getEventType() == EventType.RECEIVE) {
-            rememberArrival(messageKey, trace, time);
+            messages.rememberArrival(messageKey, time, now, FailureText.originalSender(trace), trace.getSubject(),
+                trace.getMessageId());
             return;
         }
         if (trace.getEventType() == EventType.DSN) {
@@ -315,10 +316,6 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     }
 
     // ---- events --------------------------------------------------------------------------------
-
-    private void rememberArrival(final String messageKey, final MessageTrace trace, final long time) {
-        messages.rememberArrival(messageKey, time, FailureText.originalSender(trace), trace.getSubject(), trace.getMessageId());
-    }
 
     private void onDeferral(final String messageKey, final String key, final QueuedRecipient existing,
                             final MessageTrace trace, final Classification c, final long time) {

@@ -102,6 +102,25 @@ class StatsWindowTest {
     }
 
     @Test
+    @DisplayName("one message's attempts in a row count it once per code and window, in every window they reach")
+    void aMessagesAttemptsInARowCountItOncePerCodeAndWindow() {
+        driver.pipe(deferral(CONTOSO, "4.4.316", minutes(4.5), "<m@x>"));
+        driver.pipe(deferral(CONTOSO, "4.4.315", minutes(4.6), "<m@x>"));
+        driver.pipe(deferral(CONTOSO, "4.4.316", minutes(4.7), "<m@x>"));
+        driver.pipe(deferral(CONTOSO, "4.4.316", minutes(5.1), "<m@x>")); // the next window
+        driver.pipe(deferral(CONTOSO, "4.4.316", minutes(5.2), "<n@x>"));
+        driver.pipe(delivery("other", minutes(12), "<z@x>"));
+        final Map<String, ConnectorStats> windows = driver.stats().stream().filter(s -> s.getConnectorId().equals(CONTOSO))
+            .collect(Collectors.toMap(s -> s.getStatusCode() + " " + s.getWindowStart(), Function.identity()));
+        assertEquals(3, windows.size(), windows::toString);
+        assertEquals(2, windows.get("4.4.316 " + minutes(0)).getFailures());
+        assertEquals(1, windows.get("4.4.316 " + minutes(0)).getDistinctMessages());
+        assertEquals(1, windows.get("4.4.315 " + minutes(0)).getDistinctMessages());
+        assertEquals(2, windows.get("4.4.316 " + minutes(5)).getFailures());
+        assertEquals(2, windows.get("4.4.316 " + minutes(5)).getDistinctMessages());
+    }
+
+    @Test
     void partialsSentEarlyByAnIdleTaskStillAddUpWithoutCountingAMessageTwice() {
         driver.pipe(deferral(CONTOSO, "4.4.316", minutes(1), "<c@x>"));
         driver.advanceWallClock(Duration.ofSeconds(45)); // idle longer than idle-flush (30 s): partial goes out early

@@ -204,6 +204,24 @@ class QueueTrackingTest {
         }
 
         @Test
+        @DisplayName("a message's RECEIVE lines, one per recipient, keep the first as every recipient's arrival; another message's RECEIVE between them changes nothing")
+        void firstOfAMessagesReceiveLinesIsTheArrival() {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), receive(MSG, CAROL, ofMinutes(1)), receive("<m2@test>", BOB, ofMinutes(2)),
+                    receive(MSG, "dave@fabrikam.example", ofMinutes(3)),
+                    defer(MSG, BOB, ofMinutes(10)), defer(MSG, CAROL, ofMinutes(11)), defer(MSG, "dave@fabrikam.example", ofMinutes(12)),
+                    defer("<m2@test>", BOB, ofMinutes(13)));
+                f.advanceStreamTimeTo(ofHours(30));
+                final List<NonDeliveryReport> ndrs = f.readNdrs();
+                assertEquals(4, ndrs.size(), ndrs::toString);
+                for (final NonDeliveryReport ndr : ndrs) {
+                    assertEquals(at(ndr.getMessageId().equals("<m2@test>") ? ofMinutes(2) : ofHours(0)), ndr.getArrivalDate(),
+                        ndr.getMessageId() + " " + ndr.getFinalRecipient());
+                }
+            }
+        }
+
+        @Test
         @DisplayName("expire-after is configurable (Exchange Server: 2 days)")
         void exchangeServerExpiry() {
             try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.queue.expire-after", "2d")) {
