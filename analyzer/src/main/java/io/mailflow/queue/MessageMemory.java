@@ -1,6 +1,7 @@
 package io.mailflow.queue;
 
 import io.mailflow.avro.internal.MessageArrival;
+import java.time.Duration;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -37,7 +38,7 @@ final class MessageMemory {
     private long lastArrivalTime;
 
     MessageMemory(final WindowStore<String, MessageArrival> arrivals, final WindowStore<String, byte[]> outcomes,
-                  final java.time.Duration arrivalRetention) {
+                  final Duration arrivalRetention) {
         this.arrivals = arrivals;
         this.outcomes = outcomes;
         this.arrivalRetentionMs = arrivalRetention.toMillis();
