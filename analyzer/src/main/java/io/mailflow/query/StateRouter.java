@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.Serdes;
@@ -62,7 +63,7 @@ final class StateRouter {
     int partitionOf(final String store, final String key) {
         final long deadline = System.nanoTime() + SETTLE.toNanos();
         while (true) {
-            final KeyQueryMetadata md = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+            final KeyQueryMetadata md = metadata(() -> streams.queryMetadataForKey(store, key, Serdes.String().serializer()));
             if (md != null && md.partition() >= 0 && !KeyQueryMetadata.NOT_AVAILABLE.equals(md)) {
                 return md.partition();
             }
@@ -137,8 +138,28 @@ final class StateRouter {
         }
         final KafkaStreams.State state = streams.state();
         if (!state.isRunningOrRebalancing()) {
-            throw new QueryException(503, "The analyzer is " + state + ", not running.");
+            throw notRunning(state);
         }
+    }
+
+    /**
+     * Kafka's metadata calls throw IllegalStateException once the client is shutting down (a
+     * request that came in just before a SIGTERM): the same 503 as a request that comes after.
+     */
+    private <T> T metadata(final Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (final IllegalStateException e) {
+            final KafkaStreams.State state = streams.state();
+            if (state.isRunningOrRebalancing()) {
+                throw e;
+            }
+            throw notRunning(state);
+        }
+    }
+
+    private static QueryException notRunning(final KafkaStreams.State state) {
+        return new QueryException(503, "The analyzer is " + state + ", not running.");
     }
 
     /**
@@ -148,7 +169,7 @@ final class StateRouter {
      * assigned the partition (during a rebalance).
      */
     private Optional<Target> targetFor(final String store, final int p, final int attempt) {
-        final KeyQueryMetadata md = streams.queryMetadataForKey(store, "", fixed(p));
+        final KeyQueryMetadata md = metadata(() -> streams.queryMetadataForKey(store, "", fixed(p)));
         if (md == null || KeyQueryMetadata.NOT_AVAILABLE.equals(md) || md.activeHost() == null || md.activeHost().port() < 0) {
             return Optional.empty();
         }
