@@ -100,6 +100,27 @@ public final class TopicAdmin {
         }
     }
 
+    /**
+     * The topics' descriptions. On a cluster of several brokers a topic just created may be
+     * listed by one broker before another (the one asked next) has learned of it: that answer,
+     * "does not host this topic-partition", is asked again until {@link #TIMEOUT_SECONDS}.
+     */
+    private static Map<String, TopicDescription> describe(final Admin admin, final List<String> topics)
+        throws InterruptedException, ExecutionException, TimeoutException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (true) {
+            try {
+                return admin.describeTopics(topics).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (final ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                    || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
     /** Creates the missing topics (unless verifyOnly) and reports on every topic. */
     public static List<TopicStatus> ensure(final Admin admin, final List<TopicSpec> specs, final boolean verifyOnly) {
         try {
@@ -137,8 +158,7 @@ public final class TopicAdmin {
             }
             final List<String> present = specs.stream().map(TopicSpec::name).filter(existing::contains).toList();
             if (!present.isEmpty()) {
-                final Map<String, TopicDescription> descriptions =
-                    admin.describeTopics(present).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                final Map<String, TopicDescription> descriptions = describe(admin, present);
                 for (final TopicSpec spec : specs) {
                     final TopicDescription d = descriptions.get(spec.name());
                     if (d != null) {
