@@ -136,11 +136,11 @@ public final class MailflowTopology {
                     Serdes.ByteArray()).withCachingEnabled(),
                 // arrivals and outcomes age out with their 12 h segments (WindowSegments): no
                 // per-message cleanup; written blind and not cached (see MessageMemory for what
-                // caching them cost)
-                Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention()),
-                    Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class)),
-                Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance()),
-                    Serdes.String(), Serdes.ByteArray()),
+                // caching them cost); their changelogs keep history (WindowChangelogs)
+                WindowChangelogs.appendTimeLogged(Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE,
+                    config.arrivalRetention()), Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class))),
+                WindowChangelogs.appendTimeLogged(Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.OUTCOMES_STORE,
+                    config.reorderTolerance()), Serdes.String(), Serdes.ByteArray())),
                 CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE),
                     Serdes.String(), topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class))),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE), Serdes.Bytes(),
@@ -171,8 +171,8 @@ public final class MailflowTopology {
                         Serdes.String(), topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class))),
                     // one entry per message and window, written once: not cached, so it does not
                     // crowd the counts out of the thread's cache
-                    Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,
-                        StatsPreAggregator.messagesRetention(config), POINT, false), Serdes.String(), Serdes.String())),
+                    WindowChangelogs.appendTimeLogged(Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,
+                        StatsPreAggregator.messagesRetention(config), POINT, false), Serdes.String(), Serdes.String()))),
                 Named.as("stats-pre-aggregate"))
             .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("stats-partials", StatsPartial.class))

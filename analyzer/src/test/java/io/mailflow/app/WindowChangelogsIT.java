@@ -1,0 +1,159 @@
+package io.mailflow.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mailflow.config.MailflowConfig;
+import io.mailflow.emit.TopicAdmin;
+import io.mailflow.emit.Topics;
+import io.mailflow.ingest.ReplayOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A replay of history into a cluster: the window stores' changelogs must still hold every entry
+ * after the broker's retention checks, or a store restored from them (an instance killed, a task
+ * moved) lacks entries and the analysis differs from the one-pass replay (WindowChangelogs).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WindowChangelogsIT {
+    private static final String APP = "window-changelogs-it";
+    private Path dir;
+    private EmbeddedKafka kafka;
+    private Admin admin;
+
+    @BeforeAll
+    void broker() throws java.io.IOException {
+        dir = Files.createTempDirectory("window-changelogs-it-");
+        // the retention check every half second instead of every 5 minutes: what a long run does
+        // sooner or later happens within the test
+        kafka = EmbeddedKafka.start(0, dir.resolve("kafka"), Map.of("log.retention.check.interval.ms", "500",
+            "log.initial.task.delay.ms", "0"));
+        admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    @AfterAll
+    void stop() {
+        admin.close();
+        kafka.close();
+        EmbeddedKafka.deleteRecursively(dir);
+    }
+
+    @Test
+    @DisplayName("a replay of months-old logs: the broker's retention deletes nothing from the window-store changelogs")
+    void historyStaysInTheWindowChangelogs() throws Exception {
+        final Path logs = ClusterInstances.generate(Files.createDirectories(dir.resolve("logs")), "generate", "--seed", "5",
+            "--duration", "30m", "--format", "exchange", "--servers", "EX01");
+        final MailflowConfig config = MailflowConfig.builder().defaults()
+            .override("bootstrap.servers", kafka.bootstrapServers())
+            .override("schema.registry.url", "mock://" + APP)
+            .override("application.id", APP)
+            .override("state.dir", dir.resolve("state").toString())
+            .override("mailflow.topic.partitions", "2")
+            .override("mailflow.topic.retention", "infinite")
+            .build();
+        final Topics topics = new Topics(config);
+        TopicAdmin.ensure(admin, TopicAdmin.specs(config), false);
+        final Analyzer analyzer = new Analyzer(config);
+        try {
+            analyzer.start(); // Kafka Streams creates its internal topics, as on any cluster
+            assertTrue(analyzer.awaitRunning(Duration.ofMinutes(2)), "the analyzer runs");
+            KafkaReplay.replay(config, topics, List.of(logs), ReplayOptions.defaults());
+            awaitAnalysed(topics.traces.name(), Duration.ofMinutes(3));
+        } finally {
+            analyzer.close(Duration.ofSeconds(30));
+        }
+        Thread.sleep(3_000); // six more retention checks
+
+        final Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+        final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (final String store : WindowChangelogs.STORES) {
+            for (int p = 0; p < 2; p++) {
+                earliest.put(new TopicPartition(changelog(store), p), OffsetSpec.earliest());
+                latest.put(new TopicPartition(changelog(store), p), OffsetSpec.latest());
+            }
+        }
+        final Map<TopicPartition, Long> starts = offsets(earliest);
+        final Map<TopicPartition, Long> ends = offsets(latest);
+        System.out.printf("WindowChangelogsIT: changelog start offsets %s, end offsets %s%n", starts, ends);
+        for (final String store : WindowChangelogs.STORES) {
+            assertTrue(ends.get(new TopicPartition(changelog(store), 0)) + ends.get(new TopicPartition(changelog(store), 1)) > 0,
+                store + " was written: " + ends);
+        }
+        starts.forEach((tp, start) -> assertEquals(0L, start, tp + " still starts at its first record: " + starts));
+    }
+
+    @Test
+    @DisplayName("`run` sets append time on a window-store changelog an older mailflow created with event time")
+    void olderChangelogsAreAligned() throws Exception {
+        final String app = "window-changelogs-align";
+        final String arrivals = app + "-" + WindowChangelogs.STORES.get(0) + "-changelog";
+        admin.createTopics(List.of(new NewTopic(arrivals, 1, (short) 1).configs(Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete", TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime"))))
+            .all().get(30, TimeUnit.SECONDS);
+
+        assertEquals(List.of(arrivals), WindowChangelogs.align(admin, app), "the one existing changelog is changed");
+        final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, arrivals);
+        assertEquals("LogAppendTime", admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
+            .get(resource).get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value());
+        assertEquals(List.of(), WindowChangelogs.align(admin, app), "and left alone the next time");
+    }
+
+    private static String changelog(final String store) {
+        return APP + "-" + store + "-changelog";
+    }
+
+    /** Until the application has committed every trace (read committed), as the embedded replay decides it. */
+    private void awaitAnalysed(final String traces, final Duration timeout) throws Exception {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+        for (int p = 0; p < 2; p++) {
+            ends.put(new TopicPartition(traces, p), OffsetSpec.latest());
+        }
+        Map<TopicPartition, Long> end = Map.of();
+        Map<TopicPartition, Long> committed = Map.of();
+        while (System.nanoTime() < deadline) {
+            end = offsets(ends);
+            committed = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+            for (final Map.Entry<TopicPartition, OffsetAndMetadata> e
+                    : admin.listConsumerGroupOffsets(APP).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).entrySet()) {
+                if (e.getValue() != null) {
+                    committed.put(e.getKey(), e.getValue().offset());
+                }
+            }
+            final Map<TopicPartition, Long> c = committed;
+            if (end.entrySet().stream().allMatch(e -> c.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("the analyzer did not commit every trace: ends " + end + ", committed " + committed);
+    }
+
+    private Map<TopicPartition, Long> offsets(final Map<TopicPartition, OffsetSpec> specs) throws Exception {
+        final Map<TopicPartition, Long> out = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+        admin.listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS)
+            .forEach((tp, info) -> out.put(tp, info.offset()));
+        return out;
+    }
+}
