@@ -83,6 +83,26 @@ class InternalTopicsTest {
     }
 
     @Test
+    @DisplayName("every changelog with a time retention is stamped with the broker's append time, so replayed history is not deleted at once")
+    void timeRetainedChangelogsTakeAppendTime() throws Exception {
+        final Analyzer analyzer = analyzer("1");
+        try {
+            final Set<String> timeRetained = new TreeSet<>();
+            for (final NewTopic topic : InternalTopics.of(analyzer.topology(), analyzer.properties(), 1, sources(1))) {
+                if (topic.name().endsWith("-changelog") && topic.configs().get("cleanup.policy").contains("delete")) {
+                    timeRetained.add(topic.name());
+                    assertEquals(WindowChangelogs.APPEND_TIME, topic.configs().get("message.timestamp.type"), topic.name() + " " + topic.configs());
+                }
+            }
+            final Set<String> expected = new TreeSet<>();
+            WindowChangelogs.STORES.forEach(store -> expected.add("itt-" + store + "-changelog"));
+            assertEquals(expected, timeRetained, "the window stores' changelogs, and only they, have a time retention");
+        } finally {
+            analyzer.close();
+        }
+    }
+
+    @Test
     @DisplayName("a source topic with another partition count: left to Kafka Streams")
     void otherPartitionCountsAreLeftToKafkaStreams() throws Exception {
         final Analyzer analyzer = analyzer("1");
