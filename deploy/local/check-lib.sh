@@ -30,8 +30,8 @@ await_cluster() {
 # and the output topics are the same in two polls 10 s apart; a dead instance's partitions wait
 # for its session timeout, so output that merely stopped growing does not count
 settle() {
-  local last="" now lag
-  for _ in $(seq 1 180); do
+  local last="" now lag deadline=$((SECONDS + 1800))
+  while [ $SECONDS -lt $deadline ]; do
     sleep 10
     lag=$(java -cp "analyzer/target/lib/*" deploy/local/GroupLag.java 127.0.0.1:9092 "$1" mailflow.traces 2>/dev/null)
     now=""
