@@ -43,7 +43,7 @@ done
 "$mf" replay -b 127.0.0.1:9092 -r "$reg" -D mailflow.topic.retention=infinite "$@" >"$work/replay.log" 2>&1 &
 replay=$!
 # a subshell tells when the replay ends, between the faults below
-( wait_for=$replay; while kill -0 "$wait_for" 2>/dev/null; do sleep 0.2; done; say "   replay ended" ) &
+( while kill -0 "$replay" 2>/dev/null; do sleep 0.2; done; say "   replay ended" ) &
 sleep "$gap"; kill -9 "$a"; say "   instance A SIGKILLed"
 sleep 5; run a 9481; a=$!; say "   instance A started again"
 sleep "$gap"; kill -"${BROKER_SIGNAL:-KILL}" "$broker_pid"; say "   broker SIG${BROKER_SIGNAL:-KILL}"

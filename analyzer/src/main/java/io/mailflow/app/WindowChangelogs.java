@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * old) writes changelog records that are past that retention the moment they are written. The
  * broker's retention check deletes every segment that holds only such records: the first
  * transaction's records of each partition, which the commit marker after them (stamped with the
- * wall clock) rolls into a segment of their own ({@code WindowChangelogsIT}: 1 to 14 records per
- * partition). A store restored from the changelog afterwards (an instance killed, a task moved to
+ * wall clock) rolls into a segment of their own (without append time, {@code WindowChangelogsIT}
+ * finds 1 to 14 records per partition deleted). A store restored from the changelog afterwards (an instance killed, a task moved to
  * an instance without a standby) lacks those entries, and the analysis after it differs from the
  * one-pass replay: deploy/local/fault-check.sh saw one message counted twice in the first stats
  * window. Stamped at append time, the records live for the store's retention plus a day of wall
