@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -26,6 +27,11 @@ public final class MailflowConfig {
     public static final String PREFIX = "mailflow.";
     public static final String ENV_PREFIX = "MAILFLOW_";
     public static final String ENV_KAFKA_PREFIX = "MAILFLOW_KAFKA_";
+    /**
+     * MAILFLOW_ variables that are not settings: CONFIG names the properties file; CDS and JIT are
+     * read by the launcher (deploy/bin/mailflow) and reach the JVM's environment with it.
+     */
+    private static final Set<String> NOT_SETTINGS = Set.of("CONFIG", "CDS", "JIT");
     /** How long a command waits for the cluster to answer before it gives up (see {@link KafkaReachability}). */
     public static final String CONNECT_TIMEOUT = "mailflow.connect-timeout";
 
@@ -187,8 +193,8 @@ public final class MailflowConfig {
         }
         if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
             final String rest = name.substring(ENV_PREFIX.length());
-            if (rest.equals("CONFIG")) {
-                return null; // MAILFLOW_CONFIG names the properties file, it is not a setting
+            if (NOT_SETTINGS.contains(rest)) {
+                return null;
             }
             return PREFIX + envToKey(rest);
         }

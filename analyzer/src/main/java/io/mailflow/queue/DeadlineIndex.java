@@ -18,6 +18,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class DeadlineIndex {
     private static final byte[] PRESENT = new byte[0];
+    /** How far past the clock {@link #refreshEarliest} looks for the next deadline: a minute of event time. */
+    static final long LOOKAHEAD_MS = 60_000;
 
     /** A due entry: when, and which recipient. */
     record Due(long deadline, String recipientKey) {
@@ -68,16 +70,23 @@ final class DeadlineIndex {
         return due;
     }
 
-    /** After a check: find the earliest entry left (one seek) so records until then skip the index. */
+    /**
+     * After a check: find the earliest entry left before {@code now + }{@link #LOOKAHEAD_MS}, so
+     * records until then skip the index. The scan is bounded: a scan of a cached store copies every
+     * cached key in its range first (Kafka's {@code NamedCache#keyRange}), and an open-ended one
+     * copied the whole queue's deadlines after every check while an outage kept deadlines coming.
+     * With nothing in the look-ahead, {@code now + LOOKAHEAD_MS} is a true lower bound all the same.
+     */
     void refreshEarliest(final long now) {
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(timeOnly(scanFrom), null)) {
+        final long horizon = now + LOOKAHEAD_MS;
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(timeOnly(scanFrom), timeOnly(horizon))) {
             if (it.hasNext()) {
                 final long first = decode(it.next().key.get()).deadline();
                 earliest = first;
                 scanFrom = Math.min(first, now + 1);
             } else {
-                earliest = Long.MAX_VALUE;
-                scanFrom = now + 1;
+                earliest = horizon;
+                scanFrom = horizon;
             }
         }
     }

@@ -68,6 +68,9 @@ class MailflowConfigTest {
         assertEquals("bootstrap.servers", MailflowConfig.keyForEnv("MAILFLOW_KAFKA_BOOTSTRAP_SERVERS"));
         assertEquals("schema.registry.url", MailflowConfig.keyForEnv("MAILFLOW_KAFKA_SCHEMA_REGISTRY_URL"));
         assertEquals(null, MailflowConfig.keyForEnv("MAILFLOW_CONFIG"));
+        // the launcher's own variables (deploy/bin/mailflow) are passed on to the JVM with the rest
+        assertEquals(null, MailflowConfig.keyForEnv("MAILFLOW_CDS"));
+        assertEquals(null, MailflowConfig.keyForEnv("MAILFLOW_JIT"));
         assertEquals(null, MailflowConfig.keyForEnv("HOME"));
     }
 

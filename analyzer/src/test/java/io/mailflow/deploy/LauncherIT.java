@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,6 +86,64 @@ class LauncherIT {
         assertTrue(chosen.output().contains("Using Serial"), chosen.output());
     }
 
+    @Test
+    @DisplayName("on 2 cores, demo and an embedded replay of under 128 MiB run on the quick compiler alone; larger inputs, "
+        + "other commands and a compiler flag in JAVA_OPTS keep tiered compilation; MAILFLOW_JIT overrides the choice")
+    void shortEmbeddedJobsOnTwoCoresRunOnTheQuickCompiler(@TempDir final Path tmp) throws Exception {
+        // the JVM prints the flags it was given; the launcher adds -XX:TieredStopAtLevel=1 when it chooses C1 alone
+        final String opts = "-Xmx128m -XX:+PrintCommandLineFlags";
+        final String quick = "-XX:TieredStopAtLevel=1";
+        final boolean twoCores = cores() <= 2;
+        final Path small = Files.writeString(tmp.resolve("small.log"), "#Software: Microsoft Exchange Server\n");
+        // sparse files: their size is what counts, not their blocks
+        final Path large = sized(tmp.resolve("logs/large.log"), 129L << 20);
+        final Path compressed = sized(tmp.resolve("old.log.gz"), 17L << 20); // ~136 MiB once decompressed
+        final Path out = Files.createDirectories(tmp.resolve("out"));
+
+        assertEquals(twoCores, flags(opts, null, "demo", "--help").contains(quick));
+        assertEquals(twoCores, flags(opts, null, "replay", "--embedded", "--out", large.toString(), "--help", small.toString()).contains(quick),
+            "an option's value (--out) is not an input");
+        assertFalse(flags(opts, null, "replay", "--embedded", "--help", small.toString(), large.getParent().toString()).contains(quick),
+            "129 MiB in a directory");
+        assertFalse(flags(opts, null, "replay", "--embedded", "--help", compressed.toString()).contains(quick), "a .gz counts eight times");
+        assertFalse(flags(opts, null, "replay", "--help", small.toString()).contains(quick), "into a cluster, not embedded");
+        assertFalse(flags(opts, null, "run", "--help").contains(quick));
+        assertFalse(flags(opts + " -XX:TieredStopAtLevel=4", null, "demo", "--help").contains(quick), "JAVA_OPTS decides");
+
+        assertFalse(flags(opts, "tiered", "demo", "--help").contains(quick));
+        assertTrue(flags(opts, "c1", "replay", "--embedded", "--help", large.toString(), out.toString()).contains(quick));
+        // the launcher's variables reach the JVM's environment too, where they are not settings
+        final Result topology = runWith(opts, Map.of("MAILFLOW_JIT", "tiered", "MAILFLOW_CDS", "off"), LAUNCHER, "topology");
+        assertEquals(0, topology.exit(), topology.output());
+        assertTrue(topology.output().contains("Sub-topology: 0"), topology.output());
+        final Result wrong = runWith(opts, Map.of("MAILFLOW_JIT", "fast"), LAUNCHER, "demo", "--help");
+        assertEquals(2, wrong.exit(), wrong.output());
+        assertTrue(wrong.output().contains("MAILFLOW_JIT must be auto, c1 or tiered"), wrong.output());
+    }
+
+    private static String flags(final String javaOpts, final String jit, final String... args) throws Exception {
+        final Result r = runWith(javaOpts, jit == null ? Map.of() : Map.of("MAILFLOW_JIT", jit), LAUNCHER, args);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("-XX:MaxHeapSize"), "the JVM printed its flags: " + r.output());
+        return r.output();
+    }
+
+    private static Path sized(final Path file, final long bytes) throws IOException {
+        Files.createDirectories(file.getParent());
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(bytes);
+        }
+        return file;
+    }
+
+    /** The cores the launcher sees (nproc), which may differ from what this JVM was given. */
+    private static int cores() throws Exception {
+        final Process p = new ProcessBuilder("nproc").start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return Integer.parseInt(out);
+    }
+
     private record Result(int exit, String output) {
     }
 
@@ -100,10 +159,17 @@ class LauncherIT {
     }
 
     private static Result runWith(final String javaOpts, final Path launcher, final String... args) throws IOException, InterruptedException {
+        return runWith(javaOpts, Map.of(), launcher, args);
+    }
+
+    private static Result runWith(final String javaOpts, final Map<String, String> env, final Path launcher, final String... args)
+        throws IOException, InterruptedException {
         final List<String> command = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
         command.addAll(List.of(args));
         final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("JAVA_OPTS", javaOpts);
+        pb.environment().remove("MAILFLOW_JIT");
+        pb.environment().putAll(env);
         final Process p = pb.start();
         final byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher returned");
