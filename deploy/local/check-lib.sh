@@ -26,14 +26,14 @@ await_cluster() {
   echo "the broker or the registry did not come up (see $work/kafka.log, $work/registry.log)"; exit 1
 }
 
-# returns once application $1 has committed every record of its input partitions (GroupLag.java)
+# returns once application $1 has committed every record of its input partitions (`mailflow lag`)
 # and the output topics are the same in two polls 10 s apart; a dead instance's partitions wait
 # for its session timeout, so output that merely stopped growing does not count
 settle() {
   local last="" now lag deadline=$((SECONDS + 1800))
   while [ $SECONDS -lt $deadline ]; do
     sleep 10
-    lag=$(java -cp "analyzer/target/lib/*" deploy/local/GroupLag.java 127.0.0.1:9092 "$1" mailflow.traces 2>/dev/null)
+    lag=$("$mf" lag -b 127.0.0.1:9092 --application-id "$1" --total 2>/dev/null || true)
     now=""
     for t in alerts ndr delays connector-stats; do now="$now $("$mf" consume -b 127.0.0.1:9092 -r "$reg" "mailflow.$t" 2>/dev/null | wc -l)"; done
     [ "$lag" = 0 ] && [ "$now" = "$last" ] && return 0

@@ -7,7 +7,7 @@
 # FAULT_GAP seconds (default 5): instance A SIGKILLed and started again on its state directory; the
 # broker stopped with BROKER_SIGNAL (default KILL) and started again 8 s later; the registry
 # SIGKILLed and started again 5 s later. Instance B is SIGKILLed 5 s after the replay ends. Once
-# the application has committed every input record (its group's lag, deploy/local/GroupLag.java)
+# the application has committed every input record (its group's lag, `mailflow lag`)
 # each output topic is read with `mailflow consume` (read_committed) and must equal the embedded
 # replay of LOGS. Prints when each fault came, and when the replay ended:
 # a fault after that still hits the analysis, not the replay. Run from the project root after

@@ -28,12 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.TopicPartition;
@@ -330,12 +326,12 @@ public final class EmbeddedRuntime implements AutoCloseable {
 
     private void settle(final Duration extraQuiet, final Duration timeout, final AnalyzerProgress progress) throws Exception {
         final long started = System.nanoTime();
-        final String group = config.get("application.id");
         final String traces = topics.traces.name();
+        final GroupOffsets offsets = new GroupOffsets(admin, config.get("application.id"), traces);
         final Set<TopicPartition> outputs = new HashSet<>();
         for (final Topic<String, ? extends SpecificRecord> t : topics.all()) {
             if (!t.name().equals(traces)) {
-                outputs.addAll(partitions(t.name()));
+                outputs.addAll(offsets.partitions(t.name()));
             }
         }
         final CatchUp catchUp = new CatchUp(extraQuiet);
@@ -361,7 +357,7 @@ public final class EmbeddedRuntime implements AutoCloseable {
                 // Not yet: the analyzer's consumer is looking up its group coordinator, whose first
                 // lookup creates __consumer_offsets; a second lookup at the same moment makes the
                 // broker warn that it could not create the topic because it exists.
-                progress.waiting(new AnalyzerProgress.Status(0, endOffsets(partitions(traces)).values().stream()
+                progress.waiting(new AnalyzerProgress.Status(0, offsets.endOffsets(offsets.partitions(traces)).values().stream()
                     .mapToLong(Long::longValue).sum(), 0, 0, Duration.ofNanos(System.nanoTime() - started)));
                 Thread.sleep(POLL_INTERVAL.toMillis());
                 continue;
@@ -371,23 +367,9 @@ public final class EmbeddedRuntime implements AutoCloseable {
             }
             if (inputs == null || state != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
                 // the repartition topics are there from the start when created up front, else once the first rebalance made them
-                inputs = inputPartitions(group, traces);
+                inputs = offsets.inputPartitions();
             }
-            final Map<TopicPartition, OffsetAndMetadata> committedRaw =
-                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            final Map<TopicPartition, Long> committed = new HashMap<>();
-            committedRaw.forEach((tp, om) -> {
-                if (om != null) {
-                    committed.put(tp, om.offset());
-                }
-            });
-            final Set<TopicPartition> all = new HashSet<>(inputs);
-            all.addAll(outputs);
-            final Map<TopicPartition, Long> ends = endOffsets(all);
-            final Map<TopicPartition, Long> inputEnds = new HashMap<>();
-            final Map<TopicPartition, Long> outputEnds = new HashMap<>();
-            ends.forEach((tp, end) -> (outputs.contains(tp) ? outputEnds : inputEnds).put(tp, end));
-            final CatchUp.Poll poll = new CatchUp.Poll(committed, inputEnds, outputEnds);
+            final CatchUp.Poll poll = offsets.poll(inputs, outputs);
             final long now = System.nanoTime();
             if (catchUp.complete(poll, now)) {
                 LOG.debug("The analyzer caught up {} ms after the wait began: {}", Duration.ofNanos(now - started).toMillis(), poll);
@@ -405,18 +387,6 @@ public final class EmbeddedRuntime implements AutoCloseable {
             Thread.sleep(POLL_INTERVAL.toMillis());
         }
         throw new IllegalStateException("The analyzer did not catch up within " + Durations.humanize(timeout));
-    }
-
-    /** The partitions the analyzer's group consumes: the traces topic's and its repartition topics'. */
-    private Set<TopicPartition> inputPartitions(final String group, final String traces) throws Exception {
-        final Set<TopicPartition> inputs = new HashSet<>(partitions(traces));
-        final List<String> repartition = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
-            .filter(name -> name.startsWith(group + "-") && name.endsWith("-repartition")).sorted().toList();
-        if (!repartition.isEmpty()) {
-            admin.describeTopics(repartition).allTopicNames().get(10, TimeUnit.SECONDS).forEach((name, description) ->
-                description.partitions().forEach(p -> inputs.add(new TopicPartition(name, p.partition()))));
-        }
-        return inputs;
     }
 
     /**
@@ -458,21 +428,6 @@ public final class EmbeddedRuntime implements AutoCloseable {
             .map(r -> new Line(r.timestamp(), r.key() == null ? "" : r.key(),
                 AvroJson.toJson((org.apache.avro.generic.IndexedRecord) r.value())))
             .collect(Collectors.toCollection(ArrayList::new));
-    }
-
-    private Set<TopicPartition> partitions(final String topic) throws Exception {
-        return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions().stream()
-            .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toSet());
-    }
-
-    private Map<TopicPartition, Long> endOffsets(final Set<TopicPartition> tps) throws Exception {
-        final Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        tps.forEach(tp -> request.put(tp, OffsetSpec.latest()));
-        final Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result = admin.listOffsets(request,
-            new org.apache.kafka.clients.admin.ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS);
-        final Map<TopicPartition, Long> out = new HashMap<>();
-        result.forEach((tp, info) -> out.put(tp, info.offset()));
-        return out;
     }
 
     private record Line(long timestamp, String key, String json) {

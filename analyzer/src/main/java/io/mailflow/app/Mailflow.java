@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         ShipCommand.class,
         NotifyCommand.class,
         ConsumeCommand.class,
+        LagCommand.class,
         TopicsCommand.class,
         TopologyCommand.class,
         io.mailflow.generate.GenerateCommand.class,
