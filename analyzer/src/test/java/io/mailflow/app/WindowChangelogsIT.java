@@ -19,7 +19,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -79,7 +78,7 @@ class WindowChangelogsIT {
             analyzer.start(); // Kafka Streams creates its internal topics, as on any cluster
             assertTrue(analyzer.awaitRunning(Duration.ofMinutes(2)), "the analyzer runs");
             KafkaReplay.replay(config, topics, List.of(logs), ReplayOptions.defaults());
-            awaitAnalysed(topics.traces.name(), Duration.ofMinutes(3));
+            awaitAnalysed(Duration.ofMinutes(3));
         } finally {
             analyzer.close(Duration.ofSeconds(30));
         }
@@ -132,31 +131,10 @@ class WindowChangelogsIT {
         return APP + "-" + store + "-changelog";
     }
 
-    /** Until the application has committed every trace (read committed), as the embedded replay decides it. */
-    private void awaitAnalysed(final String traces, final Duration timeout) throws Exception {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-        for (int p = 0; p < 2; p++) {
-            ends.put(new TopicPartition(traces, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> end = Map.of();
-        Map<TopicPartition, Long> committed = Map.of();
-        while (System.nanoTime() < deadline) {
-            end = offsets(ends);
-            committed = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-            for (final Map.Entry<TopicPartition, OffsetAndMetadata> e
-                    : admin.listConsumerGroupOffsets(APP).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).entrySet()) {
-                if (e.getValue() != null) {
-                    committed.put(e.getKey(), e.getValue().offset());
-                }
-            }
-            final Map<TopicPartition, Long> c = committed;
-            if (end.entrySet().stream().allMatch(e -> c.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the analyzer did not commit every trace: ends " + end + ", committed " + committed);
+    /** Until the application has processed every trace and repartitioned record: `mailflow lag --wait`, as check-lib.sh waits. */
+    private void awaitAnalysed(final Duration timeout) {
+        assertEquals(ExitCodes.OK, Mailflow.execute("lag", "-b", kafka.bootstrapServers(), "--application-id", APP, "--wait",
+            "--timeout", timeout.toSeconds() + "s"), "the analyzer caught up within " + timeout);
     }
 
     private Map<TopicPartition, Long> offsets(final Map<TopicPartition, OffsetSpec> specs) throws Exception {
