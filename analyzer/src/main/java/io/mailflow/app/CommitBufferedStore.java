@@ -187,9 +187,12 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
                 puts.add(KeyValue.pair(e.getKey(), (V) e.getValue()));
             }
         }
-        pending.clear();
         // deletes first is safe: a key is pending once, either deleted or put
         below.putAll(puts);
+        // cleared only once all of it is below: a write that throws (a registry fault while
+        // serializing) leaves every value pending, so the values are written again by the next
+        // attempt instead of lost, however Kafka Streams goes on after the exception
+        pending.clear();
     }
 
     /** The same store, with this layer on top. */

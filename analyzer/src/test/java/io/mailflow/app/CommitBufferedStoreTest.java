@@ -124,6 +124,35 @@ class CommitBufferedStoreTest {
     }
 
     @Test
+    void aWriteThatFailsAtTheCommitKeepsEveryValuePending() {
+        // values serialized by a registry-backed serde: the registry goes away just as the task commits
+        final boolean[] registryDown = {false};
+        final org.apache.kafka.common.serialization.Serde<Long> values = Serdes.serdeFrom((topic, v) -> {
+            if (registryDown[0]) {
+                throw new org.apache.kafka.common.errors.SerializationException("Cannot get a schema id: registry unreachable");
+            }
+            return Serdes.Long().serializer().serialize(topic, v);
+        }, Serdes.Long().deserializer());
+        final CommitBufferedStore<String, Long> layer = (CommitBufferedStore<String, Long>) CommitBufferedStore.of(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("queue"), Serdes.String(), values).withLoggingDisabled()).build();
+        layer.init(context.getStateStoreContext(), layer);
+        layer.put("a", 1L);
+        layer.put("b", 2L);
+        layer.delete("c");
+
+        registryDown[0] = true;
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.SerializationException.class, layer::flushCache);
+        assertEquals(3, layer.pendingWrites(), "nothing pending is dropped by a failed write");
+        assertEquals(2L, layer.get("b"));
+
+        registryDown[0] = false;
+        layer.flushCache();
+        assertEquals(0, layer.pendingWrites());
+        assertEquals(1L, layer.wrapped().get("a"));
+        assertEquals(2L, layer.wrapped().get("b"));
+    }
+
+    @Test
     void putIfAbsentSeesPendingWrites() {
         store.put("k", 1L);
         assertEquals(1L, store.putIfAbsent("k", 2L));
