@@ -203,8 +203,10 @@ public final class MailflowTopology {
                         topics.storeValues(ConnectorMonitor.PENDING_STORE, ConnectorSignal.class)),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE), Serdes.String(),
                         Serdes.Long()).withCachingEnabled(),
-                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.EPISODES_STORE), Serdes.String(),
-                        topics.storeValues(ConnectorMonitor.EPISODES_STORE, FailureEpisode.class)),
+                    // an episode changes with every failure of its connector and code (all of them,
+                    // in an outage): kept as an object until the commit, written to the changelog once
+                    CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.EPISODES_STORE),
+                        Serdes.String(), topics.storeValues(ConnectorMonitor.EPISODES_STORE, FailureEpisode.class))),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.EPISODE_MESSAGES_STORE), Serdes.String(),
                         Serdes.Long()),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.BACKLOG_STORE), Serdes.String(),
