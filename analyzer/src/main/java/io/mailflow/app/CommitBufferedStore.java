@@ -1,9 +1,14 @@
 package io.mailflow.app;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -27,9 +32,13 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * uncommitted records they belong to, and the task starts again from the last commit.
  *
  * <p>Scans (range, all, prefix) write the pending values first, so they see every write; a full
- * layer ({@link #MAX_PENDING} keys) writes them early too. The pending values belong to the
- * stream thread: interactive queries ({@code KafkaStreams#query}) read the store below, as of
- * the last commit (or early write).
+ * layer ({@link #MAX_PENDING} keys) writes them early too. An {@link #ordered} layer instead
+ * merges its pending values into a range scan, for stores scanned as often as they are written
+ * (items waiting in key order for their turn). In an ordered layer a key that was not below when
+ * it was written (the store said so on the {@code get} just before, as a caller choosing a free
+ * key asks) and is deleted before the commit reaches neither the store below nor its changelog.
+ * The pending values belong to the stream thread: interactive queries ({@code KafkaStreams#query})
+ * read the store below, as of the last commit (or early write).
  *
  * <p>{@code get} returns the pending object itself, not a copy: a processor that changes a value
  * it read must put it back (as mailflow's processors do), and must not change a value after
@@ -49,21 +58,63 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
     /** A pending delete: the key is in {@link #pending} with this value. */
     private static final Object DELETED = new Object();
 
-    /** Writes since the last commit, in write order (so the changelog order does not depend on hashing). */
-    private final Map<K, Object> pending = new LinkedHashMap<>();
+    /**
+     * Order of the keys in the store below (its serialized keys' byte order), for an ordered layer;
+     * null when scans write the pending values below first.
+     */
+    private final Comparator<? super K> order;
+    /**
+     * Writes since the last commit: in write order (so the changelog order does not depend on
+     * hashing), or in key order for an ordered layer.
+     */
+    private final Map<K, Object> pending;
+    /** Keys written since the last commit that were not below when written (ordered layer only). */
+    private final Set<K> absentBelow = new HashSet<>();
+    /** The key the store below last answered null for, until anything is written below. */
+    private K lastAbsent;
 
-    CommitBufferedStore(final KeyValueStore<K, V> below) {
+    CommitBufferedStore(final KeyValueStore<K, V> below, final Comparator<? super K> order) {
         super(below);
+        this.order = order;
+        this.pending = order == null ? new LinkedHashMap<>() : new TreeMap<>(order);
     }
 
     /** Wraps the stores {@code builder} builds in this layer. */
     static <K, V> StoreBuilder<KeyValueStore<K, V>> of(final StoreBuilder<KeyValueStore<K, V>> builder) {
-        return new Builder<>(builder);
+        return new Builder<>(builder, null);
     }
+
+    /**
+     * Wraps the stores {@code builder} builds in an ordered layer: range scans merge the pending
+     * values instead of writing them below first. {@code order} must be the store's key order.
+     */
+    static <K, V> StoreBuilder<KeyValueStore<K, V>> ordered(final StoreBuilder<KeyValueStore<K, V>> builder,
+                                                            final Comparator<? super K> order) {
+        return new Builder<>(builder, order);
+    }
+
+    /**
+     * The order of a store of String keys (UTF-8 serialized, compared as unsigned bytes: Kafka's
+     * {@code Bytes}), which is code point order, not {@link String#compareTo}'s UTF-16 order.
+     */
+    static final Comparator<String> UTF8_ORDER = (a, b) -> {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            final int ca = a.codePointAt(i);
+            final int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    };
 
     @Override
     public void init(final StateStoreContext context, final StateStore root) {
-        pending.clear(); // a task started again after a failure starts from the committed state
+        forgetPending(); // a task started again after a failure starts from the committed state
         super.init(context, root);
     }
 
@@ -74,12 +125,23 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
         if (v != null) {
             return v == DELETED ? null : (V) v;
         }
-        return wrapped().get(key);
+        final V below = wrapped().get(key);
+        if (below == null && order != null) {
+            lastAbsent = key;
+        }
+        return below;
     }
 
     @Override
     public void put(final K key, final V value) {
-        pending.put(key, value == null ? DELETED : value);
+        if (value == null) {
+            delete(key);
+            return;
+        }
+        if (order != null && key.equals(lastAbsent)) {
+            absentBelow.add(key);
+        }
+        pending.put(key, value);
         writePendingIfFull();
     }
 
@@ -102,15 +164,28 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
     @Override
     public V delete(final K key) {
         final V old = get(key);
-        pending.put(key, DELETED);
+        if (absentBelow.contains(key)) {
+            pending.remove(key); // never below: nothing to delete there, nothing to log
+        } else {
+            pending.put(key, DELETED);
+        }
         writePendingIfFull();
         return old;
     }
 
     @Override
     public KeyValueIterator<K, V> range(final K from, final K to) {
-        writePending();
-        return wrapped().range(from, to);
+        if (order == null) {
+            writePending();
+            return wrapped().range(from, to);
+        }
+        final Map<K, Object> inRange = from == null && to == null ? pending
+            : from == null ? ((TreeMap<K, Object>) pending).headMap(to, true)
+            : to == null ? ((TreeMap<K, Object>) pending).tailMap(from, true)
+            : order.compare(from, to) > 0 ? Map.of()
+            : ((TreeMap<K, Object>) pending).subMap(from, true, to, true);
+        // a copy, as Kafka's in-memory store copies the keys it iterates: writes while iterating are allowed
+        return new MergedRange<>(new ArrayList<>(inRange.entrySet()), wrapped().range(from, to), order);
     }
 
     @Override
@@ -152,14 +227,20 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
 
     @Override
     public void clearCache() {
-        pending.clear();
+        forgetPending();
         super.clearCache();
     }
 
     @Override
     public void close() {
-        pending.clear();
+        forgetPending();
         super.close();
+    }
+
+    private void forgetPending() {
+        pending.clear();
+        absentBelow.clear();
+        lastAbsent = null;
     }
 
     /** Number of keys written since the last commit (for tests). */
@@ -170,11 +251,15 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
     private void writePendingIfFull() {
         if (pending.size() > MAX_PENDING) {
             writePending(); // allowed at any time before the commit: it only writes sooner
+        } else if (absentBelow.size() > 4 * MAX_PENDING) {
+            absentBelow.clear(); // only spares writes: forgetting it costs tombstones, never a wrong value
         }
     }
 
     @SuppressWarnings("unchecked")
     private void writePending() {
+        lastAbsent = null; // what was absent below may not be after this
+        absentBelow.clear();
         if (pending.isEmpty()) {
             return;
         }
@@ -195,8 +280,78 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
         pending.clear();
     }
 
+    /** A range of the store below with the pending values merged in, in key order; pending deletes hide keys below. */
+    private static final class MergedRange<K, V> implements KeyValueIterator<K, V> {
+        private final List<Map.Entry<K, Object>> pending;
+        private final KeyValueIterator<K, V> below;
+        private final Comparator<? super K> order;
+        private int next;
+        private KeyValue<K, V> head;
+
+        MergedRange(final List<Map.Entry<K, Object>> pending, final KeyValueIterator<K, V> below, final Comparator<? super K> order) {
+            this.pending = pending;
+            this.below = below;
+            this.order = order;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return advance() != null;
+        }
+
+        @Override
+        public KeyValue<K, V> next() {
+            final KeyValue<K, V> kv = advance();
+            if (kv == null) {
+                throw new NoSuchElementException();
+            }
+            head = null;
+            return kv;
+        }
+
+        @Override
+        public K peekNextKey() {
+            final KeyValue<K, V> kv = advance();
+            if (kv == null) {
+                throw new NoSuchElementException();
+            }
+            return kv.key;
+        }
+
+        @Override
+        public void close() {
+            below.close();
+        }
+
+        /** The next visible entry (kept in {@link #head} until taken), or null at the end. */
+        @SuppressWarnings("unchecked")
+        private KeyValue<K, V> advance() {
+            while (head == null) {
+                final Map.Entry<K, Object> p = next < pending.size() ? pending.get(next) : null;
+                final K belowKey = below.hasNext() ? below.peekNextKey() : null;
+                if (p == null && belowKey == null) {
+                    return null;
+                }
+                final int c = p == null ? 1 : belowKey == null ? -1 : order.compare(p.getKey(), belowKey);
+                if (c > 0) {
+                    head = below.next();
+                    continue;
+                }
+                if (c == 0) {
+                    below.next(); // the pending value replaces (or deletes) the one below
+                }
+                next++;
+                if (p.getValue() != DELETED) {
+                    head = KeyValue.pair(p.getKey(), (V) p.getValue());
+                }
+            }
+            return head;
+        }
+    }
+
     /** The same store, with this layer on top. */
-    private record Builder<K, V>(StoreBuilder<KeyValueStore<K, V>> below) implements StoreBuilder<KeyValueStore<K, V>> {
+    private record Builder<K, V>(StoreBuilder<KeyValueStore<K, V>> below, Comparator<? super K> order)
+        implements StoreBuilder<KeyValueStore<K, V>> {
         @Override
         public StoreBuilder<KeyValueStore<K, V>> withCachingEnabled() {
             below.withCachingEnabled();
@@ -223,7 +378,7 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
 
         @Override
         public KeyValueStore<K, V> build() {
-            return new CommitBufferedStore<>(below.build());
+            return new CommitBufferedStore<>(below.build(), order);
         }
 
         @Override

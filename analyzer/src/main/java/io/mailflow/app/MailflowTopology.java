@@ -198,9 +198,12 @@ public final class MailflowTopology {
                 .withStreamPartitioner(HeartbeatBroadcast.connectorSignals()))
             .process(withStores(() -> new ConnectorMonitor(config, catalog),
                     // failures and snapshots waiting for every input partition to pass them:
-                    // bounded by what arrives within the slowest partition's lag plus grace
-                    Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE), Serdes.String(),
-                        topics.storeValues(ConnectorMonitor.PENDING_STORE, ConnectorSignal.class)),
+                    // bounded by what arrives within the slowest partition's lag plus grace; one
+                    // that arrives and is judged between two commits (a replay, a catch-up) never
+                    // reaches the changelog, and the scans for due items merge the pending ones
+                    CommitBufferedStore.ordered(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE),
+                        Serdes.String(), topics.storeValues(ConnectorMonitor.PENDING_STORE, ConnectorSignal.class)),
+                        CommitBufferedStore.UTF8_ORDER),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE), Serdes.String(),
                         Serdes.Long()).withCachingEnabled(),
                     // an episode changes with every failure of its connector and code (all of them,

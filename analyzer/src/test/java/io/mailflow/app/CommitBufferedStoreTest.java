@@ -206,6 +206,109 @@ class CommitBufferedStoreTest {
         }
     }
 
+    /**
+     * The ordered layer against a model: random puts (some after a get that found the key free, as
+     * the connector monitor picks keys), deletes, range scans with open and closed ends, and commits,
+     * over keys whose UTF-8 order differs from String order. Every scan must return what the model
+     * holds, in the store's own order, and after every commit the store below must equal the model.
+     */
+    @Test
+    void anOrderedLayerScansLikeTheStoreItBuffers() {
+        final CommitBufferedStore<String, Long> layer = orderedLayer("pending");
+        final KeyValueStore<String, Long> committed = layer.wrapped();
+        final java.util.TreeMap<String, Long> model = new java.util.TreeMap<>(CommitBufferedStore.UTF8_ORDER);
+        final java.util.Random random = new java.util.Random(20261203);
+        // ASCII, a control character, a BMP character above the surrogates and a supplementary one:
+        // String.compareTo puts "\uFFFD" after "\uD83D\uDCE7", UTF-8 bytes the other way round
+        final String[] parts = {"0|", "1|", "a", "b", "\u0000", "\uFFFD", "\uD83D\uDCE7", "z"};
+        for (int step = 0; step < 20_000; step++) {
+            final String key = parts[random.nextInt(parts.length)] + parts[random.nextInt(parts.length)];
+            final int op = random.nextInt(10);
+            if (op < 4) {
+                if (layer.get(key) == null) { // free: the put that follows needs no delete later
+                    layer.put(key, (long) step);
+                    model.put(key, (long) step);
+                }
+            } else if (op < 6) {
+                layer.put(key, (long) step);
+                model.put(key, (long) step);
+            } else if (op < 8) {
+                assertEquals(model.remove(key), layer.delete(key), "delete returns the value at step " + step);
+            } else if (op < 9) {
+                final String from = random.nextInt(4) == 0 ? null : parts[random.nextInt(parts.length)];
+                final String to = random.nextInt(4) == 0 ? null : parts[random.nextInt(parts.length)] + "\uFFFF";
+                final java.util.SortedMap<String, Long> expected = from == null && to == null ? model
+                    : from == null ? model.headMap(to + "\u0000") : to == null ? model.tailMap(from)
+                    : CommitBufferedStore.UTF8_ORDER.compare(from, to) > 0 ? new java.util.TreeMap<>()
+                    : model.subMap(from, to + "\u0000");
+                assertEquals(expected.entrySet().stream().map(e -> KeyValue.pair(e.getKey(), e.getValue())).toList(),
+                    drain(layer.range(from, to)), "range " + from + ".." + to + " at step " + step);
+            } else {
+                layer.flushCache();
+                assertEquals(model.entrySet().stream().map(e -> KeyValue.pair(e.getKey(), e.getValue())).toList(),
+                    drain(committed.all()), "the committed store at step " + step);
+            }
+        }
+    }
+
+    @Test
+    void anItemQueuedAndTakenBetweenTwoCommitsNeverReachesTheChangelog() {
+        final Topology topology = new Topology();
+        topology.addSource("in", new StringDeserializer(), new StringDeserializer(), "in");
+        // the connector monitor's pattern: pick a free key, queue the item, take every due item in key order
+        topology.addProcessor("wait-for-turn", () -> new Processor<String, String, Void, Void>() {
+            private KeyValueStore<String, Long> waiting;
+
+            @Override
+            public void init(final ProcessorContext<Void, Void> context) {
+                waiting = context.getStateStore("waiting");
+            }
+
+            @Override
+            public void process(final Record<String, String> record) {
+                // a record is what arrives between two commits (the test driver commits after each):
+                // items to queue, then the time up to which items are due
+                final String[] itemsAndDue = record.value().split(";");
+                for (final String item : itemsAndDue[0].split(",")) {
+                    if (!item.isEmpty() && waiting.get(item) == null) {
+                        waiting.put(item, record.timestamp());
+                    }
+                }
+                final List<String> due = new ArrayList<>();
+                try (KeyValueIterator<String, Long> it = waiting.range(null, itemsAndDue[1])) {
+                    it.forEachRemaining(kv -> due.add(kv.key));
+                }
+                due.forEach(waiting::delete);
+            }
+        }, "in");
+        topology.addStateStore(CommitBufferedStore.ordered(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("waiting"),
+            Serdes.String(), Serdes.Long()), CommitBufferedStore.UTF8_ORDER), "wait-for-turn");
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "commit-buffered");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
+            final TestInputTopic<String, String> in = driver.createInputTopic("in", new StringSerializer(), new StringSerializer());
+            final TestOutputTopic<String, Long> changelog = driver.createOutputTopic("commit-buffered-waiting-changelog",
+                new StringDeserializer(), new LongDeserializer());
+            in.pipeInput("", "t1|a,t1|b,t3|c;t2"); // t1|a and t1|b are due before the commit, t3|c waits
+            in.pipeInput("", ";t4"); // t3|c is due now
+
+            final List<KeyValue<String, Long>> logged = changelog.readKeyValuesToList();
+            assertEquals(List.of("t3|c", "t3|c"), logged.stream().map(kv -> kv.key).toList(),
+                "only the item that waited across a commit is logged (written, then deleted): " + logged);
+            assertNull(logged.get(1).value, "its delete is a tombstone");
+            assertNull(driver.getKeyValueStore("waiting").get("t3|c"));
+        }
+    }
+
+    private static CommitBufferedStore<String, Long> orderedLayer(final String name) {
+        final CommitBufferedStore<String, Long> layer = (CommitBufferedStore<String, Long>) CommitBufferedStore.ordered(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.Long()).withLoggingDisabled(),
+            CommitBufferedStore.UTF8_ORDER).build();
+        layer.init(new MockProcessorContext<>().getStateStoreContext(), layer);
+        return layer;
+    }
+
     private static <K, V> List<KeyValue<K, V>> drain(final KeyValueIterator<K, V> it) {
         final List<KeyValue<K, V>> out = new ArrayList<>();
         try (it) {
