@@ -248,17 +248,32 @@ public final class EmbeddedRuntime implements AutoCloseable {
     }
 
     /**
-     * Settings that make a laptop investigation deterministic and quick to finish, unless the user
-     * set them: one partition per topic (one task per stage processes the whole timeline in order,
-     * so two replays of the same input give byte-identical output; a laptop has one stream thread
-     * anyway), and a short partition-idle time, so connector-keyed stages close their last windows
-     * and resolve their last episodes a few seconds after the input ends instead of a minute; one
-     * produce request in flight, and no broker-side wait when restoring empty changelogs.
+     * Settings that make a laptop investigation quick to finish, unless the user set them: as many
+     * partitions per topic and stream threads as {@link #parallelism} (the outputs do not depend on
+     * the partitioning: docs/architecture.md, "Same input, same output"; the files are written in a
+     * canonical order), and a short partition-idle time, so connector-keyed stages close their last
+     * windows and resolve their last episodes a few seconds after the input ends instead of a
+     * minute; one produce request in flight, and no broker-side wait when restoring empty changelogs.
      */
+    /**
+     * Partitions and stream threads of an embedded run: 2 where there are 2 cores or more (the
+     * 116 k-line replay took 14.6-19.0 s so against 15.8-23.5 s with one, on 2 cores), 1 on one core.
+     * More than 2 was not measured (the development machine has 2 cores).
+     */
+    static int parallelism() {
+        return Math.min(2, Runtime.getRuntime().availableProcessors());
+    }
+
     static MailflowConfig embeddedDefaults(final MailflowConfig base) {
         MailflowConfig config = base;
         if (!userSet(base, "mailflow.topic.partitions")) {
-            config = config.with("mailflow.topic.partitions", "1");
+            config = config.with("mailflow.topic.partitions", Integer.toString(parallelism()));
+        }
+        // a thread per partition: with one partition the per-message stage ran on one core while
+        // the other idled once the replay had sent its input (docs/benchmarks.md, "Eighth cut")
+        if (!userSet(base, "num.stream.threads")) {
+            config = config.with("num.stream.threads", Integer.toString(Math.min(parallelism(),
+                Math.max(1, config.getInt("mailflow.topic.partitions", 1)))));
         }
         // Retention runs on record timestamps, i.e. on the event times of the replayed logs: with a
         // time limit the broker would delete last month's traces minutes after the replay wrote them.

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Renders the analyzer's output as tables a person reads in a terminal (the demo and replay summaries). */
 public final class EventTable {
@@ -26,7 +27,8 @@ public final class EventTable {
     }
 
     /** FIRING and RESOLVED rows; UPDATED ones are counted per alert rather than listed (one every 5 min). */
-    public void alerts(final List<ConnectorAlert> alerts) {
+    public void alerts(final List<ConnectorAlert> read) {
+        final List<ConnectorAlert> alerts = inOrder(read, ConnectorAlert::getEventTime);
         final Map<String, Long> updates = new LinkedHashMap<>();
         alerts.stream().filter(a -> a.getState() == io.mailflow.avro.AlertState.UPDATED)
             .forEach(a -> updates.merge(a.getAlertId(), 1L, Long::sum));
@@ -44,7 +46,8 @@ public final class EventTable {
         more(transitions.size(), MAX_ROWS * 2);
     }
 
-    public void ndrs(final List<NonDeliveryReport> ndrs) {
+    public void ndrs(final List<NonDeliveryReport> read) {
+        final List<NonDeliveryReport> ndrs = inOrder(read, NonDeliveryReport::getEventTime);
         heading("Non-delivery reports", ndrs.size());
         final Map<String, Long> byReason = new LinkedHashMap<>();
         ndrs.forEach(n -> byReason.merge(n.getReason() + " " + n.getStatus(), 1L, Long::sum));
@@ -56,7 +59,8 @@ public final class EventTable {
         more(ndrs.size(), MAX_ROWS);
     }
 
-    public void delays(final List<DelayNotice> delays) {
+    public void delays(final List<DelayNotice> read) {
+        final List<DelayNotice> delays = inOrder(read, DelayNotice::getEventTime);
         heading("Delay notices", delays.size());
         row("%-11s  %-32s  %-7s  %-24s  %s", "TIME (UTC)", "RECIPIENT", "STATUS", "CONNECTOR", "RETRY UNTIL");
         delays.stream().sorted(Comparator.comparing(DelayNotice::getEventTime)).limit(MAX_ROWS)
@@ -65,7 +69,8 @@ public final class EventTable {
         more(delays.size(), MAX_ROWS);
     }
 
-    public void stats(final List<ConnectorStats> stats) {
+    public void stats(final List<ConnectorStats> read) {
+        final List<ConnectorStats> stats = inOrder(read, ConnectorStats::getWindowStart);
         heading("Connector statistics (closed windows)", stats.size());
         final Map<String, long[]> byConnector = new LinkedHashMap<>();
         stats.forEach(s -> {
@@ -77,10 +82,19 @@ public final class EventTable {
         byConnector.forEach((c, t) -> row("%-32s  %10d  %10d", cut(c, 32), t[0], t[1]));
     }
 
-    public void deadLetters(final List<DeadLetter> letters) {
+    public void deadLetters(final List<DeadLetter> read) {
+        final List<DeadLetter> letters = inOrder(read, DeadLetter::getEventTime);
         heading("Dead letters", letters.size());
         letters.stream().limit(MAX_ROWS).forEach(d -> row("  %-40s  %s", cut(d.getSource(), 40), cut(d.getReason(), 100)));
         more(letters.size(), MAX_ROWS);
+    }
+
+    /**
+     * The records by their time, then their content: the same rows in the same order however the
+     * records were spread over partitions and read back (the files of --out are ordered likewise).
+     */
+    private static <T> List<T> inOrder(final List<T> records, final Function<T, Instant> time) {
+        return records.stream().sorted(Comparator.comparing(time).thenComparing(Object::toString)).toList();
     }
 
     private void heading(final String title, final int count) {

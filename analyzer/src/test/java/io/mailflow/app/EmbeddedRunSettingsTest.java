@@ -27,6 +27,24 @@ class EmbeddedRunSettingsTest {
     }
 
     @Test
+    @DisplayName("an embedded run has a partition and a stream thread per core, up to 2, unless the user chose its partitions or threads")
+    void aPartitionAndAThreadPerCore() {
+        final String cores = Integer.toString(Math.min(2, Runtime.getRuntime().availableProcessors()));
+        final MailflowConfig defaults = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults().build());
+        assertEquals(cores, defaults.get("mailflow.topic.partitions"));
+        assertEquals(cores, StreamsSettings.streamsProperties(defaults).get("num.stream.threads"));
+
+        final MailflowConfig onePartition = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
+            .override("mailflow.topic.partitions", "1").build());
+        assertEquals("1", StreamsSettings.streamsProperties(onePartition).get("num.stream.threads"),
+            "no thread without a partition of its own");
+        final MailflowConfig threeThreads = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
+            .override("num.stream.threads", "3").build());
+        assertEquals("3", StreamsSettings.streamsProperties(threeThreads).get("num.stream.threads"));
+        assertEquals(cores, threeThreads.get("mailflow.topic.partitions"));
+    }
+
+    @Test
     @DisplayName("a fresh embedded run restores its empty changelogs without waiting 500 ms per round, unless the user chose a fetch wait")
     void restoreFetchesDoNotWaitOutEmptyChangelogs() {
         final MailflowConfig defaults = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults().build());

@@ -151,7 +151,7 @@ class MailflowConfigTest {
     void theEmbeddedRuntimeShortensPartitionIdleUnlessTheUserSetIt() {
         final MailflowConfig defaults = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults().build());
         assertEquals("5s", defaults.get(EmbeddedRuntime.PARTITION_IDLE));
-        assertEquals("1", defaults.get("mailflow.topic.partitions"));
+        assertEquals(Integer.toString(EmbeddedRuntime.parallelism()), defaults.get("mailflow.topic.partitions"));
         final MailflowConfig userSet = EmbeddedRuntime.embeddedDefaults(MailflowConfig.builder().defaults()
             .override(EmbeddedRuntime.PARTITION_IDLE, "20s").override("mailflow.topic.partitions", "3").build());
         assertEquals("20s", userSet.get(EmbeddedRuntime.PARTITION_IDLE));
