@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -213,7 +214,29 @@ public final class EmbeddedRuntime implements AutoCloseable {
                 throw new IllegalStateException("The embedded broker did not create " + created.getKey() + " within 30 s", e);
             }
         }
+        awaitLeaders(create);
         return internal.size();
+    }
+
+    /**
+     * Returns once the broker leads every partition just created. createTopics returns when the
+     * controller has committed the topics, and the broker takes up their leadership a moment
+     * later: a producer sending in between gets NOT_LEADER_OR_FOLLOWER and logs a WARN for each
+     * (seen in HealthyRunLogIT once runs had two partitions). Only a partition's leader answers
+     * ListOffsets, and the admin client retries it until the leader does.
+     */
+    private void awaitLeaders(final List<NewTopic> created) throws InterruptedException {
+        final Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        for (final NewTopic topic : created) {
+            for (int p = 0; p < topic.numPartitions(); p++) {
+                partitions.put(new TopicPartition(topic.name(), p), OffsetSpec.latest());
+            }
+        }
+        try {
+            admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("The embedded broker did not take up the new topics' partitions within 30 s", e);
+        }
     }
 
     private static EmbeddedKafka join(final FutureTask<EmbeddedKafka> broker) throws InterruptedException {
