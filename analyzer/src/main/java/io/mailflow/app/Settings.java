@@ -50,7 +50,7 @@ public final class Settings {
         m.put("mailflow.topic.ship-positions", "compacted topic: each `mailflow ship` agent's file positions, committed in the transaction that carries its records");
         m.put("mailflow.topic.raw-lines", "input topic: log lines as shippers send them (JSON envelope or plain text, keyed by host),"
             + " parsed into the traces topic");
-        m.put("mailflow.topic.partitions", "partitions of the topics mailflow creates (the dead-letter topic: at most 3); `replay --embedded` uses 1");
+        m.put("mailflow.topic.partitions", "partitions of the topics mailflow creates (the dead-letter topic: at most 3); `replay --embedded` and `demo` use one per core, up to 2");
         m.put("mailflow.topic.replication-factor", "replication factor of the topics mailflow creates; -1 = the broker's default");
         m.put("mailflow.topic.min-insync-replicas", "`min.insync.replicas` of the topics mailflow creates (with replication factor 3: 2,"
             + " so a write survives one broker down and is on two when acknowledged); -1 = the broker's default");
