@@ -24,8 +24,9 @@ public class CountRecords {
             for (final File log : logs) {
                 try (FileRecords records = FileRecords.open(log)) {
                     for (final FileLogInputStream.FileChannelRecordBatch batch : records.batches()) {
-                        if (!batch.isControlBatch()) {
-                            n += batch.countOrNull() != null ? batch.countOrNull() : 0;
+                        final Integer count = batch.countOrNull(); // null only in pre-0.11 message formats
+                        if (!batch.isControlBatch() && count != null) {
+                            n += count;
                         }
                     }
                 }

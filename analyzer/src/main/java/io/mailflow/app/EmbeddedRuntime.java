@@ -271,6 +271,15 @@ public final class EmbeddedRuntime implements AutoCloseable {
     }
 
     /**
+     * Partitions and stream threads of an embedded run: 2 where there are 2 cores or more (the
+     * 116 k-line replay took 14.6-20.0 s against 15.8-23.5 s with one, on 2 cores), 1 on one core.
+     * More than 2 was not measured (the development machine has 2 cores).
+     */
+    static int parallelism() {
+        return Math.min(2, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
      * Settings that make a laptop investigation quick to finish, unless the user set them: as many
      * partitions per topic and stream threads as {@link #parallelism} (the outputs do not depend on
      * the partitioning: docs/architecture.md, "Same input, same output"; the files are written in a
@@ -278,15 +287,6 @@ public final class EmbeddedRuntime implements AutoCloseable {
      * windows and resolve their last episodes a few seconds after the input ends instead of a
      * minute; one produce request in flight, and no broker-side wait when restoring empty changelogs.
      */
-    /**
-     * Partitions and stream threads of an embedded run: 2 where there are 2 cores or more (the
-     * 116 k-line replay took 14.6-19.0 s so against 15.8-23.5 s with one, on 2 cores), 1 on one core.
-     * More than 2 was not measured (the development machine has 2 cores).
-     */
-    static int parallelism() {
-        return Math.min(2, Runtime.getRuntime().availableProcessors());
-    }
-
     static MailflowConfig embeddedDefaults(final MailflowConfig base) {
         MailflowConfig config = base;
         if (!userSet(base, "mailflow.topic.partitions")) {

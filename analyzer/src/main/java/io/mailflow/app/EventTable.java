@@ -34,7 +34,7 @@ public final class EventTable {
             .forEach(a -> updates.merge(a.getAlertId(), 1L, Long::sum));
         final List<ConnectorAlert> transitions = alerts.stream()
             .filter(a -> a.getState() != io.mailflow.avro.AlertState.UPDATED)
-            .sorted(Comparator.comparing(ConnectorAlert::getEventTime)).toList();
+            .toList();
         heading("Alerts (" + transitions.size() + " fired or resolved, " + (alerts.size() - transitions.size())
             + " updates not listed)", alerts.size());
         row("%-11s  %-8s  %-17s  %-24s  %-7s  %s", "TIME (UTC)", "STATE", "TYPE", "CONNECTOR", "CODE", "SUMMARY");
@@ -53,7 +53,7 @@ public final class EventTable {
         ndrs.forEach(n -> byReason.merge(n.getReason() + " " + n.getStatus(), 1L, Long::sum));
         byReason.forEach((k, v) -> row("  %6d  %s", v, k));
         row("%-11s  %-17s  %-32s  %-7s  %s", "TIME (UTC)", "REASON", "RECIPIENT", "STATUS", "CONNECTOR");
-        ndrs.stream().sorted(Comparator.comparing(NonDeliveryReport::getEventTime)).limit(MAX_ROWS)
+        ndrs.stream().limit(MAX_ROWS)
             .forEach(n -> row("%-11s  %-17s  %-32s  %-7s  %s", time(n.getEventTime()), n.getReason(),
                 cut(n.getFinalRecipient(), 32), n.getStatus(), n.getConnectorId() == null ? "-" : n.getConnectorId()));
         more(ndrs.size(), MAX_ROWS);
@@ -63,7 +63,7 @@ public final class EventTable {
         final List<DelayNotice> delays = inOrder(read, DelayNotice::getEventTime);
         heading("Delay notices", delays.size());
         row("%-11s  %-32s  %-7s  %-24s  %s", "TIME (UTC)", "RECIPIENT", "STATUS", "CONNECTOR", "RETRY UNTIL");
-        delays.stream().sorted(Comparator.comparing(DelayNotice::getEventTime)).limit(MAX_ROWS)
+        delays.stream().limit(MAX_ROWS)
             .forEach(d -> row("%-11s  %-32s  %-7s  %-24s  %s", time(d.getEventTime()), cut(d.getFinalRecipient(), 32),
                 d.getStatus(), cut(d.getConnectorId() == null ? "-" : d.getConnectorId(), 24), time(d.getWillRetryUntil())));
         more(delays.size(), MAX_ROWS);

@@ -374,14 +374,14 @@ final class ClusterInstances implements AutoCloseable {
      * order, every one of them or an exception. Right after a broker restart an idempotent producer
      * can lose its sequence (seen in CI: NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER
      * until the delivery timeout dropped 1,141 records, which the test then reported as an output
-     * difference). So this waits for every partition's leader first, checks every send, and sends
-     * what was not written again, once it has checked that the broker holds exactly the rest.
+     * difference). So this reads the end offsets first (answered by each partition's leader only,
+     * so it waits for the leaders), checks every send, and sends what was not written again, once
+     * it has checked that the broker holds exactly the rest.
      */
     static void copy(final String bootstrap, final List<ConsumerRecord<byte[], byte[]>> records, final String topic) {
         List<ConsumerRecord<byte[], byte[]>> toSend = records;
         for (int attempt = 1; !toSend.isEmpty(); attempt++) {
-            awaitLeaders(bootstrap, topic);
-            final Map<Integer, Long> before = endOffsets(bootstrap, topic);
+            final Map<TopicPartition, Long> before = endOffsets(bootstrap, topic);
             final List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>(toSend.size());
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -393,18 +393,20 @@ final class ClusterInstances implements AutoCloseable {
                 producer.flush();
             }
             final List<ConsumerRecord<byte[], byte[]>> notWritten = new ArrayList<>();
+            final java.util.Set<Integer> failedPartitions = new java.util.HashSet<>();
             final Map<Integer, Long> written = new HashMap<>();
             Throwable cause = null;
             for (int i = 0; i < toSend.size(); i++) {
                 final int partition = toSend.get(i).partition();
                 try {
                     sent.get(i).get();
-                    if (notWritten.stream().anyMatch(r -> r.partition() == partition)) {
+                    if (failedPartitions.contains(partition)) {
                         throw new IllegalStateException("copying to " + topic + "-" + partition + ": a record was written after one that was not");
                     }
                     written.merge(partition, 1L, Long::sum);
                 } catch (final java.util.concurrent.ExecutionException e) {
                     notWritten.add(toSend.get(i));
+                    failedPartitions.add(partition);
                     cause = cause == null ? e.getCause() : cause;
                 } catch (final InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -414,11 +416,12 @@ final class ClusterInstances implements AutoCloseable {
             if (notWritten.isEmpty()) {
                 return;
             }
-            final Map<Integer, Long> after = endOffsets(bootstrap, topic);
-            for (final Map.Entry<Integer, Long> e : after.entrySet()) {
+            final Map<TopicPartition, Long> after = endOffsets(bootstrap, topic);
+            for (final Map.Entry<TopicPartition, Long> e : after.entrySet()) {
                 final long appended = e.getValue() - before.getOrDefault(e.getKey(), 0L);
-                if (appended != written.getOrDefault(e.getKey(), 0L)) {
-                    throw new IllegalStateException("copying to " + topic + "-" + e.getKey() + ": " + written.getOrDefault(e.getKey(), 0L)
+                final long acknowledged = written.getOrDefault(e.getKey().partition(), 0L);
+                if (appended != acknowledged) {
+                    throw new IllegalStateException("copying to " + e.getKey() + ": " + acknowledged
                         + " records acknowledged but " + appended + " appended; " + notWritten.size() + " not written because of: " + cause, cause);
                 }
             }
@@ -432,37 +435,15 @@ final class ClusterInstances implements AutoCloseable {
         }
     }
 
-    /** Waits until every partition of {@code topic} has a leader (a broker just restarted takes a moment). */
-    private static void awaitLeaders(final String bootstrap, final String topic) {
+    /** {@link #endOffsets(Admin, List)} of one topic, on a connection of its own. */
+    private static Map<TopicPartition, Long> endOffsets(final String bootstrap, final String topic) {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (true) {
-                final boolean led = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
-                    .stream().allMatch(p -> p.leader() != null && p.leader().id() >= 0);
-                if (led) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(topic + " has partitions without a leader after 60 s");
-                }
-                Thread.sleep(200);
-            }
+            return endOffsets(admin, List.of(topic));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the end offsets of " + topic, e);
         } catch (final Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw e instanceof IllegalStateException ise ? ise : new IllegalStateException("cannot describe " + topic, e);
-        }
-    }
-
-    /** Each partition's end offset (all records written, committed or not: the copy is not transactional). */
-    private static Map<Integer, Long> endOffsets(final String bootstrap, final String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> tps = consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            final Map<Integer, Long> ends = new TreeMap<>();
-            consumer.endOffsets(tps).forEach((tp, end) -> ends.put(tp.partition(), end));
-            return ends;
+            throw new IllegalStateException("cannot read the end offsets of " + topic, e);
         }
     }
 
