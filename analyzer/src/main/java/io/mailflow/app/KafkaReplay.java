@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -53,19 +54,25 @@ public final class KafkaReplay {
      */
     public static Result replay(final MailflowConfig config, final Topics topics, final List<Path> inputs,
                                 final ReplayOptions options, final Duration tracesRetention) throws InterruptedException {
+        return replay(config, topics, inputs, options, tracesRetention, ReplayRun.idInBackground(inputs, options));
+    }
+
+    /** Replays the inputs as the run {@code runId} ({@link ReplayRun#idInBackground} of the same inputs and options). */
+    public static Result replay(final MailflowConfig config, final Topics topics, final List<Path> inputs, final ReplayOptions options,
+                                final Duration tracesRetention, final Future<String> runId) throws InterruptedException {
         // registered before the first record: a registry that is down makes the replay wait (up
         // to REGISTRY_PATIENCE) before anything is sent, never fail half way through
         SchemaRegistration.registerAll(topics.serdeConfig(), Map.of(
             topics.traces.name() + "-value", MessageTrace.getClassSchema(),
             topics.deadLetters.name() + "-value", DeadLetter.getClassSchema()), REGISTRY_PATIENCE);
-        final String runId = ReplayRun.idOf(inputs, options);
+        final String run = ReplayRun.await(runId);
         final Map<String, Object> props = producerProperties(config);
         try (KafkaProducer<String, MessageTrace> traces = new KafkaProducer<>(props, new StringSerializer(),
                  topics.traces.valueSerde().serializer());
              KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(props, new StringSerializer(),
                  topics.deadLetters.valueSerde().serializer())) {
             final KafkaTraceSink sink = new KafkaTraceSink(traces, topics.traces.name(), deadLetters, topics.deadLetters.name())
-                .asRun(runId);
+                .asRun(run);
             final RetentionGuard guard = new RetentionGuard(sink, topics.traces.name(), tracesRetention, Instant.now());
             final ReplaySummary summary = new Replayer().replay(inputs, options, guard);
             guard.flush();
@@ -76,7 +83,7 @@ public final class KafkaReplay {
             if (sink.failures() > 0) {
                 throw new IllegalStateException(sink.failures() + " records were not sent to " + topics.traces.name() + " or "
                     + topics.deadLetters.name() + " (first error: " + sink.firstError().getMessage() + "). Run the same replay "
-                    + "again once Kafka is available: the analyzer skips what it has analysed of this run (" + runId
+                    + "again once Kafka is available: the analyzer skips what it has analysed of this run (" + run
                     + ") and takes only what is missing.", sink.firstError());
             }
             return new Result(summary, guard.beyondRetention());

@@ -8,6 +8,7 @@ import io.mailflow.emit.Topics;
 import io.mailflow.ingest.DateOrder;
 import io.mailflow.ingest.ReplayOptions;
 import io.mailflow.ingest.ReplayProgress;
+import io.mailflow.ingest.ReplayRun;
 import io.mailflow.ingest.Replayer;
 import io.mailflow.ingest.ReplaySummary;
 import io.mailflow.ingest.SortOptions;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine;
@@ -141,12 +143,13 @@ public final class ReplayCommand implements Callable<Integer> {
         if (!embedded) {
             return replayToCluster(config, options);
         }
+        final Future<String> runId = ReplayRun.idInBackground(inputs, options); // read while the broker starts
         final EmbeddedRuntime runtime = EmbeddedRuntime.prepare(config.with("application.id", config.get("application.id") + "-replay"));
         try (Interruption ctrlC = Interruption.onCtrlC(spec.qualifiedName(), System.err, List.of(runtime));
              EmbeddedRuntime started = runtime) {
             // the replay produces while the analyzer joins its group and restores its (empty) state
             started.launch();
-            final ReplaySummary summary = KafkaReplay.replay(started.config(), started.topics(), inputs, options);
+            final ReplaySummary summary = KafkaReplay.replay(started.config(), started.topics(), inputs, options, null, runId).summary();
             final PrintWriter printer = spec.commandLine().getOut();
             printer.println(summary.render());
             printer.println("Waiting for the analyzer to catch up ...");

@@ -66,6 +66,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
         // a task rolled back after an aborted transaction is initialized again on this same object:
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         touched.clear();
+        lastOrderKey = null;
         this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.sourcePartitions());
         this.episodes = new FailureEpisodes(config, alerts, context.getStateStore(FailureEpisodes.STORE),
             context.getStateStore(FailureEpisodes.MESSAGES_STORE), this::emit);
@@ -150,6 +151,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
                 snapshotTime = time;
             }
             pending.delete(entry.key);
+            lastOrderKey = null; // a sequence below the last one may be free again
         }
         judgeSnapshots(snapshotTime);
         episodes.resolveEndedBefore(bound, backlog::totals);
@@ -220,13 +222,22 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
 
     /** Items with equal order keys (two recipients of one message failing at one moment) keep their arrival order. */
     private String freeKey(final String orderKey) {
-        for (int seq = 0; ; seq++) {
+        // the recipients of one message fail together: the next of them starts past the last
+        // sequence taken, which finds the same key as from 0 while nothing pending was deleted
+        int seq = orderKey.equals(lastOrderKey) ? lastSeq + 1 : 0;
+        for (; ; seq++) {
             final String key = orderKey + '\u0000' + sequenceHex(seq);
             if (pending.get(key) == null) {
+                lastOrderKey = orderKey;
+                lastSeq = seq;
                 return key;
             }
         }
     }
+
+    /** The order key {@link #freeKey} gave a sequence last, and that sequence; null once an item was taken from pending. */
+    private String lastOrderKey;
+    private int lastSeq;
 
     private static final java.util.HexFormat HEX = java.util.HexFormat.of();
 
