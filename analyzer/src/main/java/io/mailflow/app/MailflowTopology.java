@@ -25,6 +25,7 @@ import io.mailflow.ingest.ReplayRepeats;
 import io.mailflow.queue.QueueTracker;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +129,7 @@ public final class MailflowTopology {
         final QueueTracker.Outputs outputs = new QueueTracker.Outputs("queue-ndr-sink", "queue-delay-notice-sink", queueSignalsTo);
         // a recipient retried many times between two commits, and a connector's counts, reach the
         // changelog once per commit: the recipients and connectors as objects until the commit,
-        // the two byte-keyed indexes through the record cache
+        // the two byte-keyed indexes through the record cache or an ordered commit buffer
         final KStream<String, SpecificRecord> tracked = classified.process(withStores(() -> new QueueTracker(config, outputs),
                 CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.RECIPIENTS_STORE),
                     Serdes.String(), topics.storeValues(QueueTracker.RECIPIENTS_STORE, QueuedRecipient.class))),
@@ -143,8 +144,11 @@ public final class MailflowTopology {
                     config.reorderTolerance()), Serdes.String(), Serdes.ByteArray())),
                 CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE),
                     Serdes.String(), topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class))),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE), Serdes.Bytes(),
-                    Serdes.ByteArray()).withCachingEnabled()),
+                // asked for each connector's first key at every snapshot: an ordered buffer merges
+                // its few pending keys into the scan, where the record cache copied every cached
+                // key of the connector (Kafka's NamedCache#keyRange) each time
+                CommitBufferedStore.ordered(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTOR_AGES_STORE),
+                    Serdes.Bytes(), Serdes.ByteArray()), Comparator.naturalOrder())),
             Named.as("queue-tracker"));
         // typed outputs: the tracker sends each kind to its own child by name
         QueueTrackerOutput.<String, io.mailflow.avro.NonDeliveryReport>of(tracked)
