@@ -147,7 +147,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.setProperty("offsets.topic.num.partitions", "4");
         p.setProperty("transaction.state.log.num.partitions", "4");
-        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        // A new group's first rebalance waits this long for more members (Kafka's default: 3 s).
+        // Not 0: the analyzer's stream threads join a moment apart, and a thread that joined after
+        // the first generation was assigned made a second one, in which the tasks moving to it are
+        // first revoked; when those were all of a sub-topology's tasks, the consumer warned "The
+        // following subscribed topics are not assigned to any members" (HealthyRunLogIT, CI on
+        // 2026-12-04). With 200 ms the threads join one generation: one rebalance instead of two.
+        p.setProperty("group.initial.rebalance.delay.ms", "200");
         // mailflow creates its topics itself; auto-creation would hide a missing topic.
         p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("num.partitions", "1");
