@@ -52,6 +52,9 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
     private Backlog backlog;
     private long failuresFiring;
     private long backlogsFiring;
+    /** The order key {@link #freeKey} gave a sequence last, and that sequence; null once an item was taken from pending. */
+    private String lastOrderKey;
+    private int lastSeq;
 
     public ConnectorMonitor(final DetectionConfig config, final ConnectorCatalog catalog) {
         this.config = config;
@@ -234,10 +237,6 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
             }
         }
     }
-
-    /** The order key {@link #freeKey} gave a sequence last, and that sequence; null once an item was taken from pending. */
-    private String lastOrderKey;
-    private int lastSeq;
 
     private static final java.util.HexFormat HEX = java.util.HexFormat.of();
 
