@@ -18,6 +18,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class DeadlineIndex {
     private static final byte[] PRESENT = new byte[0];
+    /** What {@link #earliestUpTo} answers when no deadline is that early. */
+    static final long NONE = Long.MAX_VALUE;
     /** How far past the clock {@link #refreshEarliest} looks for the next deadline: a minute of event time. */
     static final long LOOKAHEAD_MS = 60_000;
 
@@ -51,6 +53,19 @@ final class DeadlineIndex {
     /** True when an entry may be due at {@code now} (cheap: no store access). */
     boolean mayBeDue(final long now) {
         return now >= earliest;
+    }
+
+    /**
+     * The earliest deadline at or before {@code limit}, or {@link #NONE}: one scan bounded by
+     * {@code limit}, none when the known lower bound is past it.
+     */
+    long earliestUpTo(final long limit) {
+        if (limit < earliest) {
+            return NONE;
+        }
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(timeOnly(scanFrom), timeOnly(limit + 1))) {
+            return it.hasNext() ? decode(it.next().key.get()).deadline() : NONE;
+        }
     }
 
     /** Up to {@code limit} entries with deadline at or before {@code now}, oldest first. */

@@ -248,6 +248,16 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
             } while (deadlines.mayBeDue(judged));
             emitChangedSnapshots(g);
             g += interval;
+            if (g <= time) {
+                // Every snapshot has gone out: a later grid point has news only once a deadline is
+                // due there. Jump to it, or past the time, rather than visit each point: a record
+                // a year after the previous one (a gap between two logs, a wrong clock) crossed a
+                // million points of 30 s, with two index scans each (seconds of a stalled task).
+                final long nextDue = deadlines.earliestUpTo(time - 1 - graceMs);
+                g = Math.max(g, nextDue == DeadlineIndex.NONE
+                    ? Math.floorDiv(time, interval) * interval + interval
+                    : Math.floorDiv(nextDue + 1 + graceMs + interval - 1, interval) * interval);
+            }
         }
         nextGridPoint = g;
         connectors.setNextGridPoint(g);

@@ -31,6 +31,7 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 @DisplayName("Queue tracking follows every queued recipient to delivery, a delay notice, or an NDR")
 class QueueTrackingTest {
@@ -286,6 +287,38 @@ class QueueTrackingTest {
                 assertEquals(1, ndr.getAttempts());
                 assertEquals("EXHUB01", ndr.getReportingMta());
             }
+        }
+    }
+
+    @Nested
+    @DisplayName("gaps in event time")
+    class TimeGaps {
+        /** Everything the tracker sent: NDRs, delay notices, and every connector snapshot with its grid point. */
+        private List<String> outputs(final Duration gap) {
+            try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                f.pipe(receive(MSG, BOB, ofHours(0)), defer(MSG, BOB, ofMinutes(1)), receive("<q2@fabrikam.example>", CAROL, ofHours(3)),
+                    defer("<q2@fabrikam.example>", CAROL, ofHours(3).plusMinutes(1)), delivered("<q2@fabrikam.example>", CAROL, ofHours(5)));
+                f.advanceStreamTimeTo(gap);
+                final List<String> out = new java.util.ArrayList<>();
+                f.ndrs.readRecordsToList().forEach(r -> out.add("ndr " + r.getRecordTime() + " " + r.value().getFinalRecipient()));
+                f.delays.readRecordsToList().forEach(r -> out.add("delay " + r.getRecordTime() + " " + r.value().getFinalRecipient()));
+                f.snapshots.readRecordsToList().forEach(r -> out.add("snapshot " + r.getRecordTime() + " " + r.value().getQueueSnapshot()));
+                return out;
+            }
+        }
+
+        @Test
+        // visiting every 30 s grid point of 1,000 years took hours (a separate thread: that loop ignores interrupts)
+        @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+        @DisplayName("a record 1,000 years after the last gives what a record a day later gives, at once")
+        void aRecordCenturiesLaterJumpsTheEmptyGridPoints() {
+            final List<String> dayLater = outputs(ofHours(48));
+            assertTrue(dayLater.stream().anyMatch(o -> o.startsWith("ndr ")), "the expiry NDR: " + dayLater);
+            assertTrue(dayLater.stream().anyMatch(o -> o.startsWith("delay ")), "the delay notice: " + dayLater);
+            assertTrue(dayLater.stream().filter(o -> o.startsWith("snapshot ")).count() >= 3,
+                "snapshots as the queue grows and drains: " + dayLater);
+            assertEquals(dayLater, outputs(Duration.ofDays(365L * 1000)),
+                "every deadline fires at its own time and every snapshot at its own grid point, whatever the gap");
         }
     }
 
