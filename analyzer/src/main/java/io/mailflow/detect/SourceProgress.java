@@ -34,6 +34,8 @@ final class SourceProgress {
     private long lastRecordWallClock;
     private long lastSentWallClock;
     private boolean held;
+    /** A record was processed since the previous {@link #idleNow} check. */
+    private boolean recordSinceCheck;
 
     /** Event time this far behind the wall clock is history being read, not live traffic. */
     static final long HISTORY_BEHIND_MS = 60_000;
@@ -60,6 +62,7 @@ final class SourceProgress {
      */
     long afterRecord(final long streamTime, final long nowWallClock, final Supplier<OptionalLong> lag) {
         lastRecordWallClock = nowWallClock;
+        recordSinceCheck = true;
         final long g = Math.floorDiv(streamTime, gridMs) * gridMs;
         if (idleReported) {
             // a partition that was reported idle says at once that it holds the watermark again
@@ -96,9 +99,21 @@ final class SourceProgress {
         return reported;
     }
 
-    /** Wall-clock check: true when the partition is to be reported idle now (once per idle spell). */
+    /**
+     * Wall-clock check: true when the partition is to be reported idle now (once per idle spell).
+     *
+     * <p>Never at the first check after a record, however long ago that record began: the
+     * consumer's lag counts records fetched, not processed, and a record's wall clock is the time
+     * its batch began. A record that took seconds (or a thread that stalled) must not pass for
+     * quiet while the records fetched after it still wait in the task's buffer: the task processes
+     * its buffered records before each check, so a check with no record since the previous one
+     * finds the buffer empty.
+     */
     boolean idleNow(final long nowWallClock, final OptionalLong lag) {
-        if (idleReported || nowWallClock - lastRecordWallClock < idleMs || lag.isEmpty() || lag.getAsLong() > 0) {
+        final boolean quietSinceLastCheck = !recordSinceCheck;
+        recordSinceCheck = false;
+        if (idleReported || !quietSinceLastCheck || nowWallClock - lastRecordWallClock < idleMs || lag.isEmpty()
+            || lag.getAsLong() > 0) {
             return false;
         }
         idleReported = true;

@@ -41,6 +41,15 @@ class SourceProgressTest {
     }
 
     @Test
+    @DisplayName("not idle at the first check after a record, however long ago its batch began: records fetched after it may still wait in the buffer")
+    void aSlowRecordIsNotQuiet() {
+        final SourceProgress p = new SourceProgress(GRID, IDLE, 0);
+        p.afterRecord(50_000, 1_000); // its batch began at 1 s; the record took 90 s (a stalled thread)
+        assertFalse(p.idleNow(91_000, OptionalLong.of(0)), "a record since the last check: not quiet, whatever the clocks say");
+        assertTrue(p.idleNow(121_000, OptionalLong.of(0)), "quiet since the previous check, caught up, and 120 s since the record");
+    }
+
+    @Test
     @DisplayName("a partition that never had a record reports idle at time 0")
     void emptyPartition() {
         final SourceProgress p = new SourceProgress(GRID, IDLE, 0);
