@@ -150,6 +150,11 @@ public final class LiveParser {
 
         @Override
         public void record(final MessageTrace trace) {
+            final long now = System.currentTimeMillis(); // the machine's clock, as the broker's
+            if (trace.getEventTime().toEpochMilli() > FutureEventTime.latestAccepted(now)) {
+                reject(FutureEventTime.reason(trace.getEventTime().toEpochMilli(), now));
+                return;
+            }
             lastGood = trace.getEventTime().toEpochMilli();
             lastEventTime = lastGood;
             if (!context) {

@@ -70,6 +70,20 @@ class LiveParserTest {
     }
 
     @Test
+    @DisplayName("a line stamped years after this machine's clock (a server with a wrong clock) is a dead letter, not a trace Kafka would refuse")
+    void aLineFarInTheFutureIsADeadLetter() {
+        final LiveParser parser = new LiveParser(ReplayOptions.defaults().withFormat(TraceFormat.POSTFIX));
+        parser.parse(line("1:10", "/var/log/mail.log", 1, SENT, false), false, out);
+        parser.parse(line("1:10", "/var/log/mail.log", 2, SENT.replace("2026-03-02T10:00:03", "2099-03-02T10:00:03"), false), false, out);
+        assertEquals(1, traces.size(), "only the line of 2026");
+        assertEquals(1, deadLetters.size());
+        assertEquals("/var/log/mail.log:2", deadLetters.get(0).getSource());
+        assertTrue(deadLetters.get(0).getReason().startsWith("event time 2099-03-02T10:00:03Z is more than 1 h after"),
+            deadLetters.get(0).getReason());
+        assertEquals(traces.get(0).getEventTime(), deadLetters.get(0).getEventTime(), "stamped with the file's last event time");
+    }
+
+    @Test
     @DisplayName("an Exchange file keeps its #Fields header while its key grows with its first KiB (one parser per inode)")
     void exchangeHeaderSurvivesTheGrowingKey() {
         final LiveParser parser = new LiveParser(ReplayOptions.defaults().withFormat(TraceFormat.EXCHANGE_MSGTRK));

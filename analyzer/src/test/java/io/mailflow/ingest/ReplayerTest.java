@@ -248,6 +248,21 @@ class ReplayerTest {
     }
 
     @Test
+    @DisplayName("a line stamped years after this machine's clock is a dead letter saying why; the lines around it are replayed")
+    void aLineFarInTheFutureIsADeadLetter() throws IOException {
+        final Path f = exchange("MSGTRK2024030210-1.LOG", "EX01", "2024-03-02T10:00:01.000Z a@x.example",
+            "2099-03-02T10:00:02.000Z b@x.example", "2024-03-02T10:00:03.000Z c@x.example");
+        final Fixtures.Replayed r = Fixtures.replay(f);
+        assertEquals(List.of("a@x.example", "c@x.example"), recipients(r.sink()), "the lines around it");
+        assertEquals(List.of(7L), r.sink().rejectedLines(), "the 2099 line (line 7: five header lines, then the data)");
+        final DeadLetter d = r.sink().deadLetters.get(0);
+        assertTrue(d.getReason().startsWith("event time 2099-03-02T10:00:02Z is more than 1 h after this machine's clock"), d.getReason());
+        assertTrue(d.getReason().contains("message.timestamp.after.max.ms"), "names the broker's limit: " + d.getReason());
+        assertEquals(Instant.parse("2024-03-02T10:00:01Z"), d.getEventTime(), "stamped with the last good line's time, as every dead letter");
+        assertEquals(1, r.summary().rejected());
+    }
+
+    @Test
     @DisplayName("a file with no good line at all: its dead letters carry epoch 0, never the wall clock")
     void deadLettersOfAFileWithoutGoodLines() throws IOException {
         final Path f = Files.writeString(tmp.resolve("all-bad.jsonl"), "{\"recipient\":\"a@x.example\"}\nnot json\n");
