@@ -150,9 +150,9 @@ public final class LiveParser {
 
         @Override
         public void record(final MessageTrace trace) {
-            final long now = System.currentTimeMillis(); // the machine's clock, as the broker's
-            if (trace.getEventTime().toEpochMilli() > FutureEventTime.latestAccepted(now)) {
-                reject(FutureEventTime.reason(trace.getEventTime().toEpochMilli(), now));
+            final String tooLate = FutureEventTime.rejection(trace.getEventTime().toEpochMilli(), System.currentTimeMillis());
+            if (tooLate != null) {
+                reject(tooLate);
                 return;
             }
             lastGood = trace.getEventTime().toEpochMilli();

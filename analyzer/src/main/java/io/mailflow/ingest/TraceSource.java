@@ -45,15 +45,11 @@ final class TraceSource implements RecordSource {
     private final List<Rejection> beforeFirstRecord = new ArrayList<>();
     private boolean eof;
     private boolean fileOrder;
-    /** The reader's clock when the file was opened, and the latest event time it accepts ({@link FutureEventTime}). */
-    private final long openedAt;
-    private final long latestAccepted;
+    /** The machine's clock when the file was opened: what {@link FutureEventTime} compares with. */
+    private final long openedAt = System.currentTimeMillis();
 
     TraceSource(final int index, final String file, final TraceFormat format, final UnitReader reader,
             final int reorderWindow, final ReplayStats stats, final Consumer<Rejection> rejections) {
-        // the machine's clock, as the broker's; not ReplayOptions#clock, which only dates syslog years
-        this.openedAt = System.currentTimeMillis();
-        this.latestAccepted = FutureEventTime.latestAccepted(openedAt);
         this.index = index;
         this.file = file;
         this.format = format;
@@ -154,8 +150,9 @@ final class TraceSource implements RecordSource {
         @Override
         public void record(final MessageTrace trace) {
             final long time = trace.getEventTime().toEpochMilli();
-            if (time > latestAccepted) {
-                reject(FutureEventTime.reason(time, openedAt));
+            final String tooLate = FutureEventTime.rejection(time, openedAt);
+            if (tooLate != null) {
+                reject(tooLate);
                 return;
             }
             if (lastEventTime < 0) {

@@ -72,15 +72,8 @@ class HealthyRunLogIT {
         final Path generated = dir.resolve("generated");
         assertEquals(0, Mailflow.execute("generate", "--duration", "2h", "--outage", "partner-contoso:4.4.316:1h@+30m",
             "--format", "exchange", "--out", generated.toString(), "--quiet"));
-        // the bundled trace logs by name: a directory would also hold SOURCES.md and a TSV of fragments,
-        // which mailflow rightly warns it leaves out
-        final Path samples = Path.of(System.getProperty("mailflow.samples.dir", "src/test/resources/samples"));
         final List<String> args = new java.util.ArrayList<>(List.of("replay", "--embedded", "--out", dir.resolve("out").toString()));
-        for (final String log : List.of("exchange2010_msgtrk_beats_bom8.log", "exchange2013_msgtrk_kinesis_agent_windows.log",
-                "exo_messagetrace_reportingwebservice_sumologic.json", "postfix_kumina_postfix_exporter.log",
-                "postfix_msimerson_postfix_parser_syslog.log")) {
-            args.add(samples.resolve(log).toString());
-        }
+        args.addAll(BundledSamples.traceLogs());
         args.add(generated.toString());
         final Path out = dir.resolve("out");
 

@@ -3,7 +3,6 @@ package io.mailflow.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,27 +41,17 @@ class SamplesAcrossPartitionsIT {
 
     /** The --out files of one embedded replay of the samples, by name. */
     private Map<String, String> replay(final String name, final String partitions) throws Exception {
-        final Path samples = Path.of(System.getProperty("mailflow.samples.dir", "src/test/resources/samples"));
         final Path out = dir.resolve(name);
         final List<String> args = new ArrayList<>(List.of("replay", "--embedded", "--out", out.toString(),
             "-D", "mailflow.topic.partitions=" + partitions, "-D", "num.stream.threads=" + partitions));
-        // the trace logs by name: the directory also holds SOURCES.md and a TSV of fragments
-        for (final String log : List.of("exchange2010_msgtrk_beats_bom8.log", "exchange2013_msgtrk_kinesis_agent_windows.log",
-                "exo_messagetrace_reportingwebservice_sumologic.json", "postfix_kumina_postfix_exporter.log",
-                "postfix_msimerson_postfix_parser_syslog.log")) {
-            args.add(samples.resolve(log).toString());
-        }
+        args.addAll(BundledSamples.traceLogs());
         assertEquals(0, Mailflow.execute(args.toArray(String[]::new)), "replay on " + partitions + " partition(s)");
         final Map<String, String> files = new TreeMap<>();
         try (Stream<Path> written = Files.list(out)) {
             for (final Path file : written.toList()) {
-                files.put(file.getFileName().toString(), read(file));
+                files.put(file.getFileName().toString(), Files.readString(file));
             }
         }
         return files;
-    }
-
-    private static String read(final Path file) throws IOException {
-        return Files.readString(file);
     }
 }

@@ -24,6 +24,7 @@ import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -299,7 +300,7 @@ class QueueTrackingTest {
                 f.pipe(receive(MSG, BOB, ofHours(0)), defer(MSG, BOB, ofMinutes(1)), receive("<q2@fabrikam.example>", CAROL, ofHours(3)),
                     defer("<q2@fabrikam.example>", CAROL, ofHours(3).plusMinutes(1)), delivered("<q2@fabrikam.example>", CAROL, ofHours(5)));
                 f.advanceStreamTimeTo(gap);
-                final List<String> out = new java.util.ArrayList<>();
+                final List<String> out = new ArrayList<>();
                 f.ndrs.readRecordsToList().forEach(r -> out.add("ndr " + r.getRecordTime() + " " + r.value().getFinalRecipient()));
                 f.delays.readRecordsToList().forEach(r -> out.add("delay " + r.getRecordTime() + " " + r.value().getFinalRecipient()));
                 f.snapshots.readRecordsToList().forEach(r -> out.add("snapshot " + r.getRecordTime() + " " + r.value().getQueueSnapshot()));
@@ -505,7 +506,7 @@ class QueueTrackingTest {
             try (QueueTrackingFixture f = new QueueTrackingFixture(QueueConfig.GRACE, "1m")) {
                 records.forEach(r -> f.pipe(r));
                 f.advanceStreamTimeTo(ofHours(48));
-                final List<String> out = new java.util.ArrayList<>();
+                final List<String> out = new ArrayList<>();
                 f.readDelays().forEach(d -> out.add("delay " + d.getFinalRecipient() + " " + d.getEventTime()));
                 f.readNdrs().forEach(n -> out.add("ndr " + n.getFinalRecipient() + " " + n.getEventTime()));
                 java.util.Collections.sort(out);
