@@ -41,6 +41,9 @@ public final class Settings {
         m.put("application.id", "Kafka Streams application id: the consumer group and the prefix of internal topics");
         m.put("schema.registry.url", "Confluent-compatible schema registry (`-r`), or `mock://scope` for an in-memory one");
         m.put("processing.guarantee", "Kafka Streams processing guarantee");
+        m.put("commit.interval.ms", "how often Kafka Streams commits (under exactly-once: ends its transaction); outputs reach"
+            + " read_committed consumers and the query API at most this much later. Not Kafka's 100 ms: every commit writes a"
+            + " marker to each partition the transaction wrote (up to 26 topics per partition: 18 changelogs, 2 repartition topics, 6 outputs)");
         m.put("mailflow.topic.traces", "input topic: trace records, and replay's progress markers");
         m.put("mailflow.topic.alerts", "output topic: CONNECTOR_FAILURE and QUEUE_BACKLOG alerts");
         m.put("mailflow.topic.ndr", "output topic: expiry and permanent-failure NDRs");

@@ -62,10 +62,6 @@ final class StreamsThroughputBenchmark {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // Commit often under both guarantees, so "committed" tracks "processed" closely (at-least-once
-        // would otherwise commit every 30 s and the clock would measure the commit interval);
-        // -D commit.interval.ms=... measures another interval.
-        props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         final long expected = ends.values().stream().mapToLong(Long::longValue).sum();
         // generous: two minutes plus a millisecond per record (1,000 records/s at worst)

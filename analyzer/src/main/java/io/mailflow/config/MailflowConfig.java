@@ -56,6 +56,7 @@ public final class MailflowConfig {
         d.put("application.id", "mailflow");
         d.put("schema.registry.url", "http://localhost:8081");
         d.put("processing.guarantee", "exactly_once_v2");
+        d.put("commit.interval.ms", "1000");
         d.put("mailflow.topic.traces", "mailflow.traces");
         d.put("mailflow.topic.alerts", "mailflow.alerts");
         d.put("mailflow.topic.ndr", "mailflow.ndr");
