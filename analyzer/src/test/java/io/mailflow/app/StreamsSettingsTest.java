@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -110,5 +111,23 @@ class StreamsSettingsTest {
             .override(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG, "1048576").build()));
         assertEquals(500L, userSet.getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
         assertEquals(1048576L, userSet.getLong(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG));
+    }
+
+    /**
+     * Throughput defaults (docs/benchmarks.md, "Tenth cut"): a commit a second, not Kafka's 100 ms,
+     * and 128 KB batches for the stream threads' producers, not 16 KB; a user's values win.
+     */
+    @Test
+    void commitsOnceASecondWithLargeProducerBatchesUnlessTheUserSaysOtherwise() {
+        final StreamsConfig defaults = new StreamsConfig(StreamsSettings.streamsProperties(config()));
+        assertEquals(1000L, defaults.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+        assertEquals(String.valueOf(128 * 1024), String.valueOf(defaults.getProducerConfigs("mailflow-client").get(ProducerConfig.BATCH_SIZE_CONFIG)));
+
+        final StreamsConfig userSet = new StreamsConfig(StreamsSettings.streamsProperties(MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://streams-settings-test")
+            .override(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100")
+            .override(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), "16384").build()));
+        assertEquals(100L, userSet.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
+        assertEquals("16384", String.valueOf(userSet.getProducerConfigs("mailflow-client").get(ProducerConfig.BATCH_SIZE_CONFIG)));
     }
 }
