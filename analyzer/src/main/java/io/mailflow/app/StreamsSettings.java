@@ -13,7 +13,7 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class StreamsSettings {
     /** The stream threads' producer batch size, unless the user sets {@code producer.batch.size}. */
-    static final int STREAMS_PRODUCER_BATCH_BYTES = 128 * 1024;
+    private static final int STREAMS_PRODUCER_BATCH_BYTES = 128 * 1024;
 
     private StreamsSettings() {
     }

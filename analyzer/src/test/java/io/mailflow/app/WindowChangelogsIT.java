@@ -14,7 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -130,7 +132,7 @@ class WindowChangelogsIT {
             try {
                 type = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
                     .get(resource).get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value();
-            } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (final ExecutionException | TimeoutException e) {
                 type = e.getCause() == null ? e.toString() : e.getCause().toString(); // the broker does not know the topic yet
             }
             if (expected.equals(type)) {
