@@ -48,6 +48,11 @@ public final class StreamsSettings {
         // in the bench at 6 partitions (docs/benchmarks.md, "Tenth cut"). No record waits longer for
         // it: a batch still goes out after linger.ms (5 ms), full or not.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), String.valueOf(STREAMS_PRODUCER_BATCH_BYTES));
+        // A stream thread per core, but no more than the traces topic has partitions: sub-topology 0
+        // (classify, queue tracking, stats) does most of the work and has one task per partition,
+        // so a thread beyond that idles. One thread left the second core half idle: the full
+        // topology 52 k -> 73 k records/s in the bench on 2 cores (docs/benchmarks.md, "Eleventh cut").
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(defaultStreamThreads(config)));
         // Pass everything through (Kafka, Streams, serde and mailflow.* keys: the exception handlers read some of them).
         for (final Map.Entry<String, String> e : config.asMap().entrySet()) {
             props.put(e.getKey(), e.getValue());
@@ -58,5 +63,11 @@ public final class StreamsSettings {
         props.putIfAbsent(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG),
             props.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
         return props;
+    }
+
+    /** One stream thread per available core, at most one per partition of the traces topic, at least one. */
+    static int defaultStreamThreads(final MailflowConfig config) {
+        final int partitions = Math.max(1, config.getInt("mailflow.topic.partitions", 1));
+        return Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), partitions));
     }
 }

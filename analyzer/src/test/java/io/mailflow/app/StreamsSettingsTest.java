@@ -130,4 +130,26 @@ class StreamsSettingsTest {
         assertEquals(100L, userSet.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
         assertEquals("16384", String.valueOf(userSet.getProducerConfigs("mailflow-client").get(ProducerConfig.BATCH_SIZE_CONFIG)));
     }
+
+    /**
+     * A stream thread per core, so a run uses every core it has (docs/benchmarks.md, "Eleventh
+     * cut"), but none beyond the traces topic's partitions, where a thread would idle; a user's
+     * value wins.
+     */
+    @Test
+    void aStreamThreadPerCoreUpToThePartitionsUnlessTheUserSaysOtherwise() {
+        final int cores = Runtime.getRuntime().availableProcessors();
+        final StreamsConfig defaults = new StreamsConfig(StreamsSettings.streamsProperties(config()));
+        assertEquals(Math.min(cores, 6), defaults.getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG), "6 partitions by default");
+
+        final StreamsConfig onePartition = new StreamsConfig(StreamsSettings.streamsProperties(MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://streams-settings-test")
+            .override("mailflow.topic.partitions", "1").build()));
+        assertEquals(1, onePartition.getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
+
+        final StreamsConfig userSet = new StreamsConfig(StreamsSettings.streamsProperties(MailflowConfig.builder().defaults()
+            .override("schema.registry.url", "mock://streams-settings-test")
+            .override(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "5").build()));
+        assertEquals(5, userSet.getInt(StreamsConfig.NUM_STREAM_THREADS_CONFIG));
+    }
 }
