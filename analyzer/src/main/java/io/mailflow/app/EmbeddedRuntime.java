@@ -30,9 +30,11 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -220,23 +222,72 @@ public final class EmbeddedRuntime implements AutoCloseable {
 
     /**
      * Returns once the broker leads every partition just created. createTopics returns when the
-     * controller has committed the topics, and the broker takes up their leadership a moment
-     * later: a producer sending in between gets NOT_LEADER_OR_FOLLOWER and logs a WARN for each
-     * (seen in HealthyRunLogIT once runs had two partitions). Only a partition's leader answers
-     * ListOffsets, and the admin client retries it until the leader does.
+     * controller has committed the topics, and the broker takes them up a moment later: a producer
+     * sending in between gets NOT_LEADER_OR_FOLLOWER and logs a WARN for each (seen in
+     * HealthyRunLogIT once runs had two partitions). Only a partition's leader answers ListOffsets,
+     * and the admin client retries it until the leader does, but only for a topic the broker's
+     * metadata already knows: an unknown topic fails ListOffsets at once, with an ERROR from the
+     * admin client per topic (a replay failed so in CI). So first wait until the metadata names
+     * every topic with a leader for each partition.
      */
     private void awaitLeaders(final List<NewTopic> created) throws InterruptedException {
-        final Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        final Map<String, Integer> partitionsByTopic = new HashMap<>();
         for (final NewTopic topic : created) {
-            for (int p = 0; p < topic.numPartitions(); p++) {
-                partitions.put(new TopicPartition(topic.name(), p), OffsetSpec.latest());
+            partitionsByTopic.put(topic.name(), topic.numPartitions());
+        }
+        awaitLeaders(admin, partitionsByTopic, AWAIT_LEADERS);
+    }
+
+    /** How long a fresh embedded broker may take to lead the partitions of the topics just created. */
+    static final Duration AWAIT_LEADERS = Duration.ofSeconds(30);
+
+    /** Waits until {@code admin}'s broker leads every partition of these topics (see above); fails after {@code timeout}. */
+    static void awaitLeaders(final Admin admin, final Map<String, Integer> partitionsByTopic, final Duration timeout)
+        throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        final String failure = "The embedded broker did not take up the new topics' partitions within " + timeout.toSeconds() + " s";
+        while (!metadataLeadsAll(admin, partitionsByTopic, deadline)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(failure + " (its metadata does not name them all yet)");
+            }
+            Thread.sleep(10);
+        }
+        final Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        partitionsByTopic.forEach((topic, count) -> {
+            for (int p = 0; p < count; p++) {
+                partitions.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        });
+        try {
+            admin.listOffsets(partitions).all().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(failure, e);
+        }
+    }
+
+    /** Whether the broker's metadata names every topic, with its partitions and a leader for each. */
+    private static boolean metadataLeadsAll(final Admin admin, final Map<String, Integer> partitionsByTopic, final long deadline)
+        throws InterruptedException {
+        final Map<String, TopicDescription> described;
+        try {
+            described = admin.describeTopics(partitionsByTopic.keySet()).allTopicNames()
+                .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw new IllegalStateException("Cannot describe the topics just created: " + e.getCause().getMessage(), e.getCause());
+        } catch (final java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+        for (final Map.Entry<String, Integer> topic : partitionsByTopic.entrySet()) {
+            final TopicDescription d = described.get(topic.getKey());
+            if (d == null || d.partitions().size() < topic.getValue()
+                || d.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
+                return false;
             }
         }
-        try {
-            admin.listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
-        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("The embedded broker did not take up the new topics' partitions within 30 s", e);
-        }
+        return true;
     }
 
     private static EmbeddedKafka join(final FutureTask<EmbeddedKafka> broker) throws InterruptedException {
