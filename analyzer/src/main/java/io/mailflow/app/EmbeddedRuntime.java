@@ -72,6 +72,8 @@ public final class EmbeddedRuntime implements AutoCloseable {
     static final String SOURCE_PARTITIONS = "mailflow.detect.source-partitions";
     static final String PRODUCER_IN_FLIGHT = "producer.max.in.flight.requests.per.connection";
     static final String RESTORE_FETCH_WAIT = "restore.consumer.fetch.max.wait.ms";
+    /** How long a fresh embedded broker may take to lead the partitions of the topics just created. */
+    private static final Duration AWAIT_LEADERS = Duration.ofSeconds(30);
 
     private final Path kafkaDir;
     private final Path stateDir;
@@ -238,9 +240,6 @@ public final class EmbeddedRuntime implements AutoCloseable {
         awaitLeaders(admin, partitionsByTopic, AWAIT_LEADERS);
     }
 
-    /** How long a fresh embedded broker may take to lead the partitions of the topics just created. */
-    static final Duration AWAIT_LEADERS = Duration.ofSeconds(30);
-
     /** Waits until {@code admin}'s broker leads every partition of these topics (see above); fails after {@code timeout}. */
     static void awaitLeaders(final Admin admin, final Map<String, Integer> partitionsByTopic, final Duration timeout)
         throws InterruptedException {
@@ -332,9 +331,9 @@ public final class EmbeddedRuntime implements AutoCloseable {
 
     /**
      * Settings that make a laptop investigation quick to finish, unless the user set them: as many
-     * partitions per topic and stream threads as {@link #parallelism} (the outputs do not depend on
-     * the partitioning: docs/architecture.md, "Same input, same output"; the files are written in a
-     * canonical order), and a short partition-idle time, so connector-keyed stages close their last
+     * partitions per topic as {@link #parallelism}, so as many stream threads by StreamsSettings'
+     * default (the outputs do not depend on the partitioning: docs/architecture.md, "Same input,
+     * same output"; the files are written in a canonical order), and a short partition-idle time, so connector-keyed stages close their last
      * windows and resolve their last episodes a few seconds after the input ends instead of a
      * minute; one produce request in flight, and no broker-side wait when restoring empty changelogs.
      */
@@ -343,12 +342,8 @@ public final class EmbeddedRuntime implements AutoCloseable {
         if (!userSet(base, "mailflow.topic.partitions")) {
             config = config.with("mailflow.topic.partitions", Integer.toString(parallelism()));
         }
-        // a thread per partition: with one partition the per-message stage ran on one core while
-        // the other idled once the replay had sent its input (docs/benchmarks.md, "Eighth cut")
-        if (!userSet(base, "num.stream.threads")) {
-            config = config.with("num.stream.threads", Integer.toString(Math.min(parallelism(),
-                Math.max(1, config.getInt("mailflow.topic.partitions", 1)))));
-        }
+        // no thread count here: StreamsSettings' default gives a thread per partition on these cores;
+        // with one thread the per-message stage ran on one core while the other idled ("Eighth cut")
         // Retention runs on record timestamps, i.e. on the event times of the replayed logs: with a
         // time limit the broker would delete last month's traces minutes after the replay wrote them.
         if (!userSet(base, "mailflow.topic.retention")) {
