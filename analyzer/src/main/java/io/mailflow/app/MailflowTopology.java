@@ -23,6 +23,7 @@ import io.mailflow.emit.Topics;
 import io.mailflow.ingest.RawLineParser;
 import io.mailflow.ingest.ReplayRepeats;
 import io.mailflow.queue.QueueTracker;
+import io.mailflow.state.WindowBatchLog;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Comparator;
@@ -34,7 +35,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -46,6 +49,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
@@ -57,12 +61,14 @@ import org.apache.kafka.streams.state.Stores;
  * mailflow.traces ─ traces-source                          keyed by message: a message's events share a task
  *   └ replay-repeats [replay-positions]                    a replay run sent again is analysed once
  *     └ classify                                           every trace classified once, here
- *       ├ queue-tracker [queue-recipients, queue-deadlines, queue-arrivals, queue-outcomes, queue-connectors, queue-connector-ages]
+ *       ├ queue-tracker [queue-recipients, queue-deadlines, queue-arrivals, queue-arrivals-log, queue-outcomes,
+ *       │                queue-outcomes-log, queue-connectors, queue-connector-ages]
  *       │   ├ NDRs ──────────── queue-ndr-sink ─────────── mailflow.ndr
  *       │   ├ delay notices ─── queue-delay-notice-sink ── mailflow.delays
  *       │   └ queue snapshots ┐
  *       ├ transient-failures ─┴ connector-signals-merge ── (connector-signals, by connector)
- *       └ stats-pre-aggregate [stats-partial-counts, stats-partial-messages] ── (stats-partials, by connector|code)
+ *       └ stats-pre-aggregate [stats-partial-counts, stats-partial-messages, stats-partial-messages-log]
+ *           └ (stats-partials, by connector|code)
  * (stats-partials) ─ stats-window-close [stats-windows, stats-progress] ─ connector-stats-sink ─ mailflow.connector-stats
  * (connector-signals) ─ connector-monitor [connector-signals-pending, connector-progress, failure-episodes,
  *                         failure-episode-messages, backlog-queue] ─ connector-alerts-sink ─ mailflow.alerts
@@ -127,6 +133,7 @@ public final class MailflowTopology {
     public static KStream<String, ConnectorSignal> track(final KStream<String, ClassifiedTrace> classified, final Topics topics,
                                                          final QueueConfig config, final String queueSignalsTo) {
         final QueueTracker.Outputs outputs = new QueueTracker.Outputs("queue-ndr-sink", "queue-delay-notice-sink", queueSignalsTo);
+        final Serde<MessageArrival> arrivalValues = topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class);
         // a recipient retried many times between two commits, and a connector's counts, reach the
         // changelog once per commit: the recipients and connectors as objects until the commit,
         // the two byte-keyed indexes through the record cache or an ordered commit buffer
@@ -137,11 +144,14 @@ public final class MailflowTopology {
                     Serdes.ByteArray()).withCachingEnabled(),
                 // arrivals and outcomes age out with their 12 h segments (WindowSegments): no
                 // per-message cleanup; written blind and not cached (see MessageMemory for what
-                // caching them cost); their changelogs keep history (WindowChangelogs)
-                WindowChangelogs.appendTimeLogged(Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE,
-                    config.arrivalRetention()), Serdes.String(), topics.storeValues(QueueTracker.ARRIVALS_STORE, MessageArrival.class))),
-                WindowChangelogs.appendTimeLogged(Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.OUTCOMES_STORE,
-                    config.reorderTolerance()), Serdes.String(), Serdes.ByteArray())),
+                // caching them cost); an entry per trace, so their changelogs are batches written
+                // once per commit (WindowBatchLog), not a record per entry
+                Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention()),
+                    Serdes.String(), arrivalValues).withLoggingDisabled(),
+                batchLog(QueueTracker.ARRIVALS_LOG_STORE, QueueTracker.ARRIVALS_STORE, arrivalValues, config.arrivalRetention()),
+                Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance()),
+                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                batchLog(QueueTracker.OUTCOMES_LOG_STORE, QueueTracker.OUTCOMES_STORE, Serdes.ByteArray(), config.reorderTolerance()),
                 CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE),
                     Serdes.String(), topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class))),
                 // asked for each connector's first key at every snapshot: an ordered buffer merges
@@ -174,9 +184,11 @@ public final class MailflowTopology {
                     CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE),
                         Serdes.String(), topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class))),
                     // one entry per message and window, written once: not cached, so it does not
-                    // crowd the counts out of the thread's cache
-                    WindowChangelogs.appendTimeLogged(Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,
-                        StatsPreAggregator.messagesRetention(config), POINT, false), Serdes.String(), Serdes.String()))),
+                    // crowd the counts out of the thread's cache; logged in batches once per commit
+                    Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,
+                        StatsPreAggregator.messagesRetention(config), POINT, false), Serdes.String(), Serdes.String()).withLoggingDisabled(),
+                    batchLog(StatsPreAggregator.MESSAGES_LOG_STORE, StatsPreAggregator.MESSAGES_STORE, Serdes.String(),
+                        StatsPreAggregator.messagesRetention(config))),
                 Named.as("stats-pre-aggregate"))
             .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
                 .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("stats-partials", StatsPartial.class))
@@ -244,6 +256,16 @@ public final class MailflowTopology {
             .to(topics.traces.name(), topics.traces.produced(outputs.traces()));
         QueueTrackerOutput.<String, io.mailflow.avro.DeadLetter>of(parsed)
             .to(topics.deadLetters.name(), topics.deadLetters.produced(outputs.deadLetters()));
+    }
+
+    /**
+     * The changelog of window store {@code windowStore} (String keys, {@code values}, entries kept
+     * {@code retention}): a logged store of batches written once per commit.
+     */
+    private static <V> StoreBuilder<KeyValueStore<Bytes, byte[]>> batchLog(final String name, final String windowStore,
+                                                                          final Serde<V> values, final Duration retention) {
+        return WindowBatchLog.store(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray()),
+            windowStore, Serdes.String(), values, retention);
     }
 
     /** A processor together with the stores it declares (Kafka Streams adds and connects them). */

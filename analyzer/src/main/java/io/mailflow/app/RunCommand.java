@@ -58,8 +58,6 @@ public final class RunCommand implements Callable<Integer> {
                     .forEach(s -> LOG.error("Topic {} is missing: {}", s.name(), s.note()));
                 return ExitCodes.RUNTIME_FAILURE;
             }
-            // changelogs an older mailflow created keep the event time of history as their timestamps
-            WindowChangelogs.align(admin, config.get("application.id"));
         }
         // /health answers from the start: 503 "STARTING" while the schemas are registered (a
         // registry that is not up yet is waited for), then the analyzer's own health

@@ -52,6 +52,8 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
     private Backlog backlog;
     private long failuresFiring;
     private long backlogsFiring;
+    /** Every pending key below this was judged (and deleted); null after a start, when the scan begins at the first key. */
+    private String judgedUpTo;
     /** The order key {@link #freeKey} gave a sequence last, and that sequence; null once an item was taken from pending. */
     private String lastOrderKey;
     private int lastSeq;
@@ -70,6 +72,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         touched.clear();
         lastOrderKey = null;
+        judgedUpTo = null;
         this.progress = new PartitionWatermark(context.getStateStore(PROGRESS_STORE), config.sourcePartitions());
         this.episodes = new FailureEpisodes(config, alerts, context.getStateStore(FailureEpisodes.STORE),
             context.getStateStore(FailureEpisodes.MESSAGES_STORE), this::emit);
@@ -130,9 +133,14 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
             return;
         }
         final String firstNotDue = timePrefix(bound);
+        if (judgedUpTo != null && judgedUpTo.compareTo(firstNotDue) >= 0) {
+            return; // nothing can be due that the last call did not judge
+        }
         final List<KeyValue<String, ConnectorSignal>> due = new ArrayList<>();
-        // only the due keys: an in-memory store copies the key set of the range it iterates
-        try (KeyValueIterator<String, ConnectorSignal> it = pending.range(null, firstNotDue)) {
+        // only the due keys not judged before: an in-memory store copies the key set of the range
+        // it iterates, and the items judged since the last commit are still below (their deletes
+        // wait for the commit), each deserialized again by every scan that starts at the first key
+        try (KeyValueIterator<String, ConnectorSignal> it = pending.range(judgedUpTo, firstNotDue)) {
             while (it.hasNext()) {
                 final KeyValue<String, ConnectorSignal> entry = it.next();
                 if (entry.key.compareTo(firstNotDue) >= 0) {
@@ -158,6 +166,8 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
         }
         judgeSnapshots(snapshotTime);
         episodes.resolveEndedBefore(bound, backlog::totals);
+        // every item put from now on is at or past the bound (earlier ones are judged at once)
+        judgedUpTo = firstNotDue;
     }
 
     private void apply(final String key, final ConnectorSignal signal, final long time) {

@@ -5,6 +5,8 @@ import io.mailflow.config.DetectionConfig;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.Outcome;
+import io.mailflow.state.LoggedWindow;
+import io.mailflow.state.WindowBatchLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +27,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * time passes window end + grace; only partials are repartitioned.
  *
  * <p>Distinct messages: per message and window, the connector codes it was counted under, in a
- * window store (in memory, logged) keyed by message at the window's start. A message's attempts in one
+ * window store (in memory) keyed by message at the window's start, logged once per commit
+ * ({@link #MESSAGES_LOG_STORE}). A message's attempts in one
  * window share that entry, so it reaches the changelog about once per message and window, and
  * it leaves with its segment after the window closed (no deletes). The entries outlive the
  * window's close, even when the idle flush sends counts early, so a message is never counted
@@ -39,6 +42,8 @@ import org.apache.kafka.streams.state.WindowStore;
 public final class StatsPreAggregator implements Processor<String, ClassifiedTrace, String, StatsPartial> {
     public static final String COUNTS_STORE = "stats-partial-counts";
     public static final String MESSAGES_STORE = "stats-partial-messages";
+    /** The changelog of {@link #MESSAGES_STORE}, written once per commit. */
+    public static final String MESSAGES_LOG_STORE = "stats-partial-messages-log";
     static final String LATE_STAGE = "stats";
 
     private final long windowMs;
@@ -49,7 +54,7 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
 
     private ProcessorContext<String, StatsPartial> context;
     private KeyValueStore<String, StatsPartial> counts;
-    private WindowStore<String, String> messages;
+    private LoggedWindow<String, String> messages;
     private long streamTime = Long.MIN_VALUE;
     private static final long UNKNOWN = Long.MIN_VALUE;
     private static final long NOTHING_STORED = Long.MAX_VALUE;
@@ -80,7 +85,8 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
     public void init(final ProcessorContext<String, StatsPartial> context) {
         this.context = context;
         this.counts = context.getStateStore(COUNTS_STORE);
-        this.messages = context.getStateStore(MESSAGES_STORE);
+        final WindowStore<String, String> window = context.getStateStore(MESSAGES_STORE);
+        this.messages = WindowBatchLog.logging(context.getStateStore(MESSAGES_LOG_STORE), window);
         // a task rolled back after an aborted transaction is initialized again on this same object:
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         this.streamTime = Long.MIN_VALUE;

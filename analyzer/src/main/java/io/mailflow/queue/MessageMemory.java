@@ -1,9 +1,9 @@
 package io.mailflow.queue;
 
 import io.mailflow.avro.internal.MessageArrival;
+import io.mailflow.state.LoggedWindow;
 import java.time.Duration;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
@@ -15,19 +15,20 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * of a returned one, is recognised.
  *
  * <p>Both stores are written blind (no read before a write, except the first-RECEIVE check) and
- * are not cached. A cached per-message entry holding both (one changelog record per message
+ * are not cached; their changelogs are batches written once per commit ({@code queue-arrivals-log},
+ * {@code queue-outcomes-log}: {@link io.mailflow.state.WindowBatchLog}). A cached per-message entry holding both (one changelog record per message
  * instead of one per line) halved the changelog records but cost a read-modify-write per
  * delivery and filled the thread's record cache, which then flushed the small hot caches on
  * every put: live alert latency went from 0.5 s to 5.6 s (p50) in the benchmark
- * (docs/benchmarks.md). The stores' changelogs are what the blind writes cost instead.
+ * (docs/benchmarks.md).
  */
 final class MessageMemory {
     static final byte DELIVERED = 'D';
     static final byte PERMANENT_NDR = 'P';
     static final byte EXPIRED_NDR = 'E';
 
-    private final WindowStore<String, MessageArrival> arrivals;
-    private final WindowStore<String, byte[]> outcomes;
+    private final LoggedWindow<String, MessageArrival> arrivals;
+    private final LoggedWindow<String, byte[]> outcomes;
     private final long arrivalRetentionMs;
     /**
      * The message whose arrival the store was last seen to hold, and that arrival's time. A
@@ -37,7 +38,7 @@ final class MessageMemory {
     private String lastArrivalKey;
     private long lastArrivalTime;
 
-    MessageMemory(final WindowStore<String, MessageArrival> arrivals, final WindowStore<String, byte[]> outcomes,
+    MessageMemory(final LoggedWindow<String, MessageArrival> arrivals, final LoggedWindow<String, byte[]> outcomes,
                   final Duration arrivalRetention) {
         this.arrivals = arrivals;
         this.outcomes = outcomes;

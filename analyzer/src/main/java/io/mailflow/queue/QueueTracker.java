@@ -12,6 +12,7 @@ import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.ingest.MessageKeys;
+import io.mailflow.state.WindowBatchLog;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Bytes;
@@ -40,6 +41,9 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     public static final String DEADLINES_STORE = "queue-deadlines";
     public static final String ARRIVALS_STORE = "queue-arrivals";
     public static final String OUTCOMES_STORE = "queue-outcomes";
+    /** The changelogs of {@link #ARRIVALS_STORE} and {@link #OUTCOMES_STORE}, written once per commit. */
+    public static final String ARRIVALS_LOG_STORE = "queue-arrivals-log";
+    public static final String OUTCOMES_LOG_STORE = "queue-outcomes-log";
     public static final String CONNECTORS_STORE = "queue-connectors";
     public static final String CONNECTOR_AGES_STORE = "queue-connector-ages";
 
@@ -92,7 +96,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.nextGridPoint = Long.MIN_VALUE;
         final WindowStore<String, MessageArrival> arrivals = context.getStateStore(ARRIVALS_STORE);
         final WindowStore<String, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
-        this.messages = new MessageMemory(arrivals, outcomes, config.arrivalRetention());
+        this.messages = new MessageMemory(WindowBatchLog.logging(context.getStateStore(ARRIVALS_LOG_STORE), arrivals),
+            WindowBatchLog.logging(context.getStateStore(OUTCOMES_LOG_STORE), outcomes), config.arrivalRetention());
         final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(DEADLINES_STORE);
         this.deadlines = new DeadlineIndex(deadlineStore);
         final int partition = context.taskId().partition();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.config.MailflowConfig;
+import io.mailflow.detect.StatsPreAggregator;
+import io.mailflow.queue.QueueTracker;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -83,20 +85,23 @@ class InternalTopicsTest {
     }
 
     @Test
-    @DisplayName("every changelog with a time retention is stamped with the broker's append time, so replayed history is not deleted at once")
-    void timeRetainedChangelogsTakeAppendTime() throws Exception {
+    @DisplayName("no changelog has a time retention: the window stores are logged in compacted batch logs, so replayed history is not deleted at once")
+    void noChangelogHasATimeRetention() throws Exception {
         final Analyzer analyzer = analyzer("1");
         try {
-            final Set<String> timeRetained = new TreeSet<>();
+            final Set<String> changelogs = new TreeSet<>();
             for (final NewTopic topic : InternalTopics.of(analyzer.topology(), analyzer.properties(), 1, sources(1))) {
-                if (topic.name().endsWith("-changelog") && topic.configs().get("cleanup.policy").contains("delete")) {
-                    timeRetained.add(topic.name());
-                    assertEquals(WindowChangelogs.APPEND_TIME, topic.configs().get("message.timestamp.type"), topic.name() + " " + topic.configs());
+                if (topic.name().endsWith("-changelog")) {
+                    changelogs.add(topic.name());
+                    assertEquals("compact", topic.configs().get("cleanup.policy"), topic.name() + " " + topic.configs());
                 }
             }
-            final Set<String> expected = new TreeSet<>();
-            WindowChangelogs.STORES.forEach(store -> expected.add("itt-" + store + "-changelog"));
-            assertEquals(expected, timeRetained, "the window stores' changelogs, and only they, have a time retention");
+            for (final String log : List.of(QueueTracker.ARRIVALS_LOG_STORE, QueueTracker.OUTCOMES_LOG_STORE, StatsPreAggregator.MESSAGES_LOG_STORE)) {
+                assertTrue(changelogs.contains("itt-" + log + "-changelog"), log + " is logged: " + changelogs);
+            }
+            for (final String window : List.of(QueueTracker.ARRIVALS_STORE, QueueTracker.OUTCOMES_STORE, StatsPreAggregator.MESSAGES_STORE)) {
+                assertFalse(changelogs.contains("itt-" + window + "-changelog"), window + " is logged through its batch log only");
+            }
         } finally {
             analyzer.close();
         }

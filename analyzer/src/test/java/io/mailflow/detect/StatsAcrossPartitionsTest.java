@@ -68,6 +68,12 @@ class StatsAcrossPartitionsTest {
                 .withLoggingDisabled().build();
             messages.init(context.getStateStoreContext(), messages);
             context.addStateStore(messages);
+            final org.apache.kafka.streams.state.KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> log =
+                io.mailflow.state.WindowBatchLog.store(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_LOG_STORE),
+                        Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(), StatsPreAggregator.MESSAGES_STORE, Serdes.String(), Serdes.String(),
+                    StatsPreAggregator.messagesRetention(config)).build();
+            log.init(context.getStateStoreContext(), log);
+            context.addStateStore(log);
             processor.init(context);
         }
 

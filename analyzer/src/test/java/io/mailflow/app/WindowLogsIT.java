@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.config.MailflowConfig;
+import io.mailflow.detect.StatsPreAggregator;
 import io.mailflow.emit.TopicAdmin;
 import io.mailflow.emit.Topics;
 import io.mailflow.ingest.ReplayOptions;
+import io.mailflow.queue.QueueTracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,17 +16,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -32,20 +29,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * A replay of history into a cluster: the window stores' changelogs must still hold every entry
- * after the broker's retention checks, or a store restored from them (an instance killed, a task
- * moved) lacks entries and the analysis differs from the one-pass replay (WindowChangelogs).
+ * A replay of history into a cluster: the window stores' changelogs (their batch logs,
+ * {@link io.mailflow.state.WindowBatchLog}) must still hold every entry after the broker's
+ * retention checks, or a store restored from them (an instance killed, a task moved) lacks
+ * entries and the analysis differs from the one-pass replay. A changelog with a time retention
+ * deletes months-old history the moment it is written (Kafka Streams stamps changelog records
+ * with the event time); the batch logs are compacted key-value changelogs without one.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class WindowChangelogsIT {
-    private static final String APP = "window-changelogs-it";
+class WindowLogsIT {
+    private static final String APP = "window-logs-it";
+    private static final List<String> LOGS = List.of(QueueTracker.ARRIVALS_LOG_STORE, QueueTracker.OUTCOMES_LOG_STORE,
+        StatsPreAggregator.MESSAGES_LOG_STORE);
     private Path dir;
     private EmbeddedKafka kafka;
     private Admin admin;
 
     @BeforeAll
     void broker() throws java.io.IOException {
-        dir = Files.createTempDirectory("window-changelogs-it-");
+        dir = Files.createTempDirectory("window-logs-it-");
         // the retention check every half second instead of every 5 minutes: what a long run does
         // sooner or later happens within the test
         kafka = EmbeddedKafka.start(0, dir.resolve("kafka"), Map.of("log.retention.check.interval.ms", "500",
@@ -61,8 +63,8 @@ class WindowChangelogsIT {
     }
 
     @Test
-    @DisplayName("a replay of months-old logs: the broker's retention deletes nothing from the window-store changelogs")
-    void historyStaysInTheWindowChangelogs() throws Exception {
+    @DisplayName("a replay of months-old logs: the broker's retention deletes nothing from the window stores' batch logs")
+    void historyStaysInTheWindowLogs() throws Exception {
         final Path logs = ClusterInstances.generate(Files.createDirectories(dir.resolve("logs")), "generate", "--seed", "5",
             "--duration", "30m", "--format", "exchange", "--servers", "EX01");
         final MailflowConfig config = MailflowConfig.builder().defaults()
@@ -88,7 +90,7 @@ class WindowChangelogsIT {
 
         final Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         final Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (final String store : WindowChangelogs.STORES) {
+        for (final String store : LOGS) {
             for (int p = 0; p < 2; p++) {
                 earliest.put(new TopicPartition(changelog(store), p), OffsetSpec.earliest());
                 latest.put(new TopicPartition(changelog(store), p), OffsetSpec.latest());
@@ -96,50 +98,12 @@ class WindowChangelogsIT {
         }
         final Map<TopicPartition, Long> starts = offsets(earliest);
         final Map<TopicPartition, Long> ends = offsets(latest);
-        System.out.printf("WindowChangelogsIT: changelog start offsets %s, end offsets %s%n", starts, ends);
-        for (final String store : WindowChangelogs.STORES) {
+        System.out.printf("WindowLogsIT: changelog start offsets %s, end offsets %s%n", starts, ends);
+        for (final String store : LOGS) {
             assertTrue(ends.get(new TopicPartition(changelog(store), 0)) + ends.get(new TopicPartition(changelog(store), 1)) > 0,
                 store + " was written: " + ends);
         }
         starts.forEach((tp, start) -> assertEquals(0L, start, tp + " still starts at its first record: " + starts));
-    }
-
-    @Test
-    @DisplayName("`run` sets append time on a window-store changelog an older mailflow created with event time")
-    void olderChangelogsAreAligned() throws Exception {
-        final String app = "window-changelogs-align";
-        final String arrivals = app + "-" + WindowChangelogs.STORES.get(0) + "-changelog";
-        admin.createTopics(List.of(new NewTopic(arrivals, 1, (short) 1).configs(Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG, "compact,delete", TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime"))))
-            .all().get(30, TimeUnit.SECONDS);
-        final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, arrivals);
-        // as on a cluster where an older mailflow created it long ago: every broker knows the topic
-        // (createTopics returns when the controller has it; a broker's metadata follows a moment later,
-        // and until then align finds no topic to change)
-        assertEquals("CreateTime", awaitTimestampType(resource, "CreateTime"));
-
-        assertEquals(List.of(arrivals), WindowChangelogs.align(admin, app), "the one existing changelog is changed");
-        // the controller has the change when align returns; the broker that answers describeConfigs
-        // applies it from the metadata log a moment later (on a loaded machine, after this line ran)
-        assertEquals("LogAppendTime", awaitTimestampType(resource, "LogAppendTime"));
-        assertEquals(List.of(), WindowChangelogs.align(admin, app), "and left alone the next time");
-    }
-
-    /** The topic's timestamp type once a broker reports {@code expected}, or the last one it reported within 30 s. */
-    private String awaitTimestampType(final ConfigResource resource, final String expected) throws InterruptedException {
-        String type = null;
-        for (final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); System.nanoTime() < deadline; Thread.sleep(100)) {
-            try {
-                type = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
-                    .get(resource).get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).value();
-            } catch (final ExecutionException | TimeoutException e) {
-                type = e.getCause() == null ? e.toString() : e.getCause().toString(); // the broker does not know the topic yet
-            }
-            if (expected.equals(type)) {
-                break;
-            }
-        }
-        return type;
     }
 
     private static String changelog(final String store) {

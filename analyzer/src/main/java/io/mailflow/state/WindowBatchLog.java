@@ -1,0 +1,311 @@
+package io.mailflow.state;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
+
+/**
+ * The changelog of a window store written once per commit, as batches: the entries a task wrote
+ * to the window store since its last commit go to this logged key-value store as a few records
+ * of up to {@link #MAX_BATCH_BYTES} each, not one changelog record per entry. For the window
+ * stores written about once per trace ({@code queue-arrivals}, {@code queue-outcomes},
+ * {@code stats-partial-messages}), whose per-entry changelog records cost a sixth of the full
+ * topology's throughput (docs/benchmarks.md, "Twelfth cut").
+ *
+ * <p>The window store itself is not logged. The processor that owns both opens it through
+ * {@link #logging}, which first puts back every entry this log holds (a task started on an
+ * instance whose local state is older, or has none) and then hands out a {@link LoggedWindow}
+ * whose puts go to both.
+ *
+ * <p>How it stays exactly-once: the batches are written in {@code flushCache}, the hook Kafka
+ * Streams calls on every store before it commits a task's offsets and transaction (as
+ * {@code CommitBufferedStore} does), so they reach the changelog in the same transaction as the
+ * input they came from. A task closed without a commit drops its pending entries; under
+ * exactly-once Kafka Streams then wipes the task's local state (logged or not) and restores this
+ * log, from which the window store is filled again.
+ *
+ * <p>Batches are keyed by a sequence number (8 bytes, big-endian), so the changelog is compacted
+ * like any key-value changelog and replays in write order (a later entry for the same key and
+ * time wins). A batch is deleted (a tombstone) once all its entries are older than the window
+ * store's retention: the changelog holds the live entries, whatever their event time.
+ */
+public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]>
+    implements KeyValueStore<Bytes, byte[]> {
+
+    /** Largest batch record: well under the broker's default 1 MB message size. */
+    static final int MAX_BATCH_BYTES = 256 * 1024;
+    private static final int NULL_LENGTH = -1;
+
+    private final String windowStore;
+    private final Serde<K> keySerde;
+    private final Serde<V> valueSerde;
+    private final long retentionMs;
+
+    /** The window store's changelog subject, which its serdes write under, logged or not. */
+    private String serdeTopic;
+    /** Entries written since the last commit, encoded, in write order. */
+    private final List<byte[]> pending = new ArrayList<>();
+    private int pendingBytes;
+    private long pendingMaxTime = Long.MIN_VALUE;
+    private long nextSequence;
+    /** Latest entry time appended or replayed: the window store's own stream time, as far as it matters here. */
+    private long observedTime = Long.MIN_VALUE;
+    /** Every batch below as {latest entry time, sequence}, earliest first: what expires next. */
+    private final PriorityQueue<long[]> batchesByTime = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+    private boolean indexed;
+
+    WindowBatchLog(final KeyValueStore<Bytes, byte[]> below, final String windowStore, final Serde<K> keySerde,
+                   final Serde<V> valueSerde, final long retentionMs) {
+        super(below);
+        this.windowStore = windowStore;
+        this.keySerde = keySerde;
+        this.valueSerde = valueSerde;
+        this.retentionMs = retentionMs;
+    }
+
+    /**
+     * A logged, persistent store named {@code name} holding the batches of window store
+     * {@code windowStore}, whose keys and values {@code keySerde} and {@code valueSerde} write and
+     * whose entries live {@code retention}.
+     */
+    public static <K, V> StoreBuilder<KeyValueStore<Bytes, byte[]>> store(final StoreBuilder<KeyValueStore<Bytes, byte[]>> below,
+                                                                         final String windowStore, final Serde<K> keySerde,
+                                                                         final Serde<V> valueSerde, final java.time.Duration retention) {
+        return new Builder<>(below, windowStore, keySerde, valueSerde, retention.toMillis());
+    }
+
+    /**
+     * The log {@code store} (as a processor's context hands it out), filled into {@code window}
+     * (the unlogged window store it belongs to): the window store as the processor uses it.
+     */
+    @SuppressWarnings("unchecked")
+    public static <K, V> LoggedWindow<K, V> logging(final StateStore store, final WindowStore<K, V> window) {
+        StateStore s = store;
+        while (!(s instanceof WindowBatchLog) && s instanceof WrappedStateStore<?, ?, ?> w) {
+            s = w.wrapped(); // the context's read-write decorator around this layer
+        }
+        if (!(s instanceof WindowBatchLog<?, ?> log)) {
+            throw new IllegalArgumentException(store.name() + " is not a window batch log");
+        }
+        final WindowBatchLog<K, V> typed = (WindowBatchLog<K, V>) log;
+        typed.replayInto(window);
+        return new LoggedWindow<>(window, typed);
+    }
+
+    @Override
+    public void init(final StateStoreContext context, final StateStore root) {
+        forgetPending(); // a task started again after a failure starts from the committed state
+        indexed = false;
+        batchesByTime.clear();
+        observedTime = Long.MIN_VALUE;
+        nextSequence = 0;
+        serdeTopic = context.applicationId() + "-" + windowStore + "-changelog";
+        super.init(context, root);
+    }
+
+    /** Notes an entry the window store was just given, for the next commit's batch. */
+    void append(final K key, final V value, final long time) {
+        final byte[] k = keySerde.serializer().serialize(serdeTopic, key);
+        final byte[] v = value == null ? null : valueSerde.serializer().serialize(serdeTopic, value);
+        final byte[] entry = ByteBuffer.allocate(8 + 4 + k.length + 4 + (v == null ? 0 : v.length))
+            .putLong(time).putInt(k.length).put(k).putInt(v == null ? NULL_LENGTH : v.length).put(v == null ? new byte[0] : v)
+            .array();
+        if (pendingBytes + entry.length > MAX_BATCH_BYTES && !pending.isEmpty()) {
+            writePending(); // allowed at any time before the commit: it only writes sooner
+        }
+        pending.add(entry);
+        pendingBytes += entry.length;
+        pendingMaxTime = Math.max(pendingMaxTime, time);
+        observedTime = Math.max(observedTime, time);
+    }
+
+    /** Puts every entry of every batch, in write order, into {@code window}; indexes the batches. */
+    private void replayInto(final WindowStore<K, V> window) {
+        batchesByTime.clear();
+        nextSequence = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = wrapped().all()) {
+            while (it.hasNext()) {
+                final KeyValue<Bytes, byte[]> batch = it.next();
+                final long sequence = ByteBuffer.wrap(batch.key.get()).getLong();
+                final ByteBuffer b = ByteBuffer.wrap(batch.value);
+                long latest = Long.MIN_VALUE;
+                while (b.hasRemaining()) {
+                    final long time = b.getLong();
+                    final byte[] k = new byte[b.getInt()];
+                    b.get(k);
+                    final int vLength = b.getInt();
+                    byte[] v = null;
+                    if (vLength != NULL_LENGTH) {
+                        v = new byte[vLength];
+                        b.get(v);
+                    }
+                    window.put(keySerde.deserializer().deserialize(serdeTopic, k),
+                        v == null ? null : valueSerde.deserializer().deserialize(serdeTopic, v), time);
+                    latest = Math.max(latest, time);
+                }
+                batchesByTime.add(new long[] {latest, sequence});
+                observedTime = Math.max(observedTime, latest);
+                nextSequence = Math.max(nextSequence, sequence + 1);
+            }
+        }
+        indexed = true;
+    }
+
+    /** Called by Kafka Streams before every commit: the pending entries go below as batches, expired batches go. */
+    @Override
+    public void flushCache() {
+        writePending();
+        deleteExpired();
+        super.flushCache();
+    }
+
+    private void writePending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (!indexed) {
+            throw new IllegalStateException("window batch log " + name() + " written before its window store was filled from it");
+        }
+        final ByteBuffer batch = ByteBuffer.allocate(pendingBytes);
+        pending.forEach(batch::put);
+        final long sequence = nextSequence;
+        wrapped().put(Bytes.wrap(ByteBuffer.allocate(8).putLong(sequence).array()), batch.array());
+        // cleared only once it is below: a write that throws leaves the entries pending
+        nextSequence++;
+        batchesByTime.add(new long[] {pendingMaxTime, sequence});
+        forgetPending();
+    }
+
+    /** Tombstones the batches whose entries are all past the window store's retention. */
+    private void deleteExpired() {
+        if (observedTime == Long.MIN_VALUE) {
+            return;
+        }
+        // the window store answers for entries above observedTime - retention (Kafka's bound)
+        final long expiredUpTo = observedTime - retentionMs;
+        while (!batchesByTime.isEmpty() && batchesByTime.peek()[0] <= expiredUpTo) {
+            wrapped().delete(Bytes.wrap(ByteBuffer.allocate(8).putLong(batchesByTime.poll()[1]).array()));
+        }
+    }
+
+    @Override
+    public void clearCache() {
+        forgetPending();
+        super.clearCache();
+    }
+
+    @Override
+    public void close() {
+        forgetPending();
+        super.close();
+    }
+
+    private void forgetPending() {
+        pending.clear();
+        pendingBytes = 0;
+        pendingMaxTime = Long.MIN_VALUE;
+    }
+
+    /** Number of batches below (for tests). */
+    int batches() {
+        return batchesByTime.size();
+    }
+
+    // ---- the key-value store interface: the batches, read-only to anyone but this layer ------
+
+    @Override
+    public void put(final Bytes key, final byte[] value) {
+        throw new UnsupportedOperationException("a window batch log is written through its LoggedWindow");
+    }
+
+    @Override
+    public byte[] putIfAbsent(final Bytes key, final byte[] value) {
+        throw new UnsupportedOperationException("a window batch log is written through its LoggedWindow");
+    }
+
+    @Override
+    public void putAll(final List<KeyValue<Bytes, byte[]>> entries) {
+        throw new UnsupportedOperationException("a window batch log is written through its LoggedWindow");
+    }
+
+    @Override
+    public byte[] delete(final Bytes key) {
+        throw new UnsupportedOperationException("a window batch log is written through its LoggedWindow");
+    }
+
+    @Override
+    public byte[] get(final Bytes key) {
+        return wrapped().get(key);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> range(final Bytes from, final Bytes to) {
+        return wrapped().range(from, to);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> all() {
+        return wrapped().all();
+    }
+
+    @Override
+    public long approximateNumEntries() {
+        return wrapped().approximateNumEntries();
+    }
+
+    /** Builds the logged store below and wraps it in this layer. */
+    private record Builder<K, V>(StoreBuilder<KeyValueStore<Bytes, byte[]>> below, String windowStore, Serde<K> keySerde,
+                                 Serde<V> valueSerde, long retentionMs) implements StoreBuilder<KeyValueStore<Bytes, byte[]>> {
+        @Override
+        public StoreBuilder<KeyValueStore<Bytes, byte[]>> withCachingEnabled() {
+            throw new UnsupportedOperationException("a window batch log writes once per commit already");
+        }
+
+        @Override
+        public StoreBuilder<KeyValueStore<Bytes, byte[]>> withCachingDisabled() {
+            return new Builder<>(below.withCachingDisabled(), windowStore, keySerde, valueSerde, retentionMs);
+        }
+
+        @Override
+        public StoreBuilder<KeyValueStore<Bytes, byte[]>> withLoggingEnabled(final Map<String, String> config) {
+            return new Builder<>(below.withLoggingEnabled(config), windowStore, keySerde, valueSerde, retentionMs);
+        }
+
+        @Override
+        public StoreBuilder<KeyValueStore<Bytes, byte[]>> withLoggingDisabled() {
+            throw new UnsupportedOperationException("a window batch log is the window store's changelog");
+        }
+
+        @Override
+        public KeyValueStore<Bytes, byte[]> build() {
+            return new WindowBatchLog<>(below.build(), windowStore, keySerde, valueSerde, retentionMs);
+        }
+
+        @Override
+        public Map<String, String> logConfig() {
+            return below.logConfig();
+        }
+
+        @Override
+        public boolean loggingEnabled() {
+            return below.loggingEnabled();
+        }
+
+        @Override
+        public String name() {
+            return below.name();
+        }
+    }
+}

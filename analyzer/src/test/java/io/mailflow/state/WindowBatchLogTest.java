@@ -1,0 +1,165 @@
+package io.mailflow.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("A window batch log holds a window store's entries as one record per commit and fills a new window store from them")
+class WindowBatchLogTest {
+    private static final Duration RETENTION = Duration.ofHours(1);
+    private static final long HOUR = RETENTION.toMillis();
+
+    private final MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
+    private WindowBatchLog<String, String> log;
+    private KeyValueStore<Bytes, byte[]> below;
+
+    @BeforeEach
+    void open() {
+        // the changelog layer below needs a real task; the batches it would log are what the store below holds
+        log = (WindowBatchLog<String, String>) WindowBatchLog.store(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("arrivals-log"), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(),
+            "arrivals", Serdes.String(), Serdes.String(), RETENTION).build();
+        log.init(context.getStateStoreContext(), log);
+        below = log.wrapped();
+    }
+
+    private WindowStore<String, String> newWindowStore() {
+        final WindowStore<String, String> window = Stores.windowStoreBuilder(
+            Stores.inMemoryWindowStore("arrivals", RETENTION, Duration.ofMillis(1), false), Serdes.String(), Serdes.String())
+            .withLoggingDisabled().build();
+        window.init(context.getStateStoreContext(), window);
+        return window;
+    }
+
+    private static List<KeyValue<Long, String>> entries(final WindowStore<String, String> window, final String key) {
+        final List<KeyValue<Long, String>> found = new ArrayList<>();
+        try (WindowStoreIterator<String> it = window.fetch(key, 0L, Long.MAX_VALUE)) {
+            it.forEachRemaining(found::add);
+        }
+        return found;
+    }
+
+    private int recordsBelow() {
+        int n = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = below.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void theEntriesOfOneCommitBecomeOneRecordThatFillsANewWindowStore() {
+        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        window.put("m1", "alice", 1_000L);
+        window.put("m2", "bob", 2_000L);
+        window.put("m1", "alice, carol", 1_000L); // the same key and time again: the later value wins
+        window.put("m1", "dave", 3_000L);
+
+        assertEquals("alice, carol", window.fetch("m1", 1_000L), "the processor reads its writes at once");
+        assertEquals(0, recordsBelow(), "nothing is logged before the commit");
+
+        log.flushCache(); // what Kafka Streams calls before it commits the task
+        assertEquals(1, recordsBelow(), "four entries, one changelog record");
+
+        // a task started where its window store is empty (another instance, or wiped after a crash)
+        final WindowStore<String, String> restored = newWindowStore();
+        WindowBatchLog.logging(log, restored);
+        assertEquals(List.of(KeyValue.pair(1_000L, "alice, carol"), KeyValue.pair(3_000L, "dave")), entries(restored, "m1"));
+        assertEquals(List.of(KeyValue.pair(2_000L, "bob")), entries(restored, "m2"));
+    }
+
+    @Test
+    void laterCommitsReplayInWriteOrder() {
+        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        window.put("m1", "internet|4.4.316", 5_000L);
+        log.flushCache();
+        window.put("m1", "internet|4.4.316\npartner|250", 5_000L);
+        log.flushCache();
+        assertEquals(2, recordsBelow());
+
+        final WindowStore<String, String> restored = newWindowStore();
+        WindowBatchLog.logging(log, restored);
+        assertEquals("internet|4.4.316\npartner|250", restored.fetch("m1", 5_000L), "the second commit's value, not the first");
+    }
+
+    @Test
+    void entriesNotCommittedAreGoneWhenTheTaskStartsAgain() {
+        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        window.put("m1", "committed", 1_000L);
+        log.flushCache();
+        window.put("m2", "not committed", 2_000L);
+
+        log.init(context.getStateStoreContext(), log); // the task starts again from its last commit
+        final WindowStore<String, String> restored = newWindowStore();
+        WindowBatchLog.logging(log, restored).put("m3", "after the restart", 3_000L);
+        log.flushCache();
+
+        final WindowStore<String, String> again = newWindowStore();
+        WindowBatchLog.logging(log, again);
+        assertEquals("committed", again.fetch("m1", 1_000L));
+        assertNull(again.fetch("m2", 2_000L), "never committed, never logged");
+        assertEquals("after the restart", again.fetch("m3", 3_000L));
+        assertEquals(2, recordsBelow(), "the sequence goes on after the restart: no batch overwritten");
+    }
+
+    @Test
+    void aBatchGoesOnceAllItsEntriesArePastTheRetention() {
+        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        window.put("old", "x", 0L);
+        log.flushCache();
+        window.put("mixed-old", "x", 10L);
+        window.put("mixed-new", "y", HOUR - 100L);
+        log.flushCache();
+        assertEquals(2, log.batches(), "at " + (HOUR - 100L) + " every batch has an entry within the hour");
+
+        window.put("late", "z", HOUR + 5L); // time passes the first batch's retention, not the second's
+        log.flushCache();
+        assertEquals(2, log.batches(), "the first batch is deleted, the second and the new one stay");
+        assertEquals(2, recordsBelow());
+
+        final WindowStore<String, String> restored = newWindowStore();
+        WindowBatchLog.logging(log, restored);
+        assertNull(restored.fetch("old", 0L));
+        assertEquals("y", restored.fetch("mixed-new", HOUR - 100L));
+        assertEquals("z", restored.fetch("late", HOUR + 5L));
+    }
+
+    @Test
+    void aLargeCommitIsSplitIntoRecordsTheBrokerAccepts() {
+        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        final String value = "v".repeat(1_000);
+        final int entries = 3 * WindowBatchLog.MAX_BATCH_BYTES / value.length();
+        for (int i = 0; i < entries; i++) {
+            window.put("m" + i, value, i);
+        }
+        log.flushCache();
+        assertTrue(recordsBelow() >= 3, "at least three records for three batches' worth of entries");
+        try (KeyValueIterator<Bytes, byte[]> it = below.all()) {
+            it.forEachRemaining(kv -> assertTrue(kv.value.length <= WindowBatchLog.MAX_BATCH_BYTES, "a record of " + kv.value.length + " bytes"));
+        }
+        final WindowStore<String, String> restored = newWindowStore();
+        WindowBatchLog.logging(log, restored);
+        for (int i = 0; i < entries; i++) {
+            assertEquals(value, restored.fetch("m" + i, i), "entry " + i);
+        }
+    }
+}
