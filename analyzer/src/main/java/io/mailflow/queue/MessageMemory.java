@@ -8,7 +8,7 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * What queue tracking remembers about messages for a while, in two window stores whose old
- * segments are dropped (a TTL with no cleanup work): each message's first RECEIVE
+ * segments are dropped (a TTL with no cleanup work): each message's earliest RECEIVE
  * ({@code queue-arrivals}, for {@code arrival-retention}), so a later first deferral starts the
  * recipient's clock at arrival; and each recipient's delivery or return ({@code queue-outcomes},
  * for {@code reorder-tolerance}), so a late deferral of a delivered recipient, or a second report
@@ -45,7 +45,7 @@ final class MessageMemory {
         this.arrivalRetentionMs = arrivalRetention.toMillis();
     }
 
-    /** The message's remembered arrival (its first RECEIVE still within the retention), or null. */
+    /** The message's remembered arrival (its earliest RECEIVE still within the retention), or null. */
     Reports.ArrivalInfo arrival(final String messageKey) {
         try (WindowStoreIterator<MessageArrival> it = arrivals.fetch(messageKey, 0L, Long.MAX_VALUE)) {
             if (!it.hasNext()) {
@@ -58,7 +58,9 @@ final class MessageMemory {
     }
 
     /**
-     * Notes the message's RECEIVE, unless one is remembered: one RECEIVE line comes per recipient, the store sees one write per message.
+     * Notes the message's RECEIVE, unless one at or before its time is remembered: one RECEIVE line
+     * comes per recipient (and per server the message passes), the store sees one write per
+     * message and time. {@link #arrival} answers the earliest, whichever order they came in.
      *
      * @param now the task's stream time, at least every time the store was written at
      */
@@ -66,19 +68,16 @@ final class MessageMemory {
                          final String subject, final String messageId) {
         // the store answers for an entry while its time is above its own stream time (the latest
         // time written, at most now) less the retention: an entry above now less the retention is
-        // certainly still there, and the lookups below would find it
-        if (messageKey.equals(lastArrivalKey) && lastArrivalTime > now - arrivalRetentionMs) {
+        // certainly still there
+        if (messageKey.equals(lastArrivalKey) && lastArrivalTime <= time && lastArrivalTime > now - arrivalRetentionMs) {
             return;
         }
-        // the RECEIVE lines of one message usually share their time: a point lookup finds what
-        // the first of them wrote without a scan over every segment
+        // the RECEIVE lines of one message usually share their time: a point lookup (a bloom
+        // filter for most new messages) finds what the first of them wrote. No scan of the
+        // message's other times: a second entry at a later time costs less than an iterator over
+        // the segments for every new message, and arrival() takes the earliest anyway
         if (arrivals.fetch(messageKey, time) != null) {
             remembered(messageKey, time);
-            return;
-        }
-        final Reports.ArrivalInfo known = arrival(messageKey);
-        if (known != null) {
-            remembered(messageKey, known.time());
             return;
         }
         arrivals.put(messageKey, MessageArrival.newBuilder().setOriginalSender(originalSender).setSubject(subject)

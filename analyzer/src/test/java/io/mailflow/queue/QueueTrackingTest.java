@@ -97,6 +97,25 @@ class QueueTrackingTest {
         }
 
         @Test
+        @DisplayName("the earliest RECEIVE starts the clock, in whichever order a message's RECEIVEs (one per server) arrive")
+        void theEarliestReceiveStartsTheClockWhateverTheOrder() {
+            for (final boolean laterFirst : new boolean[] {false, true}) {
+                try (QueueTrackingFixture f = new QueueTrackingFixture()) {
+                    final MessageTrace onTheEdge = receive(MSG, BOB, ofMinutes(10));
+                    final MessageTrace onTheHub = receive(MSG, BOB, ofMinutes(40));
+                    // another message's line between them, so the second is not the line right after the first
+                    final MessageTrace between = receive("<other@test>", "carol@contoso.example", ofMinutes(20));
+                    f.pipe(laterFirst ? onTheHub : onTheEdge, between, laterFirst ? onTheEdge : onTheHub);
+                    f.pipe(defer(MSG, BOB, ofMinutes(45)));
+                    f.advanceStreamTimeTo(ofHours(24).plusMinutes(10));
+                    final NonDeliveryReport ndr = f.readNdrs().get(0);
+                    assertEquals(at(ofMinutes(10)), ndr.getArrivalDate(), "later RECEIVE first: " + laterFirst);
+                    assertEquals(at(ofHours(24).plusMinutes(10)), ndr.getExpiryTime(), "later RECEIVE first: " + laterFirst);
+                }
+            }
+        }
+
+        @Test
         @DisplayName("without a RECEIVE the clock starts at the first deferral, and the reporting MTA falls back to config")
         void clockStartsAtFirstDeferralWithoutReceive() {
             try (QueueTrackingFixture f = new QueueTrackingFixture("mailflow.reporting-mta", "mailflow.contoso.example")) {
