@@ -67,7 +67,7 @@ import org.apache.kafka.streams.state.Stores;
  *       │   ├ delay notices ─── queue-delay-notice-sink ── mailflow.delays
  *       │   └ queue snapshots ┐
  *       ├ transient-failures ─┴ connector-signals-merge ── (connector-signals, by connector)
- *       └ stats-pre-aggregate [stats-partial-counts, stats-partial-messages, stats-partial-messages-log]
+ *       └ stats-pre-aggregate [stats-partial-counts, stats-partial-messages-log]
  *           └ (stats-partials, by connector|code)
  * (stats-partials) ─ stats-window-close [stats-windows, stats-progress] ─ connector-stats-sink ─ mailflow.connector-stats
  * (connector-signals) ─ connector-monitor [connector-signals-pending, connector-progress, failure-episodes,
@@ -84,8 +84,6 @@ import org.apache.kafka.streams.state.Stores;
 public final class MailflowTopology {
     /** The queue tracker's snapshots and the failures meet here, on their way to connector-signals. */
     public static final String CONNECTOR_SIGNALS_MERGE = "connector-signals-merge";
-    /** Window stores whose entries are points in time (one timestamp each) need a window size. */
-    private static final Duration POINT = Duration.ofMillis(1);
 
     private MailflowTopology() {
     }
@@ -183,10 +181,8 @@ public final class MailflowTopology {
                     // then serialized and written to the changelog once
                     CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.COUNTS_STORE),
                         Serdes.String(), topics.storeValues(StatsPreAggregator.COUNTS_STORE, StatsPartial.class))),
-                    // one entry per message and window, written once: not cached, so it does not
-                    // crowd the counts out of the thread's cache; logged in batches once per commit
-                    Stores.windowStoreBuilder(Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE,
-                        StatsPreAggregator.messagesRetention(config), POINT, false), Serdes.String(), Serdes.String()).withLoggingDisabled(),
+                    // the messages counted per window: one entry per message and window, on the
+                    // heap (HeapWindow), logged in batches once per commit
                     batchLog(StatsPreAggregator.MESSAGES_LOG_STORE, StatsPreAggregator.MESSAGES_STORE, Serdes.String(),
                         StatsPreAggregator.messagesRetention(config))),
                 Named.as("stats-pre-aggregate"))

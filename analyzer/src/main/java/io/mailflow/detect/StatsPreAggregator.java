@@ -5,7 +5,7 @@ import io.mailflow.config.DetectionConfig;
 import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.Outcome;
-import io.mailflow.state.LoggedWindow;
+import io.mailflow.state.HeapWindow;
 import io.mailflow.state.WindowBatchLog;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +18,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * Counts delivery attempts per (connector, code, window) in the task of each input partition,
@@ -26,8 +25,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * network by connector. A partial is sent on, keyed "connector|code", once this task's stream
  * time passes window end + grace; only partials are repartitioned.
  *
- * <p>Distinct messages: per message and window, the connector codes it was counted under, in a
- * window store (in memory) keyed by message at the window's start, logged once per commit
+ * <p>Distinct messages: per message and window, the connector codes it was counted under, kept on
+ * the heap by message at the window's start ({@link HeapWindow}) and logged once per commit
  * ({@link #MESSAGES_LOG_STORE}). A message's attempts in one
  * window share that entry, so it reaches the changelog about once per message and window, and
  * it leaves with its segment after the window closed (no deletes). The entries outlive the
@@ -41,6 +40,7 @@ import org.apache.kafka.streams.state.WindowStore;
  */
 public final class StatsPreAggregator implements Processor<String, ClassifiedTrace, String, StatsPartial> {
     public static final String COUNTS_STORE = "stats-partial-counts";
+    /** The messages counted per window: a {@link HeapWindow}, no Kafka store (the name its log's serdes use). */
     public static final String MESSAGES_STORE = "stats-partial-messages";
     /** The changelog of {@link #MESSAGES_STORE}, written once per commit. */
     public static final String MESSAGES_LOG_STORE = "stats-partial-messages-log";
@@ -54,7 +54,7 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
 
     private ProcessorContext<String, StatsPartial> context;
     private KeyValueStore<String, StatsPartial> counts;
-    private LoggedWindow<String, String> messages;
+    private HeapWindow<String, String> messages;
     private long streamTime = Long.MIN_VALUE;
     private static final long UNKNOWN = Long.MIN_VALUE;
     private static final long NOTHING_STORED = Long.MAX_VALUE;
@@ -85,8 +85,7 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
     public void init(final ProcessorContext<String, StatsPartial> context) {
         this.context = context;
         this.counts = context.getStateStore(COUNTS_STORE);
-        final WindowStore<String, String> window = context.getStateStore(MESSAGES_STORE);
-        this.messages = WindowBatchLog.logging(context.getStateStore(MESSAGES_LOG_STORE), window);
+        this.messages = WindowBatchLog.inHeap(context.getStateStore(MESSAGES_LOG_STORE), messagesRetention(config));
         // a task rolled back after an aborted transaction is initialized again on this same object:
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         this.streamTime = Long.MIN_VALUE;

@@ -27,7 +27,8 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * <p>The window store itself is not logged. The processor that owns both opens it through
  * {@link #logging}, which first puts back every entry this log holds (a task started on an
  * instance whose local state is older, or has none) and then hands out a {@link LoggedWindow}
- * whose puts go to both.
+ * whose puts go to both; or, for a small window store, keeps the entries on the heap
+ * ({@link #inHeap}: a {@link HeapWindow}, no Kafka window store at all).
  *
  * <p>How it stays exactly-once: the batches are written in {@code flushCache}, the hook Kafka
  * Streams calls on every store before it commits a task's offsets and transaction (as
@@ -90,8 +91,26 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
      * The log {@code store} (as a processor's context hands it out), filled into {@code window}
      * (the unlogged window store it belongs to): the window store as the processor uses it.
      */
-    @SuppressWarnings("unchecked")
     public static <K, V> LoggedWindow<K, V> logging(final StateStore store, final WindowStore<K, V> window) {
+        final WindowBatchLog<K, V> typed = unwrap(store);
+        typed.replayInto(window::put);
+        return new LoggedWindow<>(window, typed);
+    }
+
+    /**
+     * The log {@code store} (as a processor's context hands it out), filled into a new
+     * {@link HeapWindow} whose entries live {@code retention}: a logged window store with nothing
+     * but this log in Kafka Streams.
+     */
+    public static <K, V> HeapWindow<K, V> inHeap(final StateStore store, final java.time.Duration retention) {
+        final WindowBatchLog<K, V> log = unwrap(store);
+        final HeapWindow<K, V> window = new HeapWindow<>(log, retention.toMillis());
+        log.replayInto(window::putLocally);
+        return window;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <K, V> WindowBatchLog<K, V> unwrap(final StateStore store) {
         StateStore s = store;
         while (!(s instanceof WindowBatchLog) && s instanceof WrappedStateStore<?, ?, ?> w) {
             s = w.wrapped(); // the context's read-write decorator around this layer
@@ -99,9 +118,13 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
         if (!(s instanceof WindowBatchLog<?, ?> log)) {
             throw new IllegalArgumentException(store.name() + " is not a window batch log");
         }
-        final WindowBatchLog<K, V> typed = (WindowBatchLog<K, V>) log;
-        typed.replayInto(window);
-        return new LoggedWindow<>(window, typed);
+        return (WindowBatchLog<K, V>) log;
+    }
+
+    /** Where a replay puts the entries. */
+    @FunctionalInterface
+    private interface Entries<K, V> {
+        void put(K key, V value, long time);
     }
 
     @Override
@@ -132,7 +155,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     }
 
     /** Puts every entry of every batch, in write order, into {@code window}; indexes the batches. */
-    private void replayInto(final WindowStore<K, V> window) {
+    private void replayInto(final Entries<K, V> window) {
         batchesByTime.clear();
         nextSequence = 0;
         try (KeyValueIterator<Bytes, byte[]> it = wrapped().all()) {

@@ -62,12 +62,6 @@ class StatsAcrossPartitionsTest {
             context.setCurrentSystemTimeMs(0);
             context.setCurrentStreamTimeMs(0);
             store(context, StatsPreAggregator.COUNTS_STORE, avro(StatsPartial.class));
-            final org.apache.kafka.streams.state.WindowStore<String, String> messages = Stores.windowStoreBuilder(
-                    Stores.inMemoryWindowStore(StatsPreAggregator.MESSAGES_STORE, StatsPreAggregator.messagesRetention(config),
-                        java.time.Duration.ofMillis(1), false), Serdes.String(), Serdes.String())
-                .withLoggingDisabled().build();
-            messages.init(context.getStateStoreContext(), messages);
-            context.addStateStore(messages);
             final org.apache.kafka.streams.state.KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> log =
                 io.mailflow.state.WindowBatchLog.store(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_LOG_STORE),
                         Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(), StatsPreAggregator.MESSAGES_STORE, Serdes.String(), Serdes.String(),

@@ -162,4 +162,26 @@ class WindowBatchLogTest {
             assertEquals(value, restored.fetch("m" + i, i), "entry " + i);
         }
     }
+
+    @Test
+    void aHeapWindowAnswersLikeAWindowStoreAndComesBackFromItsLog() {
+        final HeapWindow<String, String> window = WindowBatchLog.inHeap(log, RETENTION);
+        window.put("m1", "internet|250", 0L);
+        window.put("m2", "internet|250", HOUR - 1L);
+        window.put("m1", "internet|250\npartner|4.4.316", 0L);
+        assertEquals("internet|250\npartner|4.4.316", window.fetch("m1", 0L), "a later write of a key at a time replaces it");
+        assertNull(window.fetch("m1", 1L), "a point lookup: another time is another entry");
+        log.flushCache();
+
+        final HeapWindow<String, String> restored = WindowBatchLog.inHeap(log, RETENTION);
+        assertEquals("internet|250\npartner|4.4.316", restored.fetch("m1", 0L));
+        assertEquals("internet|250", restored.fetch("m2", HOUR - 1L));
+
+        restored.put("m3", "internet|250", HOUR); // the entries at 0 are a retention old now
+        assertNull(restored.fetch("m1", 0L), "past the retention, as a Kafka window store answers");
+        assertEquals("internet|250", restored.fetch("m2", HOUR - 1L));
+        assertEquals(2, restored.size(), "the expired entries are gone from the heap");
+        restored.put("m4", "internet|250", 0L);
+        assertNull(restored.fetch("m4", 0L), "an entry too old when written is dropped");
+    }
 }
