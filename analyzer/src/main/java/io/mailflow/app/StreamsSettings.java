@@ -46,7 +46,7 @@ public final class StreamsSettings {
         // records to one changelog partition: in Kafka's 16 KB batches that is many produce requests
         // for the broker on the same cores. 128 KB batches: the full topology 47 k -> 60 k records/s
         // in the bench at 6 partitions (docs/benchmarks.md, "Tenth cut"). No record waits longer for
-        // it: a batch still goes out after linger.ms (5 ms), full or not.
+        // it: a batch still goes out after linger.ms (Kafka Streams sets 100 ms), full or not.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), String.valueOf(STREAMS_PRODUCER_BATCH_BYTES));
         // A stream thread per core, but no more than the traces topic has partitions: sub-topology 0
         // (classify, queue tracking, stats) does most of the work and has one task per partition,
