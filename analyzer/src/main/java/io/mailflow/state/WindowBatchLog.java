@@ -156,6 +156,8 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
 
     /** Puts every entry of every batch, in write order, into {@code window}; indexes the batches. */
     private void replayInto(final Entries<K, V> window) {
+        // a processor starts from the committed state: nothing it appended before counts
+        forgetPending();
         batchesByTime.clear();
         nextSequence = 0;
         try (KeyValueIterator<Bytes, byte[]> it = wrapped().all()) {
