@@ -77,9 +77,9 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     }
 
     /**
-     * A logged, persistent store named {@code name} holding the batches of window store
-     * {@code windowStore}, whose keys and values {@code keySerde} and {@code valueSerde} write and
-     * whose entries live {@code retention}.
+     * The store {@code below} builds (a logged key-value store of bytes), holding in this layer the
+     * batches of window store {@code windowStore}, whose keys and values {@code keySerde} and
+     * {@code valueSerde} write and whose entries live {@code retention}.
      */
     public static <K, V> StoreBuilder<KeyValueStore<Bytes, byte[]>> store(final StoreBuilder<KeyValueStore<Bytes, byte[]>> below,
                                                                          final String windowStore, final Serde<K> keySerde,
