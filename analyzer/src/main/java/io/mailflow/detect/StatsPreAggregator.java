@@ -29,7 +29,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the heap by message at the window's start ({@link HeapWindow}) and logged once per commit
  * ({@link #MESSAGES_LOG_STORE}). A message's attempts in one
  * window share that entry, so it reaches the changelog about once per message and window, and
- * it leaves with its segment after the window closed (no deletes). The entries outlive the
+ * it leaves the heap two windows and a grace after its window started (no deletes). The entries outlive the
  * window's close, even when the idle flush sends counts early, so a message is never counted
  * twice in one window.
  *

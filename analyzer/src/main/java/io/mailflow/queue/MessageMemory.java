@@ -14,7 +14,7 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * for {@code reorder-tolerance}), so a late deferral of a delivered recipient, or a second report
  * of a returned one, is recognised.
  *
- * <p>Both stores are written blind (no read before a write, except the first-RECEIVE check) and
+ * <p>Both stores are written blind (no read before a write, except a point lookup for an arrival) and
  * are not cached; their changelogs are batches written once per commit ({@code queue-arrivals-log},
  * {@code queue-outcomes-log}: {@link io.mailflow.state.WindowBatchLog}). A cached per-message entry holding both (one changelog record per message
  * instead of one per line) halved the changelog records but cost a read-modify-write per

@@ -1,7 +1,7 @@
 package io.mailflow.state;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -56,8 +56,8 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
 
     /** The window store's changelog subject, which its serdes write under, logged or not. */
     private String serdeTopic;
-    /** Entries written since the last commit, encoded, in write order. */
-    private final List<byte[]> pending = new ArrayList<>();
+    /** Entries written since the last commit, encoded one after the other in write order: the next batch. */
+    private byte[] pending = new byte[8192];
     private int pendingBytes;
     private long pendingMaxTime = Long.MIN_VALUE;
     private long nextSequence;
@@ -142,14 +142,19 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     void append(final K key, final V value, final long time) {
         final byte[] k = keySerde.serializer().serialize(serdeTopic, key);
         final byte[] v = value == null ? null : valueSerde.serializer().serialize(serdeTopic, value);
-        final byte[] entry = ByteBuffer.allocate(8 + 4 + k.length + 4 + (v == null ? 0 : v.length))
-            .putLong(time).putInt(k.length).put(k).putInt(v == null ? NULL_LENGTH : v.length).put(v == null ? new byte[0] : v)
-            .array();
-        if (pendingBytes + entry.length > MAX_BATCH_BYTES && !pending.isEmpty()) {
+        final int size = 8 + 4 + k.length + 4 + (v == null ? 0 : v.length);
+        if (pendingBytes + size > MAX_BATCH_BYTES && pendingBytes > 0) {
             writePending(); // allowed at any time before the commit: it only writes sooner
         }
-        pending.add(entry);
-        pendingBytes += entry.length;
+        if (pendingBytes + size > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(2 * pending.length, pendingBytes + size));
+        }
+        final ByteBuffer entry = ByteBuffer.wrap(pending, pendingBytes, size).putLong(time).putInt(k.length).put(k)
+            .putInt(v == null ? NULL_LENGTH : v.length);
+        if (v != null) {
+            entry.put(v);
+        }
+        pendingBytes += size;
         pendingMaxTime = Math.max(pendingMaxTime, time);
         observedTime = Math.max(observedTime, time);
     }
@@ -197,16 +202,15 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     }
 
     private void writePending() {
-        if (pending.isEmpty()) {
+        if (pendingBytes == 0) {
             return;
         }
         if (!indexed) {
             throw new IllegalStateException("window batch log " + name() + " written before its window store was filled from it");
         }
-        final ByteBuffer batch = ByteBuffer.allocate(pendingBytes);
-        pending.forEach(batch::put);
+        final byte[] batch = Arrays.copyOf(pending, pendingBytes);
         final long sequence = nextSequence;
-        wrapped().put(Bytes.wrap(ByteBuffer.allocate(8).putLong(sequence).array()), batch.array());
+        wrapped().put(Bytes.wrap(ByteBuffer.allocate(8).putLong(sequence).array()), batch);
         // cleared only once it is below: a write that throws leaves the entries pending
         nextSequence++;
         batchesByTime.add(new long[] {pendingMaxTime, sequence});
@@ -238,7 +242,6 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     }
 
     private void forgetPending() {
-        pending.clear();
         pendingBytes = 0;
         pendingMaxTime = Long.MIN_VALUE;
     }

@@ -50,8 +50,7 @@ public final class WindowLogReplayCost {
         for (int i = 0; i < entries; i++) {
             window.put(String.format("<%016x.%08d@mail.example.com>", i * 7919L, i), value, 1_700_000_000_000L + i * Math.max(1, step));
             if (i % 10_000 == 9_999) {
-                log.flush(); // a commit: Kafka Streams calls flushCache through flush's caller
-                ((org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?>) log).flushCache();
+                ((org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?>) log).flushCache(); // a commit
             }
         }
         ((org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?>) log).flushCache();
