@@ -263,8 +263,8 @@ public final class BenchCommand implements Callable<Integer> {
         final List<RunResult> runs = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
             final RunResult run = timed.run();
-            out.printf("   run %d %-24s %,12.0f records/s (%.2f s)%s%n", i + 1, what, run.recordsPerSecond(), run.seconds(),
-                run.note() == null ? "" : " [" + run.note() + "]");
+            out.printf("   run %d %-24s %,12.0f records/s (%.2f s)%s%s%n", i + 1, what, run.recordsPerSecond(), run.seconds(),
+                run.cpu() == null ? "" : "; " + run.cpu().perRecord(run.records()), run.note() == null ? "" : " [" + run.note() + "]");
             runs.add(run);
         }
         return runs;
@@ -280,6 +280,11 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("records", r.records());
             m.put("seconds", r.seconds());
             m.put("recordsPerSecond", r.recordsPerSecond());
+            if (r.cpu() != null) {
+                m.put("streamThreadCpuSeconds", r.cpu().streamThreadSeconds());
+                m.put("compilerSeconds", r.cpu().compilerSeconds());
+                m.put("processCpuSeconds", r.cpu().processSeconds());
+            }
             if (r.note() != null) {
                 m.put("note", r.note());
             }

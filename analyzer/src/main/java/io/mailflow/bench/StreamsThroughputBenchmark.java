@@ -44,7 +44,7 @@ final class StreamsThroughputBenchmark {
                 }
                 final RunResult r = run.result();
                 return new StreamsRun(new RunResult(r.records(), r.seconds(), "restarted " + attempt
-                    + " time(s): the app was RUNNING but committed nothing for " + STALL.toSeconds() + " s"), run.stateDirBytes());
+                    + " time(s): the app was RUNNING but committed nothing for " + STALL.toSeconds() + " s", r.cpu()), run.stateDirBytes());
             }
             System.err.printf("   ... %s committed nothing for %d s while RUNNING; starting it again under a new application id%n",
                 name, STALL.toSeconds());
@@ -67,10 +67,11 @@ final class StreamsThroughputBenchmark {
         // generous: two minutes plus a millisecond per record (1,000 records/s at worst)
         final Duration timeout = Duration.ofMinutes(2).plusMillis(expected);
         final AtomicLong runningAt = new AtomicLong();
+        final java.util.concurrent.atomic.AtomicReference<CpuUse> cpuAtRunning = new java.util.concurrent.atomic.AtomicReference<>();
         final KafkaStreams streams = new KafkaStreams(topology, props);
         streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.RUNNING) {
-                runningAt.compareAndSet(0, System.nanoTime());
+            if (now == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.nanoTime())) {
+                cpuAtRunning.set(CpuUse.now(appId));
             }
         });
         final long startedAt = System.nanoTime();
@@ -106,12 +107,13 @@ final class StreamsThroughputBenchmark {
                 lag = newLag;
             }
             final long done = System.nanoTime();
+            final CpuUse cpu = cpuAtRunning.get() == null ? null : CpuUse.now(appId).since(cpuAtRunning.get());
             final double seconds = (done - (runningAt.get() == 0 ? startedAt : runningAt.get())) / 1e9;
             printRecordsWritten(name, streams, expected);
             if (probe != null) {
                 probe.measure(streams, stateDir);
             }
-            return new StreamsRun(new RunResult(expected, seconds, null), ProcessMemory.directoryBytes(stateDir));
+            return new StreamsRun(new RunResult(expected, seconds, null, cpu), ProcessMemory.directoryBytes(stateDir));
         } finally {
             streams.close(Duration.ofSeconds(60));
             streams.cleanUp();
