@@ -70,7 +70,7 @@ import org.apache.kafka.streams.state.Stores;
  *       └ stats-pre-aggregate [stats-partial-counts, stats-partial-messages-log]
  *           └ (stats-partials, by connector|code)
  * (stats-partials) ─ stats-window-close [stats-windows, stats-progress] ─ connector-stats-sink ─ mailflow.connector-stats
- * (connector-signals) ─ connector-monitor [connector-signals-pending, connector-progress, failure-episodes,
+ * (connector-signals) ─ connector-monitor [connector-signals-pending-log, connector-progress, failure-episodes,
  *                         failure-episode-messages, backlog-queue] ─ connector-alerts-sink ─ mailflow.alerts
  * mailflow.raw-lines ─ raw-lines-source                    keyed by host: a host's lines in order in one task
  *   └ raw-lines-parse [raw-postfix-queue, raw-exchange-fields]
@@ -143,12 +143,13 @@ public final class MailflowTopology {
                 // arrivals and outcomes age out with their 12 h segments (WindowSegments): no
                 // per-message cleanup; written blind and not cached (see MessageMemory for what
                 // caching them cost); an entry per trace, so their changelogs are batches written
-                // once per commit (WindowBatchLog), not a record per entry
+                // once per commit (WindowBatchLog), not a record per entry; both hold the bytes
+                // their log's serdes write (LoggedWindow serializes once for store and log)
                 Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention()),
-                    Serdes.String(), arrivalValues).withLoggingDisabled(),
+                    Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(),
                 batchLog(QueueTracker.ARRIVALS_LOG_STORE, QueueTracker.ARRIVALS_STORE, arrivalValues, config.arrivalRetention()),
                 Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.OUTCOMES_STORE, config.reorderTolerance()),
-                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                    Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(),
                 batchLog(QueueTracker.OUTCOMES_LOG_STORE, QueueTracker.OUTCOMES_STORE, Serdes.ByteArray(), config.reorderTolerance()),
                 CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.CONNECTORS_STORE),
                     Serdes.String(), topics.storeValues(QueueTracker.CONNECTORS_STORE, ConnectorQueueSnapshot.class))),
@@ -210,12 +211,11 @@ public final class MailflowTopology {
                 .withStreamPartitioner(HeartbeatBroadcast.connectorSignals()))
             .process(withStores(() -> new ConnectorMonitor(config, catalog),
                     // failures and snapshots waiting for every input partition to pass them:
-                    // bounded by what arrives within the slowest partition's lag plus grace; one
-                    // that arrives and is judged between two commits (a replay, a catch-up) never
-                    // reaches the changelog, and the scans for due items merge the pending ones
-                    CommitBufferedStore.ordered(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE),
-                        Serdes.String(), topics.storeValues(ConnectorMonitor.PENDING_STORE, ConnectorSignal.class)),
-                        CommitBufferedStore.UTF8_ORDER),
+                    // bounded by what arrives within the slowest partition's lag plus grace; held
+                    // on the heap, their changelog a batch per commit and the bound judged up to
+                    WindowBatchLog.untilReleased(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE),
+                        Serdes.Bytes(), Serdes.ByteArray()), ConnectorMonitor.PENDING_SUBJECT_STORE, Serdes.String(),
+                        topics.storeValues(ConnectorMonitor.PENDING_SUBJECT_STORE, ConnectorSignal.class)),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE), Serdes.String(),
                         Serdes.Long()).withCachingEnabled(),
                     // an episode changes with every failure of its connector and code (all of them,

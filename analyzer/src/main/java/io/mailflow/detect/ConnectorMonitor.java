@@ -7,16 +7,16 @@ import io.mailflow.avro.ConnectorAlert;
 import io.mailflow.avro.internal.ConnectorFailure;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
-import java.util.ArrayList;
+import io.mailflow.state.PendingItems;
+import io.mailflow.state.Utf8Order;
+import io.mailflow.state.WindowBatchLog;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * A connector's failure episodes and queue backlog, judged on one timeline that does not depend
@@ -33,9 +33,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * (1 min) past it. Only a partition that reported itself caught up and idle stops holding the
  * watermark; an item that arrives behind the watermark after all (from such a partition) is
  * judged at once and counted as late.
+ *
+ * <p>The pending items are held on the heap ({@link PendingItems}) and logged in batches, once
+ * per commit, with the bound they were judged up to: a task that starts again gets back the items
+ * not judged and goes on from that bound, as if it had not stopped (the watermark recomputed from
+ * connector-progress alone can lag it, when an idle partition has reported again since).
  */
 public final class ConnectorMonitor implements Processor<String, ConnectorSignal, String, ConnectorAlert> {
-    public static final String PENDING_STORE = "connector-signals-pending";
+    /** The log of the pending items (a store of batches; the items themselves are on the heap). */
+    public static final String PENDING_STORE = "connector-signals-pending-log";
+    /** The name the pending items' serdes write under (the store of the items before they were logged in batches). */
+    public static final String PENDING_SUBJECT_STORE = "connector-signals-pending";
     public static final String PROGRESS_STORE = "connector-progress";
     public static final String EPISODES_STORE = FailureEpisodes.STORE;
     public static final String EPISODE_MESSAGES_STORE = FailureEpisodes.MESSAGES_STORE;
@@ -46,13 +54,13 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
     private final ConnectorAlerts alerts;
     private final long graceMs;
     private ProcessorContext<String, ConnectorAlert> context;
-    private KeyValueStore<String, ConnectorSignal> pending;
+    private PendingItems<String, ConnectorSignal> pending;
     private PartitionWatermark progress;
     private FailureEpisodes episodes;
     private Backlog backlog;
     private long failuresFiring;
     private long backlogsFiring;
-    /** Every pending key below this was judged (and deleted); null after a start, when the scan begins at the first key. */
+    /** Every pending key below this was judged (and taken); null after a start. */
     private String judgedUpTo;
     /** The order key {@link #freeKey} gave a sequence last, and that sequence; null once an item was taken from pending. */
     private String lastOrderKey;
@@ -67,7 +75,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
     @Override
     public void init(final ProcessorContext<String, ConnectorAlert> context) {
         this.context = context;
-        this.pending = context.getStateStore(PENDING_STORE);
+        this.pending = WindowBatchLog.pending(context.getStateStore(PENDING_STORE), Utf8Order.ORDER);
         // a task rolled back after an aborted transaction is initialized again on this same object:
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         touched.clear();
@@ -116,13 +124,16 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
             judgeSnapshots(time);
             return;
         }
-        pending.put(freeKey(orderKey(time, record.key(), signal)), signal);
+        pending.put(freeKey(orderKey(time, record.key(), signal)), signal, time);
     }
 
-    /** Everything before this time has arrived from every partition (heartbeats minus grace). */
+    /**
+     * Everything before this time has arrived from every partition (heartbeats minus grace), and
+     * was judged: never before the bound judged up to before a restart.
+     */
     private long judgedBefore() {
         final long watermark = progress.current();
-        return watermark == Long.MIN_VALUE ? Long.MIN_VALUE : watermark - graceMs;
+        return Math.max(watermark == Long.MIN_VALUE ? Long.MIN_VALUE : watermark - graceMs, pending.takenBefore());
     }
 
     private final Set<String> touched = new LinkedHashSet<>();
@@ -136,38 +147,29 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
         if (judgedUpTo != null && judgedUpTo.compareTo(firstNotDue) >= 0) {
             return; // nothing can be due that the last call did not judge
         }
-        final List<KeyValue<String, ConnectorSignal>> due = new ArrayList<>();
-        // only the due keys not judged before: an in-memory store copies the key set of the range
-        // it iterates, and the items judged since the last commit are still below (their deletes
-        // wait for the commit), each deserialized again by every scan that starts at the first key
-        try (KeyValueIterator<String, ConnectorSignal> it = pending.range(judgedUpTo, firstNotDue)) {
-            while (it.hasNext()) {
-                final KeyValue<String, ConnectorSignal> entry = it.next();
-                if (entry.key.compareTo(firstNotDue) >= 0) {
-                    break;
-                }
-                due.add(entry);
-            }
+        final List<Map.Entry<String, ConnectorSignal>> due = pending.takeBelow(firstNotDue);
+        if (!due.isEmpty()) {
+            lastOrderKey = null; // a sequence below the last one may be free again
         }
         long snapshotTime = Long.MIN_VALUE;
-        for (final KeyValue<String, ConnectorSignal> entry : due) {
-            final long time = timeOf(entry.value);
-            if (snapshotTime != Long.MIN_VALUE && (time != snapshotTime || entry.value.getQueueSnapshot() == null)) {
+        for (final Map.Entry<String, ConnectorSignal> entry : due) {
+            final ConnectorSignal signal = entry.getValue();
+            final long time = timeOf(signal);
+            if (snapshotTime != Long.MIN_VALUE && (time != snapshotTime || signal.getQueueSnapshot() == null)) {
                 judgeSnapshots(snapshotTime); // the previous moment's snapshots are all applied
                 snapshotTime = Long.MIN_VALUE;
             }
             episodes.resolveEndedBefore(time, backlog::totals);
-            apply(keyOf(entry.key), entry.value, time);
-            if (entry.value.getQueueSnapshot() != null) {
+            apply(keyOf(entry.getKey()), signal, time);
+            if (signal.getQueueSnapshot() != null) {
                 snapshotTime = time;
             }
-            pending.delete(entry.key);
-            lastOrderKey = null; // a sequence below the last one may be free again
         }
         judgeSnapshots(snapshotTime);
         episodes.resolveEndedBefore(bound, backlog::totals);
         // every item put from now on is at or past the bound (earlier ones are judged at once)
         judgedUpTo = firstNotDue;
+        pending.takenBefore(bound);
     }
 
     private void apply(final String key, final ConnectorSignal signal, final long time) {
@@ -240,7 +242,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
         int seq = orderKey.equals(lastOrderKey) ? lastSeq + 1 : 0;
         for (; ; seq++) {
             final String key = orderKey + '\u0000' + sequenceHex(seq);
-            if (pending.get(key) == null) {
+            if (!pending.contains(key)) {
                 lastOrderKey = orderKey;
                 lastSeq = seq;
                 return key;

@@ -7,7 +7,6 @@ import io.mailflow.avro.MessageTrace;
 import io.mailflow.avro.NonDeliveryReport;
 import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
-import io.mailflow.avro.internal.MessageArrival;
 import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.ClassifiedTrace;
@@ -94,8 +93,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.streamTime = Long.MIN_VALUE;
         this.clock = Long.MIN_VALUE;
         this.nextGridPoint = Long.MIN_VALUE;
-        final WindowStore<String, MessageArrival> arrivals = context.getStateStore(ARRIVALS_STORE);
-        final WindowStore<String, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
+        final WindowStore<Bytes, byte[]> arrivals = context.getStateStore(ARRIVALS_STORE);
+        final WindowStore<Bytes, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
         this.messages = new MessageMemory(WindowBatchLog.logging(context.getStateStore(ARRIVALS_LOG_STORE), arrivals),
             WindowBatchLog.logging(context.getStateStore(OUTCOMES_LOG_STORE), outcomes), config.arrivalRetention());
         final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(DEADLINES_STORE);

@@ -41,6 +41,12 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * like any key-value changelog and replays in write order (a later entry for the same key and
  * time wins). A batch is deleted (a tombstone) once all its entries are older than the window
  * store's retention: the changelog holds the live entries, whatever their event time.
+ *
+ * <p>The same log serves entries that live until their owner is done with them rather than for a
+ * retention ({@link #untilReleased}, {@link #pending}: {@link PendingItems},
+ * {@code connector-signals-pending}): the owner releases every entry before a time, the bound is
+ * written with the batches (a one-byte key), a replay skips the entries before it, and a batch
+ * goes once all its entries are released.
  */
 public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]>
     implements KeyValueStore<Bytes, byte[]> {
@@ -48,6 +54,10 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     /** Largest batch record: well under the broker's default 1 MB message size. */
     static final int MAX_BATCH_BYTES = 256 * 1024;
     private static final int NULL_LENGTH = -1;
+    /** Retention of a log whose entries live until their owner releases them ({@link #releaseBefore}). */
+    private static final long UNTIL_RELEASED = Long.MAX_VALUE;
+    /** The record that holds the release bound: one byte, where every batch key has eight. */
+    private static final Bytes RELEASE_KEY = Bytes.wrap(new byte[] {0});
 
     private final String windowStore;
     private final Serde<K> keySerde;
@@ -66,6 +76,10 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     /** Every batch below as {latest entry time, sequence}, earliest first: what expires next. */
     private final PriorityQueue<long[]> batchesByTime = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
     private boolean indexed;
+    /** Every entry before this time was released by the owner: not replayed, and its batch can go. */
+    private long releasedBefore = Long.MIN_VALUE;
+    /** Whether {@link #releasedBefore} moved since it was last written below. */
+    private boolean releaseMoved;
 
     WindowBatchLog(final KeyValueStore<Bytes, byte[]> below, final String windowStore, final Serde<K> keySerde,
                    final Serde<V> valueSerde, final long retentionMs) {
@@ -88,12 +102,24 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     }
 
     /**
-     * The log {@code store} (as a processor's context hands it out), filled into {@code window}
-     * (the unlogged window store it belongs to): the window store as the processor uses it.
+     * The store {@code below} builds, holding in this layer the batches of entries that live until
+     * their owner releases them ({@link PendingItems}), written by {@code keySerde} and
+     * {@code valueSerde} under the changelog subject of {@code subjectStore}.
      */
-    public static <K, V> LoggedWindow<K, V> logging(final StateStore store, final WindowStore<K, V> window) {
+    public static <K, V> StoreBuilder<KeyValueStore<Bytes, byte[]>> untilReleased(final StoreBuilder<KeyValueStore<Bytes, byte[]>> below,
+                                                                                 final String subjectStore, final Serde<K> keySerde,
+                                                                                 final Serde<V> valueSerde) {
+        return new Builder<>(below, subjectStore, keySerde, valueSerde, UNTIL_RELEASED);
+    }
+
+    /**
+     * The log {@code store} (as a processor's context hands it out), filled into {@code window}
+     * (the unlogged window store it belongs to, of the serialized keys and values): the window
+     * store as the processor uses it. The bytes go in as logged, not deserialized and written again.
+     */
+    public static <K, V> LoggedWindow<K, V> logging(final StateStore store, final WindowStore<Bytes, byte[]> window) {
         final WindowBatchLog<K, V> typed = unwrap(store);
-        typed.replayInto(window::put);
+        typed.replayInto((key, value, time) -> window.put(Bytes.wrap(key), value, time));
         return new LoggedWindow<>(window, typed);
     }
 
@@ -105,8 +131,19 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     public static <K, V> HeapWindow<K, V> inHeap(final StateStore store, final java.time.Duration retention) {
         final WindowBatchLog<K, V> log = unwrap(store);
         final HeapWindow<K, V> window = new HeapWindow<>(log, retention.toMillis());
-        log.replayInto(window::putLocally);
+        log.replayInto((key, value, time) -> window.putLocally(log.key(key), log.value(value), time));
         return window;
+    }
+
+    /**
+     * The log {@code store} (as a processor's context hands it out), its entries not released yet
+     * filled into new {@link PendingItems} whose keys iterate in {@code order}.
+     */
+    public static <K, V> PendingItems<K, V> pending(final StateStore store, final java.util.Comparator<? super K> order) {
+        final WindowBatchLog<K, V> log = unwrap(store);
+        final PendingItems<K, V> items = new PendingItems<>(log, order);
+        log.replayInto((key, value, time) -> items.putLocally(log.key(key), log.value(value)));
+        return items;
     }
 
     @SuppressWarnings("unchecked")
@@ -121,10 +158,10 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
         return (WindowBatchLog<K, V>) log;
     }
 
-    /** Where a replay puts the entries. */
+    /** Where a replay puts the entries, as serialized (a null value stays null). */
     @FunctionalInterface
-    private interface Entries<K, V> {
-        void put(K key, V value, long time);
+    private interface Entries {
+        void put(byte[] key, byte[] value, long time);
     }
 
     @Override
@@ -134,14 +171,37 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
         batchesByTime.clear();
         observedTime = Long.MIN_VALUE;
         nextSequence = 0;
+        releasedBefore = Long.MIN_VALUE;
+        releaseMoved = false;
         serdeTopic = context.applicationId() + "-" + windowStore + "-changelog";
         super.init(context, root);
     }
 
     /** Notes an entry the window store was just given, for the next commit's batch. */
     void append(final K key, final V value, final long time) {
-        final byte[] k = keySerde.serializer().serialize(serdeTopic, key);
-        final byte[] v = value == null ? null : valueSerde.serializer().serialize(serdeTopic, value);
+        append(keyBytes(key), valueBytes(value), time);
+    }
+
+    /** The key as the window store and this log hold it. */
+    byte[] keyBytes(final K key) {
+        return keySerde.serializer().serialize(serdeTopic, key);
+    }
+
+    /** The value as the window store and this log hold it; null stays null. */
+    byte[] valueBytes(final V value) {
+        return value == null ? null : valueSerde.serializer().serialize(serdeTopic, value);
+    }
+
+    K key(final byte[] key) {
+        return keySerde.deserializer().deserialize(serdeTopic, key);
+    }
+
+    V value(final byte[] value) {
+        return value == null ? null : valueSerde.deserializer().deserialize(serdeTopic, value);
+    }
+
+    /** Notes an entry, serialized by {@link #keyBytes} and {@link #valueBytes}, for the next commit's batch. */
+    void append(final byte[] k, final byte[] v, final long time) {
         final int size = 8 + 4 + k.length + 4 + (v == null ? 0 : v.length);
         if (pendingBytes + size > MAX_BATCH_BYTES && pendingBytes > 0) {
             writePending(); // allowed at any time before the commit: it only writes sooner
@@ -159,15 +219,37 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
         observedTime = Math.max(observedTime, time);
     }
 
-    /** Puts every entry of every batch, in write order, into {@code window}; indexes the batches. */
-    private void replayInto(final Entries<K, V> window) {
-        // a processor starts from the committed state: nothing it appended before counts
+    /**
+     * Every entry before {@code time} is done with (the owner took it): a restart does not bring it
+     * back, and a batch of nothing but such entries is deleted at the next commit. Never moves back.
+     */
+    void releaseBefore(final long time) {
+        if (time > releasedBefore) {
+            releasedBefore = time;
+            releaseMoved = true;
+        }
+    }
+
+    /** The latest release bound, as of the last commit after a start; Long.MIN_VALUE when none. */
+    long releasedBefore() {
+        return releasedBefore;
+    }
+
+    /** Puts every entry of every batch not released, in write order, into {@code window}; indexes the batches. */
+    private void replayInto(final Entries window) {
+        // a processor starts from the committed state: nothing it appended or released before counts
         forgetPending();
         batchesByTime.clear();
         nextSequence = 0;
+        final byte[] release = wrapped().get(RELEASE_KEY);
+        releasedBefore = release == null ? Long.MIN_VALUE : ByteBuffer.wrap(release).getLong();
+        releaseMoved = false;
         try (KeyValueIterator<Bytes, byte[]> it = wrapped().all()) {
             while (it.hasNext()) {
                 final KeyValue<Bytes, byte[]> batch = it.next();
+                if (batch.key.get().length != Long.BYTES) {
+                    continue; // the release bound
+                }
                 final long sequence = ByteBuffer.wrap(batch.key.get()).getLong();
                 final ByteBuffer b = ByteBuffer.wrap(batch.value);
                 long latest = Long.MIN_VALUE;
@@ -181,8 +263,9 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
                         v = new byte[vLength];
                         b.get(v);
                     }
-                    window.put(keySerde.deserializer().deserialize(serdeTopic, k),
-                        v == null ? null : valueSerde.deserializer().deserialize(serdeTopic, v), time);
+                    if (time >= releasedBefore) {
+                        window.put(k, v, time);
+                    }
                     latest = Math.max(latest, time);
                 }
                 batchesByTime.add(new long[] {latest, sequence});
@@ -197,6 +280,10 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     @Override
     public void flushCache() {
         writePending();
+        if (releaseMoved) {
+            wrapped().put(RELEASE_KEY, ByteBuffer.allocate(Long.BYTES).putLong(releasedBefore).array());
+            releaseMoved = false;
+        }
         deleteExpired();
         super.flushCache();
     }
@@ -217,14 +304,13 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
         forgetPending();
     }
 
-    /** Tombstones the batches whose entries are all past the window store's retention. */
+    /** Tombstones the batches whose entries are all past the window store's retention, or released. */
     private void deleteExpired() {
-        if (observedTime == Long.MIN_VALUE) {
-            return;
-        }
         // the window store answers for entries above observedTime - retention (Kafka's bound)
-        final long expiredUpTo = observedTime - retentionMs;
-        while (!batchesByTime.isEmpty() && batchesByTime.peek()[0] <= expiredUpTo) {
+        final long expiredUpTo = observedTime == Long.MIN_VALUE || retentionMs == UNTIL_RELEASED
+            ? Long.MIN_VALUE : observedTime - retentionMs;
+        final long bound = releasedBefore == Long.MIN_VALUE ? expiredUpTo : Math.max(expiredUpTo, releasedBefore - 1);
+        while (!batchesByTime.isEmpty() && batchesByTime.peek()[0] <= bound) {
             wrapped().delete(Bytes.wrap(ByteBuffer.allocate(8).putLong(batchesByTime.poll()[1]).array()));
         }
     }

@@ -3,6 +3,7 @@ package io.mailflow.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.mailflow.state.Utf8Order;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -219,7 +220,7 @@ class CommitBufferedStoreTest {
             final String b = chars[random.nextInt(chars.length)] + chars[random.nextInt(chars.length)] + chars[random.nextInt(chars.length)];
             final int bytes = Integer.signum(java.util.Arrays.compareUnsigned(
                 a.getBytes(java.nio.charset.StandardCharsets.UTF_8), b.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            assertEquals(bytes, Integer.signum(CommitBufferedStore.UTF8_ORDER.compare(a, b)), () -> "order of " + a + " and " + b);
+            assertEquals(bytes, Integer.signum(Utf8Order.ORDER.compare(a, b)), () -> "order of " + a + " and " + b);
         }
     }
 
@@ -233,7 +234,7 @@ class CommitBufferedStoreTest {
     void anOrderedLayerScansLikeTheStoreItBuffers() {
         final CommitBufferedStore<String, Long> layer = orderedLayer("pending");
         final KeyValueStore<String, Long> committed = layer.wrapped();
-        final java.util.TreeMap<String, Long> model = new java.util.TreeMap<>(CommitBufferedStore.UTF8_ORDER);
+        final java.util.TreeMap<String, Long> model = new java.util.TreeMap<>(Utf8Order.ORDER);
         final java.util.Random random = new java.util.Random(20261203);
         // ASCII, a control character, a BMP character above the surrogates and a supplementary one:
         // String.compareTo puts "\uFFFD" after "\uD83D\uDCE7", UTF-8 bytes the other way round
@@ -256,7 +257,7 @@ class CommitBufferedStoreTest {
                 final String to = random.nextInt(4) == 0 ? null : parts[random.nextInt(parts.length)] + "\uFFFF";
                 final java.util.SortedMap<String, Long> expected = from == null && to == null ? model
                     : from == null ? model.headMap(to + "\u0000") : to == null ? model.tailMap(from)
-                    : CommitBufferedStore.UTF8_ORDER.compare(from, to) > 0 ? new java.util.TreeMap<>()
+                    : Utf8Order.ORDER.compare(from, to) > 0 ? new java.util.TreeMap<>()
                     : model.subMap(from, to + "\u0000");
                 assertEquals(expected.entrySet().stream().map(e -> KeyValue.pair(e.getKey(), e.getValue())).toList(),
                     drain(layer.range(from, to)), "range " + from + ".." + to + " at step " + step);
@@ -299,7 +300,7 @@ class CommitBufferedStoreTest {
             }
         }, "in");
         topology.addStateStore(CommitBufferedStore.ordered(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("waiting"),
-            Serdes.String(), Serdes.Long()), CommitBufferedStore.UTF8_ORDER), "wait-for-turn");
+            Serdes.String(), Serdes.Long()), Utf8Order.ORDER), "wait-for-turn");
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "commit-buffered");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -321,7 +322,7 @@ class CommitBufferedStoreTest {
     private static CommitBufferedStore<String, Long> orderedLayer(final String name) {
         final CommitBufferedStore<String, Long> layer = (CommitBufferedStore<String, Long>) CommitBufferedStore.ordered(
             Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.Long()).withLoggingDisabled(),
-            CommitBufferedStore.UTF8_ORDER).build();
+            Utf8Order.ORDER).build();
         layer.init(new MockProcessorContext<>().getStateStoreContext(), layer);
         return layer;
     }

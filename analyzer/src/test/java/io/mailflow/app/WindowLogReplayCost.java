@@ -41,7 +41,7 @@ public final class WindowLogReplayCost {
             Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("queue-arrivals-log"), Serdes.Bytes(), Serdes.ByteArray())
                 .withLoggingDisabled(), "queue-arrivals", Serdes.String(), Serdes.ByteArray(), retention).build();
         log.init(context.getStateStoreContext(), log);
-        final WindowStore<String, byte[]> written = windowStore("queue-arrivals", retention, context);
+        final WindowStore<Bytes, byte[]> written = windowStore("queue-arrivals", retention, context);
         final LoggedWindow<String, byte[]> window = WindowBatchLog.logging(log, written);
 
         final byte[] value = new byte[100]; // a MessageArrival: sender, subject, Message-ID
@@ -56,7 +56,7 @@ public final class WindowLogReplayCost {
         ((org.apache.kafka.streams.state.internals.WrappedStateStore<?, ?, ?>) log).flushCache();
         System.out.printf("wrote %,d entries in %.1f s%n", entries, (System.nanoTime() - start) / 1e9);
 
-        final WindowStore<String, byte[]> empty = windowStore("queue-arrivals-restored", retention, context);
+        final WindowStore<Bytes, byte[]> empty = windowStore("queue-arrivals-restored", retention, context);
         start = System.nanoTime();
         WindowBatchLog.logging(log, empty);
         final double seconds = (System.nanoTime() - start) / 1e9;
@@ -68,10 +68,10 @@ public final class WindowLogReplayCost {
         EmbeddedKafka.deleteRecursively(dir.toPath());
     }
 
-    private static WindowStore<String, byte[]> windowStore(final String name, final Duration retention,
+    private static WindowStore<Bytes, byte[]> windowStore(final String name, final Duration retention,
                                                            final MockProcessorContext<Object, Object> context) {
-        final WindowStore<String, byte[]> store = Stores.windowStoreBuilder(WindowSegments.pointStore(name, retention),
-            Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+        final WindowStore<Bytes, byte[]> store = Stores.windowStoreBuilder(WindowSegments.pointStore(name, retention),
+            Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         return store;
     }

@@ -7,12 +7,14 @@ import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.serde.MockSchemaRegistry;
 import io.mailflow.serde.SpecificAvroSerde;
+import io.mailflow.state.WindowBatchLog;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -31,13 +33,16 @@ final class ConnectorMonitorHarness {
 
     private final String scope;
     private final MockProcessorContext<String, ConnectorAlert> context = new MockProcessorContext<>(new Properties(), new TaskId(1, 0), null);
-    private final ConnectorMonitor monitor;
+    private final DetectionConfig config;
+    private ConnectorMonitor monitor;
+    private KeyValueStore<Bytes, byte[]> pendingLog;
     private int seen;
 
     ConnectorMonitorHarness(final DetectionConfig config, final String scope) {
         this.scope = scope;
+        this.config = config;
         context.setCurrentSystemTimeMs(0);
-        store(ConnectorMonitor.PENDING_STORE, avro(ConnectorSignal.class));
+        pendingLog(avro(ConnectorSignal.class));
         store(ConnectorMonitor.PROGRESS_STORE, Serdes.Long());
         store(FailureEpisodes.STORE, avro(FailureEpisode.class));
         store(FailureEpisodes.MESSAGES_STORE, Serdes.Long());
@@ -53,6 +58,18 @@ final class ConnectorMonitorHarness {
     /** One connector-signals record; a copy, since the monitor may keep and change what it is given. */
     void process(final String key, final ConnectorSignal signal) {
         monitor.process(new Record<>(key, ConnectorSignal.newBuilder(signal).build(), 0L));
+    }
+
+    /**
+     * A commit, then the task closed and started again on the committed stores (a rebalance that
+     * moves it): the pending items' log writes its batch and release bound, a new monitor reads them.
+     */
+    void commitAndRestart() {
+        ((WindowBatchLog<?, ?>) pendingLog).flushCache();
+        monitor.close();
+        pendingLog.init(context.getStateStoreContext(), pendingLog);
+        monitor = new ConnectorMonitor(config, ConnectorCatalog.empty());
+        monitor.init(context);
     }
 
     void advanceWallClock(final long millis) {
@@ -80,6 +97,15 @@ final class ConnectorMonitorHarness {
         final SpecificAvroSerde<T> serde = new SpecificAvroSerde<>(type);
         serde.configure(Map.of("schema.registry.url", "mock://" + scope + "-" + type.getSimpleName()), false);
         return serde;
+    }
+
+    /** The pending items' log as the topology builds it, over an in-memory store of batches. */
+    private void pendingLog(final Serde<ConnectorSignal> serde) {
+        pendingLog = WindowBatchLog.untilReleased(
+            Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
+                .withLoggingDisabled(), ConnectorMonitor.PENDING_SUBJECT_STORE, Serdes.String(), serde).build();
+        pendingLog.init(context.getStateStoreContext(), pendingLog);
+        context.addStateStore(pendingLog);
     }
 
     private <V> void store(final String name, final Serde<V> serde) {

@@ -75,6 +75,30 @@ class ConnectorMonitorInterleavingTest {
     }
 
     @Test
+    @DisplayName("a monitor that commits and starts again at random moments gives the one-partition alerts")
+    void restartsAtRandomMoments() {
+        final List<ConnectorAlert> expected = run(1, onePartition(), new Random(0), false);
+        for (int seed = 1; seed <= 10; seed++) {
+            final Random random = new Random(seed);
+            final List<Item> interleaved = interleave(threePartitions(), random, true);
+            final DetectionConfig config = DetectionConfig.from(MailflowConfig.builder().defaults()
+                .override("mailflow.detect.source-partitions", Integer.toString(SOURCES + 1)).build());
+            final ConnectorMonitorHarness monitor = new ConnectorMonitorHarness(config, SCOPE);
+            int restarts = 0;
+            for (final Item item : interleaved) {
+                monitor.process(item.key(), item.signal());
+                if (random.nextInt(40) == 0) {
+                    monitor.commitAndRestart(); // judged items must not come back, pending ones must
+                    restarts++;
+                }
+            }
+            monitor.close();
+            assertTrue(restarts > 5, "restarts in seed " + seed + ": " + restarts);
+            assertEquals(expected, monitor.alerts(), "seed " + seed);
+        }
+    }
+
+    @Test
     @DisplayName("a failure 50 s late within its partition, overtaken by a later one, still fires at its own time (inside the grace)")
     void aFailureLateWithinTheGraceKeepsItsPlace() {
         final DetectionConfig config = DetectionConfig.from(MailflowConfig.builder().defaults()
@@ -186,6 +210,10 @@ class ConnectorMonitorInterleavingTest {
      * itself idle at a random moment (a partition that is caught up and quiet).
      */
     private List<ConnectorAlert> run(final int sources, final List<List<Item>> parts, final Random random, final boolean silentExtra) {
+        return feed(sources, List.of(interleave(parts, random, silentExtra)), random);
+    }
+
+    private static List<Item> interleave(final List<List<Item>> parts, final Random random, final boolean silentExtra) {
         final List<List<Item>> all = new ArrayList<>(parts);
         if (silentExtra) {
             final ConnectorFailure idle = TransientFailureRouter.heartbeat(SOURCES, 0);
@@ -202,7 +230,7 @@ class ConnectorMonitorInterleavingTest {
                 left--;
             }
         }
-        return feed(sources, List.of(interleaved), random);
+        return interleaved;
     }
 
     private List<ConnectorAlert> feed(final int sources, final List<List<Item>> streams, final Random random) {

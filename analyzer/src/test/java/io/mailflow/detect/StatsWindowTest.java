@@ -138,7 +138,7 @@ class StatsWindowTest {
         final String text = description.toString();
         for (final String name : List.of("stats-partials-repartition", "connector-signals-repartition",
             "stats-partial-counts", "stats-partial-messages", "stats-windows", "stats-progress", "failure-episodes",
-            "failure-episode-messages", "backlog-queue", "connector-signals-pending", "connector-progress", "connector-monitor")) {
+            "failure-episode-messages", "backlog-queue", "connector-signals-pending-log", "connector-progress", "connector-monitor")) {
             org.junit.jupiter.api.Assertions.assertTrue(text.contains(name), name + " in\n" + text);
         }
     }

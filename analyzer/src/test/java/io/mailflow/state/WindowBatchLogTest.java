@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,18 +40,28 @@ class WindowBatchLogTest {
         below = log.wrapped();
     }
 
-    private WindowStore<String, String> newWindowStore() {
-        final WindowStore<String, String> window = Stores.windowStoreBuilder(
-            Stores.inMemoryWindowStore("arrivals", RETENTION, Duration.ofMillis(1), false), Serdes.String(), Serdes.String())
+    /** A window store as the processors have it: of the bytes the log's serdes write. */
+    private WindowStore<Bytes, byte[]> newWindowStore() {
+        final WindowStore<Bytes, byte[]> window = Stores.windowStoreBuilder(
+            Stores.inMemoryWindowStore("arrivals", RETENTION, Duration.ofMillis(1), false), Serdes.Bytes(), Serdes.ByteArray())
             .withLoggingDisabled().build();
         window.init(context.getStateStoreContext(), window);
         return window;
     }
 
-    private static List<KeyValue<Long, String>> entries(final WindowStore<String, String> window, final String key) {
+    private static Bytes key(final String key) {
+        return Bytes.wrap(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String fetch(final WindowStore<Bytes, byte[]> window, final String key, final long time) {
+        final byte[] value = window.fetch(key(key), time);
+        return value == null ? null : new String(value, StandardCharsets.UTF_8);
+    }
+
+    private static List<KeyValue<Long, String>> entries(final WindowStore<Bytes, byte[]> window, final String key) {
         final List<KeyValue<Long, String>> found = new ArrayList<>();
-        try (WindowStoreIterator<String> it = window.fetch(key, 0L, Long.MAX_VALUE)) {
-            it.forEachRemaining(found::add);
+        try (WindowStoreIterator<byte[]> it = window.fetch(key(key), 0L, Long.MAX_VALUE)) {
+            it.forEachRemaining(kv -> found.add(KeyValue.pair(kv.key, new String(kv.value, StandardCharsets.UTF_8))));
         }
         return found;
     }
@@ -81,7 +92,7 @@ class WindowBatchLogTest {
         assertEquals(1, recordsBelow(), "four entries, one changelog record");
 
         // a task started where its window store is empty (another instance, or wiped after a crash)
-        final WindowStore<String, String> restored = newWindowStore();
+        final WindowStore<Bytes, byte[]> restored = newWindowStore();
         WindowBatchLog.logging(log, restored);
         assertEquals(List.of(KeyValue.pair(1_000L, "alice, carol"), KeyValue.pair(3_000L, "dave")), entries(restored, "m1"));
         assertEquals(List.of(KeyValue.pair(2_000L, "bob")), entries(restored, "m2"));
@@ -96,9 +107,9 @@ class WindowBatchLogTest {
         log.flushCache();
         assertEquals(2, recordsBelow());
 
-        final WindowStore<String, String> restored = newWindowStore();
+        final WindowStore<Bytes, byte[]> restored = newWindowStore();
         WindowBatchLog.logging(log, restored);
-        assertEquals("internet|4.4.316\npartner|250", restored.fetch("m1", 5_000L), "the second commit's value, not the first");
+        assertEquals("internet|4.4.316\npartner|250", fetch(restored, "m1", 5_000L), "the second commit's value, not the first");
     }
 
     @Test
@@ -109,15 +120,15 @@ class WindowBatchLogTest {
         window.put("m2", "not committed", 2_000L);
 
         log.init(context.getStateStoreContext(), log); // the task starts again from its last commit
-        final WindowStore<String, String> restored = newWindowStore();
+        final WindowStore<Bytes, byte[]> restored = newWindowStore();
         WindowBatchLog.logging(log, restored).put("m3", "after the restart", 3_000L);
         log.flushCache();
 
-        final WindowStore<String, String> again = newWindowStore();
+        final WindowStore<Bytes, byte[]> again = newWindowStore();
         WindowBatchLog.logging(log, again);
-        assertEquals("committed", again.fetch("m1", 1_000L));
-        assertNull(again.fetch("m2", 2_000L), "never committed, never logged");
-        assertEquals("after the restart", again.fetch("m3", 3_000L));
+        assertEquals("committed", fetch(again, "m1", 1_000L));
+        assertNull(fetch(again, "m2", 2_000L), "never committed, never logged");
+        assertEquals("after the restart", fetch(again, "m3", 3_000L));
         assertEquals(2, recordsBelow(), "the sequence goes on after the restart: no batch overwritten");
     }
 
@@ -136,11 +147,11 @@ class WindowBatchLogTest {
         assertEquals(2, log.batches(), "the first batch is deleted, the second and the new one stay");
         assertEquals(2, recordsBelow());
 
-        final WindowStore<String, String> restored = newWindowStore();
+        final WindowStore<Bytes, byte[]> restored = newWindowStore();
         WindowBatchLog.logging(log, restored);
-        assertNull(restored.fetch("old", 0L));
-        assertEquals("y", restored.fetch("mixed-new", HOUR - 100L));
-        assertEquals("z", restored.fetch("late", HOUR + 5L));
+        assertNull(fetch(restored, "old", 0L));
+        assertEquals("y", fetch(restored, "mixed-new", HOUR - 100L));
+        assertEquals("z", fetch(restored, "late", HOUR + 5L));
     }
 
     @Test
@@ -156,10 +167,10 @@ class WindowBatchLogTest {
         try (KeyValueIterator<Bytes, byte[]> it = below.all()) {
             it.forEachRemaining(kv -> assertTrue(kv.value.length <= WindowBatchLog.MAX_BATCH_BYTES, "a record of " + kv.value.length + " bytes"));
         }
-        final WindowStore<String, String> restored = newWindowStore();
+        final WindowStore<Bytes, byte[]> restored = newWindowStore();
         WindowBatchLog.logging(log, restored);
         for (int i = 0; i < entries; i++) {
-            assertEquals(value, restored.fetch("m" + i, i), "entry " + i);
+            assertEquals(value, fetch(restored, "m" + i, i), "entry " + i);
         }
     }
 

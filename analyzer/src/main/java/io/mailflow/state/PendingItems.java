@@ -1,0 +1,77 @@
+package io.mailflow.state;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Items waiting on the heap in key order until their owner takes them, logged by a
+ * {@link WindowBatchLog}: the items put between two commits reach the changelog as one batch, and
+ * taking items writes nothing but a moved release bound at the commit (where a logged key-value
+ * store wrote a record for each put and a tombstone for each take, and its scans for due items
+ * merged a commit buffer into an in-memory store's range copy: 5 % of the stream threads in the
+ * bench, "Thirteenth cut" in docs/benchmarks.md).
+ *
+ * <p>For items whose keys start with their time, taken in key order up to a time that only moves
+ * forward: {@code connector-signals-pending}. {@link #takenBefore(long)} says every item before a
+ * time was taken; a task that starts again gets back exactly the items at or after the last bound
+ * it committed, and that bound ({@link #takenBefore()}), so its timeline goes on from where it
+ * stood. Only the task's stream thread uses it.
+ */
+public final class PendingItems<K, V> {
+    private final WindowBatchLog<K, V> log;
+    private final TreeMap<K, V> items;
+
+    PendingItems(final WindowBatchLog<K, V> log, final Comparator<? super K> order) {
+        this.log = log;
+        this.items = new TreeMap<>(order);
+    }
+
+    /** Holds {@code value} under {@code key} (a key not held), an item of time {@code time}. */
+    public void put(final K key, final V value, final long time) {
+        items.put(key, value);
+        log.append(key, value, time);
+    }
+
+    public boolean contains(final K key) {
+        return items.containsKey(key);
+    }
+
+    /** Removes and returns, in key order, every item whose key is below {@code bound}. */
+    public List<Map.Entry<K, V>> takeBelow(final K bound) {
+        final List<Map.Entry<K, V>> taken = new ArrayList<>();
+        while (!items.isEmpty() && items.comparator().compare(items.firstKey(), bound) < 0) {
+            taken.add(items.pollFirstEntry());
+        }
+        return taken;
+    }
+
+    /**
+     * Every item of a time before {@code time} has been taken: none comes back after a restart,
+     * and the log drops the batches that hold only such items. Never moves back.
+     */
+    public void takenBefore(final long time) {
+        log.releaseBefore(time);
+    }
+
+    /** The latest bound given to {@link #takenBefore(long)}, or the one committed before the task started; Long.MIN_VALUE when none. */
+    public long takenBefore() {
+        return log.releasedBefore();
+    }
+
+    /** Number of items held. */
+    public int size() {
+        return items.size();
+    }
+
+    /** A put without logging: what the log replays when the task starts. */
+    void putLocally(final K key, final V value) {
+        if (value == null) {
+            items.remove(key);
+        } else {
+            items.put(key, value);
+        }
+    }
+}
