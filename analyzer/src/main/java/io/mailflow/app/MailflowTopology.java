@@ -212,8 +212,9 @@ public final class MailflowTopology {
             .process(withStores(() -> new ConnectorMonitor(config, catalog),
                     // failures and snapshots waiting for every input partition to pass them:
                     // bounded by what arrives within the slowest partition's lag plus grace; held
-                    // on the heap, their changelog a batch per commit and the bound judged up to
-                    WindowBatchLog.untilReleased(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE),
+                    // on the heap, their changelog a batch per commit and the bound judged up to;
+                    // the batches on disk, not a second copy of the items on the heap
+                    WindowBatchLog.untilReleased(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ConnectorMonitor.PENDING_STORE),
                         Serdes.Bytes(), Serdes.ByteArray()), ConnectorMonitor.PENDING_SUBJECT_STORE, Serdes.String(),
                         topics.storeValues(ConnectorMonitor.PENDING_SUBJECT_STORE, ConnectorSignal.class)),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE), Serdes.String(),

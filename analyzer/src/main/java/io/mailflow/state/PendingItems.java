@@ -1,5 +1,6 @@
 package io.mailflow.state;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -19,10 +20,15 @@ import java.util.TreeMap;
  * time was taken; a task that starts again gets back exactly the items at or after the last bound
  * it committed, and that bound ({@link #takenBefore()}), so its timeline goes on from where it
  * stood. Only the task's stream thread uses it.
+ *
+ * <p>The items are held serialized, as logged: a put serializes once for the heap and the log, a
+ * task start puts the logged bytes back as they are, and an item is deserialized when it is
+ * taken. As objects they took a third more heap in the bench's state section (500 MB live heap
+ * against 362 MB with a million recipients queued, most of them deferred at the end).
  */
 public final class PendingItems<K, V> {
     private final WindowBatchLog<K, V> log;
-    private final TreeMap<K, V> items;
+    private final TreeMap<K, byte[]> items;
 
     PendingItems(final WindowBatchLog<K, V> log, final Comparator<? super K> order) {
         this.log = log;
@@ -31,8 +37,9 @@ public final class PendingItems<K, V> {
 
     /** Holds {@code value} under {@code key} (a key not held), an item of time {@code time}. */
     public void put(final K key, final V value, final long time) {
-        items.put(key, value);
-        log.append(key, value, time);
+        final byte[] bytes = log.valueBytes(value);
+        items.put(key, bytes);
+        log.append(log.keyBytes(key), bytes, time);
     }
 
     public boolean contains(final K key) {
@@ -43,7 +50,8 @@ public final class PendingItems<K, V> {
     public List<Map.Entry<K, V>> takeBelow(final K bound) {
         final List<Map.Entry<K, V>> taken = new ArrayList<>();
         while (!items.isEmpty() && items.comparator().compare(items.firstKey(), bound) < 0) {
-            taken.add(items.pollFirstEntry());
+            final Map.Entry<K, byte[]> item = items.pollFirstEntry();
+            taken.add(new AbstractMap.SimpleImmutableEntry<>(item.getKey(), log.value(item.getValue())));
         }
         return taken;
     }
@@ -67,7 +75,7 @@ public final class PendingItems<K, V> {
     }
 
     /** A put without logging: what the log replays when the task starts. */
-    void putLocally(final K key, final V value) {
+    void putLocally(final K key, final byte[] value) {
         if (value == null) {
             items.remove(key);
         } else {

@@ -142,7 +142,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     public static <K, V> PendingItems<K, V> pending(final StateStore store, final java.util.Comparator<? super K> order) {
         final WindowBatchLog<K, V> log = unwrap(store);
         final PendingItems<K, V> items = new PendingItems<>(log, order);
-        log.replayInto((key, value, time) -> items.putLocally(log.key(key), log.value(value)));
+        log.replayInto((key, value, time) -> items.putLocally(log.key(key), value));
         return items;
     }
 
