@@ -255,6 +255,9 @@ public final class BenchCommand implements Callable<Integer> {
         RunResult run() throws Exception;
     }
 
+    /** Above this share of the process's CPU in a timed run, the JIT compilers get a note. */
+    private static final double JIT_NOTE_SHARE = 0.10;
+
     private List<RunResult> repeat(final String what, final Timed timed) throws Exception {
         for (int i = 0; i < warmups; i++) {
             final RunResult warm = timed.run();
@@ -266,6 +269,12 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("   run %d %-24s %,12.0f records/s (%.2f s)%s%s%n", i + 1, what, run.recordsPerSecond(), run.seconds(),
                 run.cpu() == null ? "" : "; " + run.cpu().perRecord(run.records()), run.note() == null ? "" : " [" + run.note() + "]");
             runs.add(run);
+        }
+        final long compiling = runs.stream().filter(r -> r.cpu() != null && r.cpu().compilerShare() > JIT_NOTE_SHARE).count();
+        if (compiling > 0) {
+            out.printf("   note: the JIT compilers used more than %.0f %% of the process's CPU in %d of %d timed runs: this JVM"
+                + " was still warming up; more --records or --warmups measure closer to a long-running app%n",
+                100 * JIT_NOTE_SHARE, compiling, runs.size());
         }
         return runs;
     }
