@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * <p>The items are held serialized, as logged: a put serializes once for the heap and the log, a
  * task start puts the logged bytes back as they are, and an item is deserialized when it is
  * taken. As objects they took a third more heap in the bench's state section (500 MB live heap
- * against 362 MB with a million recipients queued, most of them deferred at the end).
+ * against 366 MB held serialized, with a million recipients queued, most of them deferred at the end).
  */
 public final class PendingItems<K, V> {
     private final WindowBatchLog<K, V> log;

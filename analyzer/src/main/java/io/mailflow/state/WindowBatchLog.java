@@ -230,7 +230,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
         }
     }
 
-    /** The latest release bound, as of the last commit after a start; Long.MIN_VALUE when none. */
+    /** The latest release bound: given since the task started, or as committed before; Long.MIN_VALUE when none. */
     long releasedBefore() {
         return releasedBefore;
     }
