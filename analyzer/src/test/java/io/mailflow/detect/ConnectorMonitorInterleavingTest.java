@@ -98,6 +98,56 @@ class ConnectorMonitorInterleavingTest {
         }
     }
 
+    /**
+     * Partition 1 reports idle, partition 0 runs on to minute 30, then partition 1 reports again at
+     * minute 5: the monitor already judged up to 29, so partition 1's failure at minute 10 is late
+     * and counted at once. After a restart the watermark recomputed from connector-progress alone
+     * is 5; the monitor must still go on from 29, or the failure waits in pending behind the
+     * committed bound and the next restart drops it (4 failures: no alert).
+     */
+    @Test
+    @DisplayName("restarts after an idle partition reported again give the alerts of a run without them")
+    void restartsAfterAnIdlePartitionReportsAgain() {
+        final List<Item> feed = new ArrayList<>();
+        final ConnectorFailure idle = TransientFailureRouter.heartbeat(1, 0);
+        idle.setIdle(true);
+        feed.add(new Item("", ConnectorSignals.failure(idle)));
+        for (int m = 0; m <= 30; m++) {
+            if (m == 0 || m == 5 || m == 16 || m == 17) {
+                feed.add(failure(CONTOSO, "4.4.316", m, "<p0-" + m + "@x>"));
+            }
+            feed.add(heartbeat(0, m));
+        }
+        feed.add(heartbeat(1, 5)); // partition 1 reports again, behind the judged bound
+        final int firstRestart = feed.size();
+        feed.add(failure(CONTOSO, "4.4.316", 10, "<p1-10@x>"));
+        feed.add(heartbeat(1, 6));
+        final int secondRestart = feed.size();
+        for (int m = 7; m <= 40; m++) {
+            feed.add(heartbeat(1, m));
+            feed.add(heartbeat(0, Math.max(m, 31)));
+        }
+        final DetectionConfig config = DetectionConfig.from(MailflowConfig.builder().defaults()
+            .override("mailflow.detect.source-partitions", "2").build());
+
+        final ConnectorMonitorHarness straight = new ConnectorMonitorHarness(config, SCOPE);
+        feed.forEach(item -> straight.process(item.key(), item.signal()));
+        straight.close();
+        final List<ConnectorAlert> expected = straight.alerts();
+        assertTrue(expected.stream().anyMatch(a -> a.getState() == AlertState.FIRING),
+            "the late failure is the fifth over 17 minutes: it fires the episode " + expected);
+
+        final ConnectorMonitorHarness restarted = new ConnectorMonitorHarness(config, SCOPE);
+        for (int i = 0; i < feed.size(); i++) {
+            if (i == firstRestart || i == secondRestart) {
+                restarted.commitAndRestart();
+            }
+            restarted.process(feed.get(i).key(), feed.get(i).signal());
+        }
+        restarted.close();
+        assertEquals(expected, restarted.alerts());
+    }
+
     @Test
     @DisplayName("a failure 50 s late within its partition, overtaken by a later one, still fires at its own time (inside the grace)")
     void aFailureLateWithinTheGraceKeepsItsPlace() {
