@@ -23,7 +23,7 @@ import io.mailflow.emit.Topics;
 import io.mailflow.ingest.RawLineParser;
 import io.mailflow.ingest.ReplayRepeats;
 import io.mailflow.queue.QueueTracker;
-import io.mailflow.state.WindowBatchLog;
+import io.mailflow.state.BatchChangelog;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Comparator;
@@ -143,7 +143,7 @@ public final class MailflowTopology {
                 // arrivals and outcomes age out with their 12 h segments (WindowSegments): no
                 // per-message cleanup; written blind and not cached (see MessageMemory for what
                 // caching them cost); an entry per trace, so their changelogs are batches written
-                // once per commit (WindowBatchLog), not a record per entry; both hold the bytes
+                // once per commit (BatchChangelog), not a record per entry; both hold the bytes
                 // their log's serdes write (LoggedWindow serializes once for store and log)
                 Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention()),
                     Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(),
@@ -214,7 +214,7 @@ public final class MailflowTopology {
                     // bounded by what arrives within the slowest partition's lag plus grace; held
                     // on the heap, their changelog a batch per commit and the bound judged up to;
                     // the batches on disk, not a second copy of the items on the heap
-                    WindowBatchLog.untilReleased(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ConnectorMonitor.PENDING_STORE),
+                    BatchChangelog.untilReleased(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ConnectorMonitor.PENDING_STORE),
                         Serdes.Bytes(), Serdes.ByteArray()), ConnectorMonitor.PENDING_SUBJECT_STORE, Serdes.String(),
                         topics.storeValues(ConnectorMonitor.PENDING_SUBJECT_STORE, ConnectorSignal.class)),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PROGRESS_STORE), Serdes.String(),
@@ -261,7 +261,7 @@ public final class MailflowTopology {
      */
     private static <V> StoreBuilder<KeyValueStore<Bytes, byte[]>> batchLog(final String name, final String windowStore,
                                                                           final Serde<V> values, final Duration retention) {
-        return WindowBatchLog.store(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray()),
+        return BatchChangelog.store(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray()),
             windowStore, Serdes.String(), values, retention);
     }
 

@@ -9,7 +9,7 @@ import io.mailflow.avro.internal.ConnectorQueueSnapshot;
 import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.state.PendingItems;
 import io.mailflow.state.Utf8Order;
-import io.mailflow.state.WindowBatchLog;
+import io.mailflow.state.BatchChangelog;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +75,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
     @Override
     public void init(final ProcessorContext<String, ConnectorAlert> context) {
         this.context = context;
-        this.pending = WindowBatchLog.pending(context.getStateStore(PENDING_STORE), Utf8Order.ORDER);
+        this.pending = BatchChangelog.pending(context.getStateStore(PENDING_STORE), Utf8Order.ORDER);
         // a task rolled back after an aborted transaction is initialized again on this same object:
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         touched.clear();

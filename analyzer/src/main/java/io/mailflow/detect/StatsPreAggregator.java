@@ -6,7 +6,7 @@ import io.mailflow.avro.internal.StatsPartial;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.Outcome;
 import io.mailflow.state.HeapWindow;
-import io.mailflow.state.WindowBatchLog;
+import io.mailflow.state.BatchChangelog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +85,7 @@ public final class StatsPreAggregator implements Processor<String, ClassifiedTra
     public void init(final ProcessorContext<String, StatsPartial> context) {
         this.context = context;
         this.counts = context.getStateStore(COUNTS_STORE);
-        this.messages = WindowBatchLog.inHeap(context.getStateStore(MESSAGES_LOG_STORE), messagesRetention(config));
+        this.messages = BatchChangelog.inHeap(context.getStateStore(MESSAGES_LOG_STORE), messagesRetention(config));
         // a task rolled back after an aborted transaction is initialized again on this same object:
         // fields start over, as after a restart (docs/architecture.md, "Faults lose nothing")
         this.streamTime = Long.MIN_VALUE;

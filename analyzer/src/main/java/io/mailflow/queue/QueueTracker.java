@@ -11,7 +11,7 @@ import io.mailflow.avro.internal.QueuedRecipient;
 import io.mailflow.classify.Classification;
 import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.ingest.MessageKeys;
-import io.mailflow.state.WindowBatchLog;
+import io.mailflow.state.BatchChangelog;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Bytes;
@@ -95,8 +95,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.nextGridPoint = Long.MIN_VALUE;
         final WindowStore<Bytes, byte[]> arrivals = context.getStateStore(ARRIVALS_STORE);
         final WindowStore<Bytes, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
-        this.messages = new MessageMemory(WindowBatchLog.logging(context.getStateStore(ARRIVALS_LOG_STORE), arrivals),
-            WindowBatchLog.logging(context.getStateStore(OUTCOMES_LOG_STORE), outcomes), config.arrivalRetention());
+        this.messages = new MessageMemory(BatchChangelog.logging(context.getStateStore(ARRIVALS_LOG_STORE), arrivals),
+            BatchChangelog.logging(context.getStateStore(OUTCOMES_LOG_STORE), outcomes), config.arrivalRetention());
         final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(DEADLINES_STORE);
         this.deadlines = new DeadlineIndex(deadlineStore);
         final int partition = context.taskId().partition();

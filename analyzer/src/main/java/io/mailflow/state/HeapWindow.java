@@ -6,7 +6,7 @@ import java.util.TreeMap;
 
 /**
  * Point entries (a key at a time) kept on the heap for a retention of their own time, logged by a
- * {@link WindowBatchLog}: a window store without a Kafka store below it, for one that is small
+ * {@link BatchChangelog}: a window store without a Kafka store below it, for one that is small
  * and asked on nearly every record ({@code stats-partial-messages}: the messages counted per
  * stats window). A lookup is a hash lookup, where Kafka's in-memory window store serialized the
  * key and searched a skip list of byte arrays (5 % of the stream threads in the bench).
@@ -16,12 +16,12 @@ import java.util.TreeMap;
  * the earlier one. Only the task's stream thread uses it.
  */
 public final class HeapWindow<K, V> {
-    private final WindowBatchLog<K, V> log;
+    private final BatchChangelog<K, V> log;
     private final long retentionMs;
     private final TreeMap<Long, Map<K, V>> byTime = new TreeMap<>();
     private long observedTime = Long.MIN_VALUE;
 
-    HeapWindow(final WindowBatchLog<K, V> log, final long retentionMs) {
+    HeapWindow(final BatchChangelog<K, V> log, final long retentionMs) {
         this.log = log;
         this.retentionMs = retentionMs;
     }

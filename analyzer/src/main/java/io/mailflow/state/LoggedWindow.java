@@ -6,7 +6,7 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * An unlogged window store and the {@link WindowBatchLog} that is its changelog, as a processor
+ * An unlogged window store and the {@link BatchChangelog} that is its changelog, as a processor
  * uses them: reads go to the window store, every put goes to both. Only the calls mailflow's
  * processors make, so no write can bypass the log.
  *
@@ -17,9 +17,9 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  */
 public final class LoggedWindow<K, V> {
     private final WindowStore<Bytes, byte[]> window;
-    private final WindowBatchLog<K, V> log;
+    private final BatchChangelog<K, V> log;
 
-    LoggedWindow(final WindowStore<Bytes, byte[]> window, final WindowBatchLog<K, V> log) {
+    LoggedWindow(final WindowStore<Bytes, byte[]> window, final BatchChangelog<K, V> log) {
         this.window = window;
         this.log = log;
     }

@@ -9,7 +9,7 @@ import java.util.TreeMap;
 
 /**
  * Items waiting on the heap in key order until their owner takes them, logged by a
- * {@link WindowBatchLog}: the items put between two commits reach the changelog as one batch, and
+ * {@link BatchChangelog}: the items put between two commits reach the changelog as one batch, and
  * taking items writes nothing but a moved release bound at the commit (where a logged key-value
  * store wrote a record for each put and a tombstone for each take, and its scans for due items
  * merged a commit buffer into an in-memory store's range copy: 5 % of the stream threads in the
@@ -27,10 +27,10 @@ import java.util.TreeMap;
  * against 366 MB held serialized, with a million recipients queued, most of them deferred at the end).
  */
 public final class PendingItems<K, V> {
-    private final WindowBatchLog<K, V> log;
+    private final BatchChangelog<K, V> log;
     private final TreeMap<K, byte[]> items;
 
-    PendingItems(final WindowBatchLog<K, V> log, final Comparator<? super K> order) {
+    PendingItems(final BatchChangelog<K, V> log, final Comparator<? super K> order) {
         this.log = log;
         this.items = new TreeMap<>(order);
     }

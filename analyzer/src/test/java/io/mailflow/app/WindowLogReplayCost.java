@@ -1,7 +1,7 @@
 package io.mailflow.app;
 
 import io.mailflow.state.LoggedWindow;
-import io.mailflow.state.WindowBatchLog;
+import io.mailflow.state.BatchChangelog;
 import java.io.File;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -37,12 +37,12 @@ public final class WindowLogReplayCost {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         final MockProcessorContext<Object, Object> context = new MockProcessorContext<>(props, new TaskId(0, 0), dir);
 
-        final KeyValueStore<Bytes, byte[]> log = WindowBatchLog.store(
+        final KeyValueStore<Bytes, byte[]> log = BatchChangelog.store(
             Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("queue-arrivals-log"), Serdes.Bytes(), Serdes.ByteArray())
                 .withLoggingDisabled(), "queue-arrivals", Serdes.String(), Serdes.ByteArray(), retention).build();
         log.init(context.getStateStoreContext(), log);
         final WindowStore<Bytes, byte[]> written = windowStore("queue-arrivals", retention, context);
-        final LoggedWindow<String, byte[]> window = WindowBatchLog.logging(log, written);
+        final LoggedWindow<String, byte[]> window = BatchChangelog.logging(log, written);
 
         final byte[] value = new byte[100]; // a MessageArrival: sender, subject, Message-ID
         final long step = retention.toMillis() / entries;
@@ -58,7 +58,7 @@ public final class WindowLogReplayCost {
 
         final WindowStore<Bytes, byte[]> empty = windowStore("queue-arrivals-restored", retention, context);
         start = System.nanoTime();
-        WindowBatchLog.logging(log, empty);
+        BatchChangelog.logging(log, empty);
         final double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("filled an empty window store from the log: %,d entries in %.2f s (%,.0f entries/s)%n",
             entries, seconds, entries / seconds);

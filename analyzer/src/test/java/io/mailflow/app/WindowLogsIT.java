@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * A replay of history into a cluster: the window stores' changelogs (their batch logs,
- * {@link io.mailflow.state.WindowBatchLog}) must still hold every entry after the broker's
+ * {@link io.mailflow.state.BatchChangelog}) must still hold every entry after the broker's
  * retention checks, or a store restored from them (an instance killed, a task moved) lacks
  * entries and the analysis differs from the one-pass replay. A changelog with a time retention
  * deletes months-old history the moment it is written (Kafka Streams stamps changelog records

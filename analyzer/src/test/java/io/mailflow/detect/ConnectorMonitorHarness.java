@@ -7,7 +7,7 @@ import io.mailflow.avro.internal.ConnectorSignal;
 import io.mailflow.avro.internal.FailureEpisode;
 import io.mailflow.serde.MockSchemaRegistry;
 import io.mailflow.serde.SpecificAvroSerde;
-import io.mailflow.state.WindowBatchLog;
+import io.mailflow.state.BatchChangelog;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -65,7 +65,7 @@ final class ConnectorMonitorHarness {
      * moves it): the pending items' log writes its batch and release bound, a new monitor reads them.
      */
     void commitAndRestart() {
-        ((WindowBatchLog<?, ?>) pendingLog).flushCache();
+        ((BatchChangelog<?, ?>) pendingLog).flushCache();
         monitor.close();
         pendingLog.init(context.getStateStoreContext(), pendingLog);
         monitor = new ConnectorMonitor(config, ConnectorCatalog.empty());
@@ -101,7 +101,7 @@ final class ConnectorMonitorHarness {
 
     /** The pending items' log as the topology builds it, over an in-memory store of batches. */
     private void pendingLog(final Serde<ConnectorSignal> serde) {
-        pendingLog = WindowBatchLog.untilReleased(
+        pendingLog = BatchChangelog.untilReleased(
             Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ConnectorMonitor.PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
                 .withLoggingDisabled(), ConnectorMonitor.PENDING_SUBJECT_STORE, Serdes.String(), serde).build();
         pendingLog.init(context.getStateStoreContext(), pendingLog);

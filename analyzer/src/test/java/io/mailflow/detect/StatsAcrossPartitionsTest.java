@@ -63,7 +63,7 @@ class StatsAcrossPartitionsTest {
             context.setCurrentStreamTimeMs(0);
             store(context, StatsPreAggregator.COUNTS_STORE, avro(StatsPartial.class));
             final org.apache.kafka.streams.state.KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> log =
-                io.mailflow.state.WindowBatchLog.store(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_LOG_STORE),
+                io.mailflow.state.BatchChangelog.store(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsPreAggregator.MESSAGES_LOG_STORE),
                         Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(), StatsPreAggregator.MESSAGES_STORE, Serdes.String(), Serdes.String(),
                     StatsPreAggregator.messagesRetention(config)).build();
             log.init(context.getStateStoreContext(), log);

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Pending items: taken in key order, logged once per commit, and a restart brings back exactly the items not taken")
 class PendingItemsTest {
     private final MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
-    private WindowBatchLog<String, String> log;
+    private BatchChangelog<String, String> log;
 
     @BeforeEach
     void open() {
-        log = (WindowBatchLog<String, String>) WindowBatchLog.untilReleased(
+        log = (BatchChangelog<String, String>) BatchChangelog.untilReleased(
             Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("pending-log"), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(),
             "pending", Serdes.String(), Serdes.String()).build();
         log.init(context.getStateStoreContext(), log);
@@ -32,7 +32,7 @@ class PendingItemsTest {
     /** The task starting again from its last commit (here or on another instance: the same records below). */
     private PendingItems<String, String> restart() {
         log.init(context.getStateStoreContext(), log);
-        return WindowBatchLog.pending(log, Utf8Order.ORDER);
+        return BatchChangelog.pending(log, Utf8Order.ORDER);
     }
 
     private int recordsBelow() {
@@ -52,7 +52,7 @@ class PendingItemsTest {
 
     @Test
     void itemsTakenBeforeTheCommittedBoundDoNotComeBack() {
-        final PendingItems<String, String> pending = WindowBatchLog.pending(log, Utf8Order.ORDER);
+        final PendingItems<String, String> pending = BatchChangelog.pending(log, Utf8Order.ORDER);
         pending.put("3000|c", "third", 3_000L);
         pending.put("1000|a", "first", 1_000L);
         pending.put("2000|b", "second", 2_000L);
@@ -70,7 +70,7 @@ class PendingItemsTest {
 
     @Test
     void aBatchGoesOnceEveryItemInItWasTaken() {
-        final PendingItems<String, String> pending = WindowBatchLog.pending(log, Utf8Order.ORDER);
+        final PendingItems<String, String> pending = BatchChangelog.pending(log, Utf8Order.ORDER);
         pending.put("1000|a", "first", 1_000L);
         log.flushCache();
         pending.put("2000|b", "second", 2_000L);
@@ -86,7 +86,7 @@ class PendingItemsTest {
 
     @Test
     void whatWasNotCommittedIsForgotten() {
-        final PendingItems<String, String> pending = WindowBatchLog.pending(log, Utf8Order.ORDER);
+        final PendingItems<String, String> pending = BatchChangelog.pending(log, Utf8Order.ORDER);
         pending.put("1000|a", "first", 1_000L);
         pending.takenBefore(500L);
         log.flushCache();

@@ -22,18 +22,18 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("A window batch log holds a window store's entries as one record per commit and fills a new window store from them")
-class WindowBatchLogTest {
+class BatchChangelogTest {
     private static final Duration RETENTION = Duration.ofHours(1);
     private static final long HOUR = RETENTION.toMillis();
 
     private final MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
-    private WindowBatchLog<String, String> log;
+    private BatchChangelog<String, String> log;
     private KeyValueStore<Bytes, byte[]> below;
 
     @BeforeEach
     void open() {
         // the changelog layer below needs a real task; the batches it would log are what the store below holds
-        log = (WindowBatchLog<String, String>) WindowBatchLog.store(
+        log = (BatchChangelog<String, String>) BatchChangelog.store(
             Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("arrivals-log"), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(),
             "arrivals", Serdes.String(), Serdes.String(), RETENTION).build();
         log.init(context.getStateStoreContext(), log);
@@ -79,7 +79,7 @@ class WindowBatchLogTest {
 
     @Test
     void theEntriesOfOneCommitBecomeOneRecordThatFillsANewWindowStore() {
-        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
         window.put("m1", "alice", 1_000L);
         window.put("m2", "bob", 2_000L);
         window.put("m1", "alice, carol", 1_000L); // the same key and time again: the later value wins
@@ -93,14 +93,14 @@ class WindowBatchLogTest {
 
         // a task started where its window store is empty (another instance, or wiped after a crash)
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        WindowBatchLog.logging(log, restored);
+        BatchChangelog.logging(log, restored);
         assertEquals(List.of(KeyValue.pair(1_000L, "alice, carol"), KeyValue.pair(3_000L, "dave")), entries(restored, "m1"));
         assertEquals(List.of(KeyValue.pair(2_000L, "bob")), entries(restored, "m2"));
     }
 
     @Test
     void laterCommitsReplayInWriteOrder() {
-        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
         window.put("m1", "internet|4.4.316", 5_000L);
         log.flushCache();
         window.put("m1", "internet|4.4.316\npartner|250", 5_000L);
@@ -108,24 +108,24 @@ class WindowBatchLogTest {
         assertEquals(2, recordsBelow());
 
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        WindowBatchLog.logging(log, restored);
+        BatchChangelog.logging(log, restored);
         assertEquals("internet|4.4.316\npartner|250", fetch(restored, "m1", 5_000L), "the second commit's value, not the first");
     }
 
     @Test
     void entriesNotCommittedAreGoneWhenTheTaskStartsAgain() {
-        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
         window.put("m1", "committed", 1_000L);
         log.flushCache();
         window.put("m2", "not committed", 2_000L);
 
         log.init(context.getStateStoreContext(), log); // the task starts again from its last commit
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        WindowBatchLog.logging(log, restored).put("m3", "after the restart", 3_000L);
+        BatchChangelog.logging(log, restored).put("m3", "after the restart", 3_000L);
         log.flushCache();
 
         final WindowStore<Bytes, byte[]> again = newWindowStore();
-        WindowBatchLog.logging(log, again);
+        BatchChangelog.logging(log, again);
         assertEquals("committed", fetch(again, "m1", 1_000L));
         assertNull(fetch(again, "m2", 2_000L), "never committed, never logged");
         assertEquals("after the restart", fetch(again, "m3", 3_000L));
@@ -134,7 +134,7 @@ class WindowBatchLogTest {
 
     @Test
     void aBatchGoesOnceAllItsEntriesArePastTheRetention() {
-        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
         window.put("old", "x", 0L);
         log.flushCache();
         window.put("mixed-old", "x", 10L);
@@ -148,7 +148,7 @@ class WindowBatchLogTest {
         assertEquals(2, recordsBelow());
 
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        WindowBatchLog.logging(log, restored);
+        BatchChangelog.logging(log, restored);
         assertNull(fetch(restored, "old", 0L));
         assertEquals("y", fetch(restored, "mixed-new", HOUR - 100L));
         assertEquals("z", fetch(restored, "late", HOUR + 5L));
@@ -156,19 +156,19 @@ class WindowBatchLogTest {
 
     @Test
     void aLargeCommitIsSplitIntoRecordsTheBrokerAccepts() {
-        final LoggedWindow<String, String> window = WindowBatchLog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
         final String value = "v".repeat(1_000);
-        final int entries = 3 * WindowBatchLog.MAX_BATCH_BYTES / value.length();
+        final int entries = 3 * BatchChangelog.MAX_BATCH_BYTES / value.length();
         for (int i = 0; i < entries; i++) {
             window.put("m" + i, value, i);
         }
         log.flushCache();
         assertTrue(recordsBelow() >= 3, "at least three records for three batches' worth of entries");
         try (KeyValueIterator<Bytes, byte[]> it = below.all()) {
-            it.forEachRemaining(kv -> assertTrue(kv.value.length <= WindowBatchLog.MAX_BATCH_BYTES, "a record of " + kv.value.length + " bytes"));
+            it.forEachRemaining(kv -> assertTrue(kv.value.length <= BatchChangelog.MAX_BATCH_BYTES, "a record of " + kv.value.length + " bytes"));
         }
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        WindowBatchLog.logging(log, restored);
+        BatchChangelog.logging(log, restored);
         for (int i = 0; i < entries; i++) {
             assertEquals(value, fetch(restored, "m" + i, i), "entry " + i);
         }
@@ -176,7 +176,7 @@ class WindowBatchLogTest {
 
     @Test
     void aHeapWindowAnswersLikeAWindowStoreAndComesBackFromItsLog() {
-        final HeapWindow<String, String> window = WindowBatchLog.inHeap(log, RETENTION);
+        final HeapWindow<String, String> window = BatchChangelog.inHeap(log, RETENTION);
         window.put("m1", "internet|250", 0L);
         window.put("m2", "internet|250", HOUR - 1L);
         window.put("m1", "internet|250\npartner|4.4.316", 0L);
@@ -184,7 +184,7 @@ class WindowBatchLogTest {
         assertNull(window.fetch("m1", 1L), "a point lookup: another time is another entry");
         log.flushCache();
 
-        final HeapWindow<String, String> restored = WindowBatchLog.inHeap(log, RETENTION);
+        final HeapWindow<String, String> restored = BatchChangelog.inHeap(log, RETENTION);
         assertEquals("internet|250\npartner|4.4.316", restored.fetch("m1", 0L));
         assertEquals("internet|250", restored.fetch("m2", HOUR - 1L));
 

@@ -17,9 +17,9 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
- * The changelog of a window store written once per commit, as batches: the entries a task wrote
- * to the window store since its last commit go to this logged key-value store as a few records
- * of up to {@link #MAX_BATCH_BYTES} each, not one changelog record per entry. For the window
+ * The changelog of timed entries (a window store's, or pending items') written once per commit, as
+ * batches: the entries a task wrote since its last commit go to this logged key-value store as a
+ * few records of up to {@link #MAX_BATCH_BYTES} each, not one changelog record per entry. For the window
  * stores written about once per trace ({@code queue-arrivals}, {@code queue-outcomes},
  * {@code stats-partial-messages}), whose per-entry changelog records cost a sixth of the full
  * topology's throughput (docs/benchmarks.md, "Twelfth cut").
@@ -48,7 +48,7 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * written with the batches (a one-byte key), a replay skips the entries before it, and a batch
  * goes once all its entries are released.
  */
-public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]>
+public final class BatchChangelog<K, V> extends WrappedStateStore<KeyValueStore<Bytes, byte[]>, Bytes, byte[]>
     implements KeyValueStore<Bytes, byte[]> {
 
     /** Largest batch record: well under the broker's default 1 MB message size. */
@@ -59,7 +59,8 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     /** The record that holds the release bound: one byte, where every batch key has eight. */
     private static final Bytes RELEASE_KEY = Bytes.wrap(new byte[] {0});
 
-    private final String windowStore;
+    /** The store whose changelog subject the serdes write under: the window store, or the items' old store. */
+    private final String subjectStore;
     private final Serde<K> keySerde;
     private final Serde<V> valueSerde;
     private final long retentionMs;
@@ -81,10 +82,10 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     /** Whether {@link #releasedBefore} moved since it was last written below. */
     private boolean releaseMoved;
 
-    WindowBatchLog(final KeyValueStore<Bytes, byte[]> below, final String windowStore, final Serde<K> keySerde,
+    BatchChangelog(final KeyValueStore<Bytes, byte[]> below, final String subjectStore, final Serde<K> keySerde,
                    final Serde<V> valueSerde, final long retentionMs) {
         super(below);
-        this.windowStore = windowStore;
+        this.subjectStore = subjectStore;
         this.keySerde = keySerde;
         this.valueSerde = valueSerde;
         this.retentionMs = retentionMs;
@@ -118,7 +119,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
      * store as the processor uses it. The bytes go in as logged, not deserialized and written again.
      */
     public static <K, V> LoggedWindow<K, V> logging(final StateStore store, final WindowStore<Bytes, byte[]> window) {
-        final WindowBatchLog<K, V> typed = unwrap(store);
+        final BatchChangelog<K, V> typed = unwrap(store);
         typed.replayInto((key, value, time) -> window.put(Bytes.wrap(key), value, time));
         return new LoggedWindow<>(window, typed);
     }
@@ -129,7 +130,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
      * but this log in Kafka Streams.
      */
     public static <K, V> HeapWindow<K, V> inHeap(final StateStore store, final java.time.Duration retention) {
-        final WindowBatchLog<K, V> log = unwrap(store);
+        final BatchChangelog<K, V> log = unwrap(store);
         final HeapWindow<K, V> window = new HeapWindow<>(log, retention.toMillis());
         log.replayInto((key, value, time) -> window.putLocally(log.key(key), log.value(value), time));
         return window;
@@ -140,22 +141,22 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
      * filled into new {@link PendingItems} whose keys iterate in {@code order}.
      */
     public static <K, V> PendingItems<K, V> pending(final StateStore store, final java.util.Comparator<? super K> order) {
-        final WindowBatchLog<K, V> log = unwrap(store);
+        final BatchChangelog<K, V> log = unwrap(store);
         final PendingItems<K, V> items = new PendingItems<>(log, order);
         log.replayInto((key, value, time) -> items.putLocally(log.key(key), value));
         return items;
     }
 
     @SuppressWarnings("unchecked")
-    private static <K, V> WindowBatchLog<K, V> unwrap(final StateStore store) {
+    private static <K, V> BatchChangelog<K, V> unwrap(final StateStore store) {
         StateStore s = store;
-        while (!(s instanceof WindowBatchLog) && s instanceof WrappedStateStore<?, ?, ?> w) {
+        while (!(s instanceof BatchChangelog) && s instanceof WrappedStateStore<?, ?, ?> w) {
             s = w.wrapped(); // the context's read-write decorator around this layer
         }
-        if (!(s instanceof WindowBatchLog<?, ?> log)) {
+        if (!(s instanceof BatchChangelog<?, ?> log)) {
             throw new IllegalArgumentException(store.name() + " is not a window batch log");
         }
-        return (WindowBatchLog<K, V>) log;
+        return (BatchChangelog<K, V>) log;
     }
 
     /** Where a replay puts the entries, as serialized (a null value stays null). */
@@ -173,7 +174,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
         nextSequence = 0;
         releasedBefore = Long.MIN_VALUE;
         releaseMoved = false;
-        serdeTopic = context.applicationId() + "-" + windowStore + "-changelog";
+        serdeTopic = context.applicationId() + "-" + subjectStore + "-changelog";
         super.init(context, root);
     }
 
@@ -380,7 +381,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
     }
 
     /** Builds the logged store below and wraps it in this layer. */
-    private record Builder<K, V>(StoreBuilder<KeyValueStore<Bytes, byte[]>> below, String windowStore, Serde<K> keySerde,
+    private record Builder<K, V>(StoreBuilder<KeyValueStore<Bytes, byte[]>> below, String subjectStore, Serde<K> keySerde,
                                  Serde<V> valueSerde, long retentionMs) implements StoreBuilder<KeyValueStore<Bytes, byte[]>> {
         @Override
         public StoreBuilder<KeyValueStore<Bytes, byte[]>> withCachingEnabled() {
@@ -389,12 +390,12 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
 
         @Override
         public StoreBuilder<KeyValueStore<Bytes, byte[]>> withCachingDisabled() {
-            return new Builder<>(below.withCachingDisabled(), windowStore, keySerde, valueSerde, retentionMs);
+            return new Builder<>(below.withCachingDisabled(), subjectStore, keySerde, valueSerde, retentionMs);
         }
 
         @Override
         public StoreBuilder<KeyValueStore<Bytes, byte[]>> withLoggingEnabled(final Map<String, String> config) {
-            return new Builder<>(below.withLoggingEnabled(config), windowStore, keySerde, valueSerde, retentionMs);
+            return new Builder<>(below.withLoggingEnabled(config), subjectStore, keySerde, valueSerde, retentionMs);
         }
 
         @Override
@@ -404,7 +405,7 @@ public final class WindowBatchLog<K, V> extends WrappedStateStore<KeyValueStore<
 
         @Override
         public KeyValueStore<Bytes, byte[]> build() {
-            return new WindowBatchLog<>(below.build(), windowStore, keySerde, valueSerde, retentionMs);
+            return new BatchChangelog<>(below.build(), subjectStore, keySerde, valueSerde, retentionMs);
         }
 
         @Override
