@@ -86,7 +86,7 @@ final class StreamsThroughputBenchmark {
                 if (now > nextReport) {
                     nextReport += 10_000_000_000L;
                     System.err.printf("   ... %s: %,d of %,d records still to commit (%s, %d active tasks, %,.0f consumed, lag by partition %s)%n",
-                        name, lag, expected, streams.state(), activeTasks(streams), metric(streams, "records-consumed-total"),
+                        name, lag, expected, streams.state(), activeTasks(streams), consumed(streams),
                         cluster.lagByPartition(appId, ends));
                 }
                 if (now > deadline) {
@@ -143,9 +143,16 @@ final class StreamsThroughputBenchmark {
             .forEach(e -> System.err.printf("     %-60s %,12.0f  %.3f%n", e.getKey(), e.getValue(), e.getValue() / inputRecords));
     }
 
-    /** Sum of one metric over all its instances (clients, threads). */
-    private static double metric(final KafkaStreams streams, final String name) {
-        return streams.metrics().entrySet().stream().filter(e -> e.getKey().name().equals(name))
+    /**
+     * Records the stream threads' main consumers have returned from poll (the input and the
+     * repartition topics): the client-level figure only, as the per-topic ones repeat it.
+     */
+    private static double consumed(final KafkaStreams streams) {
+        return streams.metrics().entrySet().stream()
+            .filter(e -> e.getKey().name().equals("records-consumed-total")
+                && e.getKey().group().equals("consumer-fetch-manager-metrics")
+                && !e.getKey().tags().containsKey("topic")
+                && !e.getKey().tags().getOrDefault("client-id", "").endsWith("-restore-consumer"))
             .mapToDouble(e -> e.getValue().metricValue() instanceof Number n ? n.doubleValue() : 0).sum();
     }
 
