@@ -162,6 +162,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         // of a compacted changelog: 6 % of all CPU samples in a profile of the bench, on cores the
         // analyzer needs. 16 MiB still maps about 600,000 keys per pass; larger logs take more passes.
         p.setProperty("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
+        // Each new log segment's offset and time index is a sparse file of this size that the
+        // broker maps into memory. On Linux 6.x with ext4 (this machine: 6.18), the first touch of a
+        // mapped index reads ahead in large folios and zero-fills the holes: with Kafka's 10 MiB the
+        // request handlers spent up to half of both cores in that memset in the bench's second and
+        // later runs, each a new app with a hundred new partitions (perf: filemap_fault > page_cache_ra_order > ext4_mpage_readpages >
+        // zero_user_segments). 1 MiB still indexes about 350 MB of log per segment before it rolls
+        // (docs/benchmarks.md, "Fourteenth cut").
+        p.setProperty("log.index.size.max.bytes", String.valueOf(1024 * 1024));
         // Transactions v2 (KIP-890, the default of a fresh 4.x cluster): the coordinator finishes a
         // commit (markers, then COMPLETE_COMMIT) after it has answered the producer, and Kafka
         // Streams starts its next transaction at once. The first produce of that transaction to a
