@@ -166,9 +166,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         // broker maps into memory. On Linux 6.x with ext4 (this machine: 6.18), the first touch of a
         // mapped index reads ahead in large folios and zero-fills the holes: with Kafka's 10 MiB the
         // request handlers spent up to half of both cores in that memset in the bench's second and
-        // later runs, each a new app with a hundred new partitions (perf: filemap_fault > page_cache_ra_order > ext4_mpage_readpages >
-        // zero_user_segments). 1 MiB still indexes about 350 MB of log per segment before it rolls
-        // (docs/benchmarks.md, "Fourteenth cut").
+        // later runs, each a new app with a hundred new partitions (perf: filemap_fault >
+        // page_cache_ra_order > ext4_mpage_readpages > zero_user_segments). A segment now rolls when
+        // an index is full: after 350-512 MB of log (an entry per 4 KiB; 12-byte time entries,
+        // 8-byte offset entries), not at 1 GiB (docs/benchmarks.md, "Fourteenth cut").
         p.setProperty("log.index.size.max.bytes", String.valueOf(1024 * 1024));
         // Transactions v2 (KIP-890, the default of a fresh 4.x cluster): the coordinator finishes a
         // commit (markers, then COMPLETE_COMMIT) after it has answered the producer, and Kafka
