@@ -76,12 +76,8 @@ final class MessageMemory {
         // filter for most new messages) finds what the first of them wrote. No scan of the
         // message's other times: a second entry at a later time costs less than an iterator over
         // the segments for every new message, and arrival() takes the earliest anyway
-        if (arrivals.fetch(messageKey, time) != null) {
-            remembered(messageKey, time);
-            return;
-        }
-        arrivals.put(messageKey, MessageArrival.newBuilder().setOriginalSender(originalSender).setSubject(subject)
-            .setMessageId(messageId).build(), time);
+        arrivals.putIfAbsent(messageKey, time, () -> MessageArrival.newBuilder().setOriginalSender(originalSender)
+            .setSubject(subject).setMessageId(messageId).build());
         remembered(messageKey, time);
     }
 

@@ -1,5 +1,6 @@
 package io.mailflow.state;
 
+import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.WindowStore;
@@ -31,9 +32,20 @@ public final class LoggedWindow<K, V> {
         log.append(k, v, time);
     }
 
-    /** The value at exactly {@code time}, or null. */
-    public V fetch(final K key, final long time) {
-        return log.value(window.fetch(Bytes.wrap(log.keyBytes(key)), time));
+    /**
+     * Puts the value {@code value} supplies at exactly {@code time} unless the key has one there
+     * already; true when it put. The key is serialized once for the lookup and the put.
+     */
+    public boolean putIfAbsent(final K key, final long time, final Supplier<V> value) {
+        final byte[] k = log.keyBytes(key);
+        final Bytes wrapped = Bytes.wrap(k);
+        if (window.fetch(wrapped, time) != null) {
+            return false;
+        }
+        final byte[] v = log.valueBytes(value.get());
+        window.put(wrapped, v, time);
+        log.append(k, v, time);
+        return true;
     }
 
     /** The key's values from {@code from} to {@code to}, by time; close the iterator. */

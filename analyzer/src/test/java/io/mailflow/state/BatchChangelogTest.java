@@ -1,8 +1,10 @@
 package io.mailflow.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -85,7 +87,7 @@ class BatchChangelogTest {
         window.put("m1", "alice, carol", 1_000L); // the same key and time again: the later value wins
         window.put("m1", "dave", 3_000L);
 
-        assertEquals("alice, carol", window.fetch("m1", 1_000L), "the processor reads its writes at once");
+        assertFalse(window.putIfAbsent("m1", 1_000L, () -> fail("m1 at 1,000 is there")), "the processor reads its writes at once");
         assertEquals(0, recordsBelow(), "nothing is logged before the commit");
 
         log.flushCache(); // what Kafka Streams calls before it commits the task
@@ -96,6 +98,19 @@ class BatchChangelogTest {
         BatchChangelog.logging(log, restored);
         assertEquals(List.of(KeyValue.pair(1_000L, "alice, carol"), KeyValue.pair(3_000L, "dave")), entries(restored, "m1"));
         assertEquals(List.of(KeyValue.pair(2_000L, "bob")), entries(restored, "m2"));
+    }
+
+    @Test
+    void putIfAbsentWritesAndLogsAKeyAtATimeOnce() {
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
+        assertTrue(window.putIfAbsent("m1", 1_000L, () -> "first"));
+        assertFalse(window.putIfAbsent("m1", 1_000L, () -> "second"), "m1 at 1,000 is taken");
+        assertTrue(window.putIfAbsent("m1", 2_000L, () -> "later"), "another time is another entry");
+        log.flushCache();
+
+        final WindowStore<Bytes, byte[]> restored = newWindowStore();
+        BatchChangelog.logging(log, restored);
+        assertEquals(List.of(KeyValue.pair(1_000L, "first"), KeyValue.pair(2_000L, "later")), entries(restored, "m1"));
     }
 
     @Test
