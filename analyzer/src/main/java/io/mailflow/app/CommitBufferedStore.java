@@ -247,13 +247,10 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
         final KeyValueStore<K, V> below = wrapped();
         final List<KeyValue<K, V>> puts = new ArrayList<>(pending.size());
         for (final Map.Entry<K, Object> e : pending.entrySet()) {
-            if (e.getValue() == DELETED) {
-                below.delete(e.getKey());
-            } else {
-                puts.add(KeyValue.pair(e.getKey(), (V) e.getValue()));
-            }
+            // a delete goes as a null value: the store's delete() reads and deserializes the old
+            // value to return it, which nobody here wants
+            puts.add(KeyValue.pair(e.getKey(), e.getValue() == DELETED ? null : (V) e.getValue()));
         }
-        // deletes first is safe: a key is pending once, either deleted or put
         below.putAll(puts);
         // cleared only once all of it is below: a write that throws (a registry fault while
         // serializing) leaves every value pending, so the values are written again by the next

@@ -312,7 +312,8 @@ public final class BatchChangelog<K, V> extends WrappedStateStore<KeyValueStore<
             ? Long.MIN_VALUE : observedTime - retentionMs;
         final long bound = releasedBefore == Long.MIN_VALUE ? expiredUpTo : Math.max(expiredUpTo, releasedBefore - 1);
         while (!batchesByTime.isEmpty() && batchesByTime.peek()[0] <= bound) {
-            wrapped().delete(Bytes.wrap(ByteBuffer.allocate(8).putLong(batchesByTime.poll()[1]).array()));
+            // put(key, null), not delete(key): delete() reads the whole batch back to return it
+            wrapped().put(Bytes.wrap(ByteBuffer.allocate(8).putLong(batchesByTime.poll()[1]).array()), null);
         }
     }
 
