@@ -64,7 +64,7 @@ final class StoredPostfixQueue implements PostfixQueueContext {
     @Override
     public void remove(final String key) {
         touched.remove(key);
-        store.delete(key);
+        store.put(key, null); // delete() would read and deserialize the old entry to return it
     }
 
     /** Forgets what an unfinished line touched (call before each line). */

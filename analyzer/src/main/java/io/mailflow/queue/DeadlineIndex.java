@@ -47,7 +47,7 @@ final class DeadlineIndex {
     }
 
     void remove(final long deadline, final String recipientKey) {
-        store.delete(key(deadline, recipientKey));
+        store.put(key(deadline, recipientKey), null); // delete() would read the old value to return it
     }
 
     /** True when an entry may be due at {@code now} (cheap: no store access). */
