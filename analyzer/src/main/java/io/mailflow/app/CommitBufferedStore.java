@@ -116,7 +116,7 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
     @Override
     public void put(final K key, final V value) {
         if (value == null) {
-            delete(key);
+            remove(key); // a delete that does not read the old value to return it
             return;
         }
         if (order != null && key.equals(lastAbsent)) {
@@ -145,13 +145,17 @@ final class CommitBufferedStore<K, V> extends WrappedStateStore<KeyValueStore<K,
     @Override
     public V delete(final K key) {
         final V old = get(key);
+        remove(key);
+        return old;
+    }
+
+    private void remove(final K key) {
         if (absentBelow.contains(key)) {
             pending.remove(key); // never below: nothing to delete there, nothing to log
         } else {
             pending.put(key, DELETED);
         }
         writePendingIfFull();
-        return old;
     }
 
     @Override

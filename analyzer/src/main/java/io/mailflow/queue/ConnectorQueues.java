@@ -60,7 +60,7 @@ final class ConnectorQueues {
 
     void dequeue(final String connector, final String recipientKey, final long queuedSince, final boolean overAge) {
         final ConnectorQueueSnapshot s = counts.get(connector);
-        ages.delete(ageKey(connector, queuedSince, recipientKey));
+        ages.put(ageKey(connector, queuedSince, recipientKey), null); // delete() would read the entry to return it
         if (s == null) {
             return;
         }
@@ -73,7 +73,7 @@ final class ConnectorQueues {
 
     /** A recipient's queued-since moved earlier (an older deferral or RECEIVE arrived late). */
     void requeue(final String connector, final String recipientKey, final long oldSince, final long newSince) {
-        ages.delete(ageKey(connector, oldSince, recipientKey));
+        ages.put(ageKey(connector, oldSince, recipientKey), null);
         ages.put(ageKey(connector, newSince, recipientKey), PRESENT);
         markChanged(connector, load(connector));
     }

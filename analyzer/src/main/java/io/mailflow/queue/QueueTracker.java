@@ -305,7 +305,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         deadlines.remove(s.getNextDeadline(), key);
         final RecipientLifecycle.Due due = lifecycle.fire(s, now);
         if (due.forget()) {
-            recipients.delete(key);
+            recipients.put(key, null); // not delete(): it would read the recipient back to return it
             return null;
         }
         final String connector = ConnectorQueues.idOf(s.getConnectorId());
@@ -508,7 +508,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     private void forget(final String key, final QueuedRecipient s) {
         deadlines.remove(s.getNextDeadline(), key);
-        recipients.delete(key);
+        recipients.put(key, null); // not delete(): it would read the recipient back to return it
     }
 
     private void emitChangedSnapshots(final long asOf) {

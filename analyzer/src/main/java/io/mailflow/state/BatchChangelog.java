@@ -298,7 +298,7 @@ public final class BatchChangelog<K, V> extends WrappedStateStore<KeyValueStore<
         }
         final byte[] batch = Arrays.copyOf(pending, pendingBytes);
         final long sequence = nextSequence;
-        wrapped().put(Bytes.wrap(ByteBuffer.allocate(8).putLong(sequence).array()), batch);
+        wrapped().put(batchKey(sequence), batch);
         // cleared only once it is below: a write that throws leaves the entries pending
         nextSequence++;
         batchesByTime.add(new long[] {pendingMaxTime, sequence});
@@ -313,7 +313,7 @@ public final class BatchChangelog<K, V> extends WrappedStateStore<KeyValueStore<
         final long bound = releasedBefore == Long.MIN_VALUE ? expiredUpTo : Math.max(expiredUpTo, releasedBefore - 1);
         while (!batchesByTime.isEmpty() && batchesByTime.peek()[0] <= bound) {
             // put(key, null), not delete(key): delete() reads the whole batch back to return it
-            wrapped().put(Bytes.wrap(ByteBuffer.allocate(8).putLong(batchesByTime.poll()[1]).array()), null);
+            wrapped().put(batchKey(batchesByTime.poll()[1]), null);
         }
     }
 
@@ -332,6 +332,11 @@ public final class BatchChangelog<K, V> extends WrappedStateStore<KeyValueStore<
     private void forgetPending() {
         pendingBytes = 0;
         pendingMaxTime = Long.MIN_VALUE;
+    }
+
+    /** A batch's key below: its sequence number, 8 bytes big-endian (read back in init). */
+    private static Bytes batchKey(final long sequence) {
+        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(sequence).array());
     }
 
     /** Number of batches below (for tests). */

@@ -233,8 +233,11 @@ class CommitBufferedStoreTest {
             } else if (op < 6) {
                 layer.put(key, (long) step);
                 model.put(key, (long) step);
-            } else if (op < 8) {
+            } else if (op < 7) {
                 assertEquals(model.remove(key), layer.delete(key), "delete returns the value at step " + step);
+            } else if (op < 8) {
+                layer.put(key, null); // a delete that reads nothing
+                model.remove(key);
             } else if (op < 9) {
                 final String from = random.nextInt(4) == 0 ? null : parts[random.nextInt(parts.length)];
                 final String to = random.nextInt(4) == 0 ? null : parts[random.nextInt(parts.length)] + "\uFFFF";
