@@ -103,7 +103,7 @@ public final class Settings {
         m.put("mailflow.reporting-mta", "Reporting-MTA of NDRs when the trace names no server");
         m.put("mailflow.queue.wall-clock-safety-net", "whether idle stream time is moved on by the wall clock (replays turn it off)");
         m.put("mailflow.queue.wall-clock-safety-net.max-lag", "how long stream time may stand still in wall-clock time before the safety net moves it");
-        m.put("mailflow.queue.punctuation-interval", "how often due deadlines are checked and changed connector snapshots are sent");
+        m.put("mailflow.queue.punctuation-interval", "the event-time grid of connector snapshots and how often the wall clock checks deadlines");
         m.put("mailflow.queue.arrival-retention", "how long a RECEIVE time is remembered for a first deferral that has not come yet");
         m.put("mailflow.queue.reorder-tolerance", "how long a delivery or permanent failure is remembered, so an older deferral arriving"
             + " after it does not queue the recipient again");

@@ -19,8 +19,8 @@ import java.util.Map;
  *                               default true; the replay command sets it false)
  * @param wallClockMaxLag        how long stream time may stand still (in wall-clock time) before the safety net moves it
  *                               ({@code mailflow.queue.wall-clock-safety-net.max-lag}, default 5m)
- * @param punctuationInterval    how often due deadlines are checked and changed connector snapshots are emitted
- *                               ({@code mailflow.queue.punctuation-interval}, default 30s, both stream and wall-clock time)
+ * @param punctuationInterval    the event-time grid of connector snapshots and how often the wall clock checks deadlines
+ *                               ({@code mailflow.queue.punctuation-interval}, default 30s; records check them as they come)
  * @param arrivalRetention       how long a RECEIVE time is remembered for a first deferral that has not come yet
  *                               ({@code mailflow.queue.arrival-retention}, default 2h)
  * @param reorderTolerance       how long a delivery or permanent failure is remembered, so an older deferral that arrives

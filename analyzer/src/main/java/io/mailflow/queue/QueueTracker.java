@@ -64,7 +64,6 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     private DeadlineIndex deadlines;
     private ConnectorQueues connectors;
     private QueueMetrics metrics;
-    private Cancellable streamTimeCheck;
     private Cancellable wallClockCheck;
 
     /** Highest record timestamp seen: this task's stream time. */
@@ -106,7 +105,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.connectors.restoreChanged();
         this.wallAtLastAdvance = context.currentSystemTimeMs();
         final long interval = config.punctuationInterval().toMillis();
-        this.streamTimeCheck = context.schedule(config.punctuationInterval(), PunctuationType.STREAM_TIME, this::onStreamTime);
+        // no STREAM_TIME punctuation: only a record moves stream time, and process() checks the
+        // deadlines with it, which is all such a punctuation did (docs/queue-tracking.md)
         this.wallClockCheck = context.schedule(config.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
         LOG.debug("queue tracking on partition {}: checks every {} ms", partition, interval);
     }
@@ -174,9 +174,6 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     @Override
     public void close() {
-        if (streamTimeCheck != null) {
-            streamTimeCheck.cancel();
-        }
         if (wallClockCheck != null) {
             wallClockCheck.cancel();
         }
@@ -193,11 +190,6 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
             wallAtLastAdvance = context.currentSystemTimeMs();
         }
         clock = Math.max(clock, time);
-    }
-
-    private void onStreamTime(final long timestamp) {
-        advanceStreamTime(timestamp);
-        checkDeadlines();
     }
 
     /**
