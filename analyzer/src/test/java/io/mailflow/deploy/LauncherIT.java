@@ -121,6 +121,41 @@ class LauncherIT {
         assertTrue(wrong.output().contains("MAILFLOW_JIT must be auto, c1 or tiered"), wrong.output());
     }
 
+    @Test
+    @DisplayName("JAVA_HOME picks the JVM; from Java 24 on it is also allowed sun.misc.Unsafe's memory access, so newer JVMs "
+        + "print no warnings; each JVM version records and maps a class data sharing archive of its own")
+    void javaHomePicksTheJvm(@TempDir final Path tmp) throws Exception {
+        final String nativeAccess = "--enable-native-access=ALL-UNNAMED";
+        final String unsafeAccess = "--sun-misc-unsafe-memory-access=allow";
+        final Result java24 = runWith("-Xmx128m", Map.of("JAVA_HOME", fakeJdk(tmp.resolve("jdk-24"), "24.0.1").toString()),
+            LAUNCHER, "--version");
+        assertEquals(0, java24.exit(), java24.output());
+        assertTrue(java24.output().startsWith("fake java 24.0.1:"), "JAVA_HOME's java ran: " + java24.output());
+        assertTrue(java24.output().contains(nativeAccess) && java24.output().contains(unsafeAccess), java24.output());
+        assertTrue(java24.output().contains("-jar " + PROJECT.resolve("analyzer/target/mailflow.jar")), java24.output());
+
+        final Result java17 = runWith("-Xmx128m", Map.of("JAVA_HOME", fakeJdk(tmp.resolve("jdk-17"), "17.0.9").toString()),
+            LAUNCHER, "demo", "--help");
+        assertEquals(0, java17.exit(), java17.output());
+        assertTrue(java17.output().contains(nativeAccess), java17.output());
+        assertFalse(java17.output().contains(unsafeAccess), "Java 17 does not know the option: " + java17.output());
+        assertTrue(java17.output().contains("-XX:ArchiveClassesAtExit=" + PROJECT.resolve("analyzer/target/mailflow-java-17.0.9.jsa.")),
+            "an embedded command records an archive named after its JVM: " + java17.output());
+
+        final Result noJava = runWith("-Xmx128m", Map.of("JAVA_HOME", tmp.resolve("nothing").toString()), LAUNCHER, "--version");
+        assertEquals(2, noJava.exit(), noJava.output());
+        assertTrue(noJava.output().contains("JAVA_HOME=" + tmp.resolve("nothing") + " has no bin/java"), noJava.output());
+    }
+
+    /** A JDK home whose java prints its version and arguments, as a JDK's release file names it. */
+    private static Path fakeJdk(final Path home, final String version) throws IOException {
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"test\"\nJAVA_VERSION=\"" + version + "\"\n");
+        final Path java = Files.writeString(home.resolve("bin/java"), "#!/bin/sh\necho \"fake java " + version + ": $*\"\n");
+        assertTrue(java.toFile().setExecutable(true));
+        return home;
+    }
+
     private static String flags(final String javaOpts, final String jit, final String... args) throws Exception {
         final Result r = runWith(javaOpts, jit == null ? Map.of() : Map.of("MAILFLOW_JIT", jit), LAUNCHER, args);
         assertEquals(0, r.exit(), r.output());
