@@ -122,8 +122,8 @@ class LauncherIT {
     }
 
     @Test
-    @DisplayName("JAVA_HOME picks the JVM; from Java 24 on it is also allowed sun.misc.Unsafe's memory access, so newer JVMs "
-        + "print no warnings; each JVM version records and maps a class data sharing archive of its own")
+    @DisplayName("JAVA_HOME picks the JVM (a missing bin/java exits 2); every JVM is allowed native access, from Java 24 on "
+        + "also sun.misc.Unsafe's memory access; an embedded command records a class data sharing archive named after the JVM's version")
     void javaHomePicksTheJvm(@TempDir final Path tmp) throws Exception {
         final String nativeAccess = "--enable-native-access=ALL-UNNAMED";
         final String unsafeAccess = "--sun-misc-unsafe-memory-access=allow";
