@@ -36,7 +36,7 @@ final class PostfixQueue implements PostfixQueueContext {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(final Map.Entry<String, Entry> eldest) {
+            protected boolean removeEldestEntry(final Map.Entry<String, PostfixQueue.Entry> eldest) {
                 if (size() > PostfixQueue.this.capacity) {
                     evicted++;
                     return true;
