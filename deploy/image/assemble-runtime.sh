@@ -11,7 +11,8 @@
 #   /tmp, /var/lib/mailflow   empty, mode 1777 (permissions are set by Jib, see the pom)
 #
 # Usage: assemble-runtime.sh OUTPUT_DIR DEPENDENCY_LIB_DIR
-# Needs: jlink and jar (the JDK's jmods: Debian's openjdk-17-jdk-headless has them), ldd.
+# Needs: jlink and jar (the JDK's jmods: Debian's openjdk-17-jdk-headless has them; a JDK 24+ without
+# jmods links from its run-time image), ldd.
 # The libraries come from the build machine, so the image's glibc is the build machine's: build
 # on the glibc distribution you trust (CI: Debian 12). Takes about 20 s, most of it jlink.
 set -euo pipefail
@@ -30,12 +31,19 @@ modules+=,jdk.crypto.ec,jdk.naming.dns,jdk.security.auth,jdk.zipfs,jdk.charsets,
 java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac || command -v java)")")")}
 jlink=$java_home/bin/jlink
 [ -x "$jlink" ] || { echo "assemble-runtime: no jlink in $java_home (set JAVA_HOME to a JDK)" >&2; exit 1; }
-[ -d "$java_home/jmods" ] || { echo "assemble-runtime: $java_home/jmods missing: jlink needs the JDK's jmods" >&2; exit 1; }
+# jlink reads the JDK's jmods; from Java 24 on a JDK may have none and link from its own run-time
+# image instead (JEP 493: Temurin 25 does). A JDK with neither makes jlink fail: say why.
+no_jmods_hint=""
+[ -d "$java_home/jmods" ] || no_jmods_hint=" ($java_home has no jmods: install the JDK's jmods, e.g. Debian's openjdk-17-jdk-headless, or use a JDK 24+ that links from its run-time image)"
 
 rm -rf "$out"
 mkdir -p "$out/opt" "$out/etc" "$out/tmp" "$out/var/lib/mailflow"
-"$jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
-    --output "$out/opt/java"
+# --compress=2 is Java 17's spelling; Java 21 renamed it zip-6 and warns about the old one
+compress=2
+jlink_major=$("$jlink" --version 2>/dev/null | sed -n '1s/^\([0-9]*\).*/\1/p')
+[ "${jlink_major:-17}" -ge 21 ] && compress=zip-6
+"$jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress="$compress" \
+    --output "$out/opt/java" || { echo "assemble-runtime: jlink failed$no_jmods_hint" >&2; exit 1; }
 # Debian's JDK links lib/security/cacerts to /etc/ssl/certs/java/cacerts; jlink copies what the
 # jmod holds. Make sure it is a real file in the image (the default trust store for https).
 if [ -L "$out/opt/java/lib/security/cacerts" ]; then
