@@ -196,25 +196,12 @@ final class SortedSource implements RecordSource {
     }
 
     /**
-     * A 64-bit hash of a row's text (FNV-1a over its UTF-16 chars, then MurmurHash3's finaliser):
-     * rows of the same time and event type come out in an order that depends on what they say, not
-     * where they stand. Equal rows get equal keys, so they fall back to input order and position;
-     * different rows collide with a chance of about 2^-58.
+     * A 64-bit hash of a row's text ({@link TextHash}): rows of the same time and event type come
+     * out in an order that depends on what they say, not where they stand. Equal rows get equal
+     * keys, so they fall back to input order and position; different rows collide with a chance of
+     * about 2^-58.
      */
     static long rowKey(final String raw) {
-        if (raw == null) {
-            return 0;
-        }
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < raw.length(); i++) {
-            h ^= raw.charAt(i);
-            h *= 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return raw == null ? 0 : TextHash.of(raw);
     }
 }

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.slf4j.Logger;
@@ -60,6 +61,8 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, QueuedRecipient> recipients;
+    /** The keys in {@link #recipients}, on the heap: a delivery of a recipient never queued reads no store. */
+    private final QueuedKeys queued = new QueuedKeys();
     private MessageMemory messages;
     private DeadlineIndex deadlines;
     private ConnectorQueues connectors;
@@ -103,6 +106,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
             context.getStateStore(CONNECTOR_AGES_STORE), partition, config.maxDestinations());
         this.metrics = new QueueMetrics(partition);
         this.connectors.restoreChanged();
+        indexQueuedKeys(partition);
         this.wallAtLastAdvance = context.currentSystemTimeMs();
         final long interval = config.punctuationInterval().toMillis();
         // no STREAM_TIME punctuation: only a record moves stream time, and process() checks the
@@ -152,7 +156,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
             return;
         }
         final String key = RecipientKeys.of(messageKey, recipient);
-        QueuedRecipient state = recipients.get(key);
+        QueuedRecipient state = queued.mayBeQueued(key) ? recipients.get(key) : null;
         if (state != null && state.getNextDeadline() <= time) {
             // handle this recipient's due deadlines first, even if the bounded global check has not
             // reached it yet, so the outcome does not depend on how checks were batched
@@ -170,6 +174,19 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
                 // RESOLVE, EXPAND, DSN with a 2.x.x/4.x.x status ...: not about the queue
             }
         }
+    }
+
+    /** Every recipient the store holds as the task starts (restored, or rolled back to the last commit). */
+    private void indexQueuedKeys(final int partition) {
+        final long started = System.nanoTime();
+        queued.clear();
+        try (KeyValueIterator<String, QueuedRecipient> it = recipients.all()) {
+            while (it.hasNext()) {
+                queued.add(it.next().key);
+            }
+        }
+        LOG.debug("queue tracking on partition {}: {} queued recipients indexed in {} ms", partition, queued.size(),
+            (System.nanoTime() - started) / 1_000_000);
     }
 
     @Override
@@ -276,7 +293,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         final List<DeadlineIndex.Due> due = deadlines.due(now, config.maxDeadlinesPerCheck());
         metrics.deadlineEntriesVisited(due.size());
         for (final DeadlineIndex.Due d : due) {
-            final QueuedRecipient state = recipients.get(d.recipientKey());
+            final QueuedRecipient state = queued.mayBeQueued(d.recipientKey()) ? recipients.get(d.recipientKey()) : null;
             if (state == null || state.getNextDeadline() != d.deadline()) {
                 deadlines.remove(d.deadline(), d.recipientKey()); // left behind by a change of configuration
                 continue;
@@ -298,6 +315,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         final RecipientLifecycle.Due due = lifecycle.fire(s, now);
         if (due.forget()) {
             recipients.put(key, null); // not delete(): it would read the recipient back to return it
+            queued.remove(key);
             return null;
         }
         final String connector = ConnectorQueues.idOf(s.getConnectorId());
@@ -410,6 +428,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         connectors.enqueue(connector, key, since, false, error, c.statusCode(), remote, time);
         s.setNextDeadline(lifecycle.nextDeadline(s));
         recipients.put(key, s);
+        queued.add(key);
         deadlines.add(s.getNextDeadline(), key);
         if (s.getNextDeadline() <= judgeTime()) {
             fireDeadlines(key, s, judgeTime()); // arrived long ago, or a late record: catch up at once
@@ -501,6 +520,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     private void forget(final String key, final QueuedRecipient s) {
         deadlines.remove(s.getNextDeadline(), key);
         recipients.put(key, null); // not delete(): it would read the recipient back to return it
+        queued.remove(key);
     }
 
     private void emitChangedSnapshots(final long asOf) {
