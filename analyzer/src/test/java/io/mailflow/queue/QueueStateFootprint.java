@@ -15,6 +15,7 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -69,6 +70,20 @@ public final class QueueStateFootprint {
             System.out.printf(Locale.ROOT, "one recipient's state:    %d bytes Avro binary (+5 bytes wire header), key %d bytes%n",
                 avroSize(sample), RecipientKeys.of("nmid-m0footprint.example", "user0@contoso.example").length());
             System.out.printf(Locale.ROOT, "process RSS:              %s%n", rss());
+            // what the queue tracker does when its task starts: every key of the store into QueuedKeys
+            final long keysHeapBefore = heapAfterGc();
+            final long scanStart = System.nanoTime();
+            final QueuedKeys keys = new QueuedKeys();
+            try (KeyValueIterator<String, QueuedRecipient> it =
+                     f.driver.<String, QueuedRecipient>getKeyValueStore(QueueTracker.RECIPIENTS_STORE).all()) {
+                while (it.hasNext()) {
+                    keys.add(it.next().key);
+                }
+            }
+            final double scanSeconds = (System.nanoTime() - scanStart) / 1e9;
+            final long keysHeap = heapAfterGc() - keysHeapBefore;
+            System.out.printf(Locale.ROOT, "queued keys at task start: %,d keys in %.2f s, %,.1f MiB of heap%n",
+                keys.size(), scanSeconds, keysHeap / 1048576.0);
         }
     }
 
