@@ -19,10 +19,12 @@ import io.mailflow.ingest.TextHash;
  */
 final class QueuedKeys {
     private final LongIntHashMap counts = new LongIntHashMap();
+    private int size;
 
     /** The recipient with this key was just put in the store, and was not there before. */
     void add(final String key) {
         counts.addTo(TextHash.of(key), 1);
+        size++;
     }
 
     /** The recipient with this key, which was in the store, was just removed from it. */
@@ -31,6 +33,7 @@ final class QueuedKeys {
         if (counts.addTo(h, -1) <= 0) {
             counts.remove(h);
         }
+        size--;
     }
 
     /** False when the key is certainly not in the store. */
@@ -38,15 +41,13 @@ final class QueuedKeys {
         return counts.containsKey(TextHash.of(key));
     }
 
+    /** The number of keys added and not removed. */
     int size() {
-        int n = 0;
-        for (final var c : counts.values()) {
-            n += c.value;
-        }
-        return n;
+        return size;
     }
 
     void clear() {
         counts.clear();
+        size = 0;
     }
 }
