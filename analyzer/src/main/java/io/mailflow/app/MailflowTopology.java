@@ -24,6 +24,7 @@ import io.mailflow.ingest.RawLineParser;
 import io.mailflow.ingest.ReplayRepeats;
 import io.mailflow.queue.QueueTracker;
 import io.mailflow.state.BatchChangelog;
+import io.mailflow.state.HeapBudget;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Comparator;
@@ -135,16 +136,19 @@ public final class MailflowTopology {
         // a recipient retried many times between two commits, and a connector's counts, reach the
         // changelog once per commit: the recipients and connectors as objects until the commit,
         // the two byte-keyed indexes through the record cache or an ordered commit buffer
-        final KStream<String, SpecificRecord> tracked = classified.process(withStores(() -> new QueueTracker(config, outputs),
+        // one budget for the message memory of every task of this instance
+        final HeapBudget messageMemoryHeap = new HeapBudget(config.messageMemoryMaxBytes(),
+            "the queue's remembered arrivals and outcomes (" + QueueConfig.MESSAGE_MEMORY_MAX_BYTES + ")");
+        final KStream<String, SpecificRecord> tracked = classified.process(withStores(() -> new QueueTracker(config, outputs, messageMemoryHeap),
                 CommitBufferedStore.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.RECIPIENTS_STORE),
                     Serdes.String(), topics.storeValues(QueueTracker.RECIPIENTS_STORE, QueuedRecipient.class))),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(QueueTracker.DEADLINES_STORE), Serdes.Bytes(),
                     Serdes.ByteArray()).withCachingEnabled(),
-                // arrivals and outcomes age out with their 12 h segments (WindowSegments): no
-                // per-message cleanup; written blind and not cached (see MessageMemory for what
-                // caching them cost); an entry per trace, so their changelogs are batches written
-                // once per commit (BatchChangelog), not a record per entry; both hold the bytes
-                // their log's serdes write (LoggedWindow serializes once for store and log)
+                // arrivals and outcomes are held on the heap as far as the budget allows
+                // (LoggedWindow), beyond it in these stores, which age out with their 12 h
+                // segments (WindowSegments); an entry per trace, so their changelogs are batches
+                // written once per commit (BatchChangelog), not a record per entry; all hold the
+                // bytes their log's serdes write (serialized once for window and log)
                 Stores.windowStoreBuilder(WindowSegments.pointStore(QueueTracker.ARRIVALS_STORE, config.arrivalRetention()),
                     Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled(),
                 batchLog(QueueTracker.ARRIVALS_LOG_STORE, QueueTracker.ARRIVALS_STORE, arrivalValues, config.arrivalRetention()),

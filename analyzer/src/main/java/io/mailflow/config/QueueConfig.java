@@ -33,6 +33,9 @@ import java.util.Map;
  *                               late within its partition (servers' clocks, concurrent log writers) still counts before a
  *                               deadline it precedes: no expiry or delay notice for a recipient whose delivery was merely late
  *                               ({@code mailflow.queue.grace}, default 1m; reports keep the deadline as their time)
+ * @param messageMemoryMaxBytes  heap the remembered arrivals and outcomes of all of an instance's tasks may take; beyond it
+ *                               they are kept in RocksDB, slower, with the same answers
+ *                               ({@code mailflow.queue.message-memory-max-bytes}, default 64 MiB; 0 keeps them all in RocksDB)
  */
 public record QueueConfig(
     Duration delayNoticeAfter,
@@ -46,7 +49,8 @@ public record QueueConfig(
     Duration reorderTolerance,
     int maxDeadlinesPerCheck,
     int maxDestinations,
-    Duration grace) {
+    Duration grace,
+    long messageMemoryMaxBytes) {
 
     public static final String DELAY_NOTICE_AFTER = "mailflow.queue.delay-notice-after";
     public static final String EXPIRE_AFTER = "mailflow.queue.expire-after";
@@ -60,6 +64,7 @@ public record QueueConfig(
     public static final String MAX_DEADLINES_PER_CHECK = "mailflow.queue.max-deadlines-per-check";
     public static final String MAX_DESTINATIONS = "mailflow.queue.max-destinations";
     public static final String GRACE = "mailflow.queue.grace";
+    public static final String MESSAGE_MEMORY_MAX_BYTES = "mailflow.queue.message-memory-max-bytes";
 
     public QueueConfig {
         requireNonNegative(DELAY_NOTICE_AFTER, delayNoticeAfter);
@@ -70,6 +75,9 @@ public record QueueConfig(
         requirePositive(PUNCTUATION_INTERVAL, punctuationInterval);
         requirePositive(ARRIVAL_RETENTION, arrivalRetention);
         requirePositive(REORDER_TOLERANCE, reorderTolerance);
+        if (messageMemoryMaxBytes < 0) {
+            throw new MailflowConfig.ConfigException(MESSAGE_MEMORY_MAX_BYTES + " cannot be negative");
+        }
         if (maxDeadlinesPerCheck < 1 || maxDestinations < 1) {
             throw new MailflowConfig.ConfigException(MAX_DEADLINES_PER_CHECK + " and " + MAX_DESTINATIONS + " must be at least 1");
         }
@@ -81,7 +89,8 @@ public record QueueConfig(
     /** The defaults stated above; {@link MailflowConfig#defaults()} lists them through {@link #defaultSettings()}. */
     public static QueueConfig defaults() {
         return new QueueConfig(Duration.ofHours(4), Duration.ofHours(24), Duration.ofHours(1), "mailflow.local", true,
-            Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofHours(1), 5000, 10, Duration.ofMinutes(1));
+            Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofHours(1), 5000, 10, Duration.ofMinutes(1),
+            64L << 20);
     }
 
     public static QueueConfig from(final MailflowConfig c) {
@@ -98,7 +107,8 @@ public record QueueConfig(
             c.getDuration(REORDER_TOLERANCE, d.reorderTolerance),
             c.getInt(MAX_DEADLINES_PER_CHECK, d.maxDeadlinesPerCheck),
             c.getInt(MAX_DESTINATIONS, d.maxDestinations),
-            durationOrZero(c, GRACE, d.grace));
+            durationOrZero(c, GRACE, d.grace),
+            c.getLong(MESSAGE_MEMORY_MAX_BYTES, d.messageMemoryMaxBytes));
     }
 
     /** The {@code mailflow.queue.*} and {@code mailflow.reporting-mta} defaults as settings, for {@link MailflowConfig#defaults()}. */
@@ -121,6 +131,7 @@ public record QueueConfig(
         s.put(MAX_DEADLINES_PER_CHECK, Integer.toString(maxDeadlinesPerCheck));
         s.put(MAX_DESTINATIONS, Integer.toString(maxDestinations));
         s.put(GRACE, grace.isZero() ? "0" : Durations.format(grace));
+        s.put(MESSAGE_MEMORY_MAX_BYTES, Long.toString(messageMemoryMaxBytes));
         return s;
     }
 
@@ -130,7 +141,8 @@ public record QueueConfig(
 
     public QueueConfig withWallClockSafetyNet(final boolean enabled) {
         return new QueueConfig(delayNoticeAfter, expireAfter, backlogAge, reportingMta, enabled, wallClockMaxLag,
-            punctuationInterval, arrivalRetention, reorderTolerance, maxDeadlinesPerCheck, maxDestinations, grace);
+            punctuationInterval, arrivalRetention, reorderTolerance, maxDeadlinesPerCheck, maxDestinations, grace,
+            messageMemoryMaxBytes);
     }
 
     /** Like {@link MailflowConfig#getDuration}, but a bare {@code 0} means zero (disabled). */

@@ -14,8 +14,9 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * for {@code reorder-tolerance}), so a late deferral of a delivered recipient, or a second report
  * of a returned one, is recognised.
  *
- * <p>Both stores are written blind (no read before a write, except a point lookup for an arrival) and
- * are not cached; their changelogs are batches written once per commit ({@code queue-arrivals-log},
+ * <p>Both are written blind (no read before a write, except a point lookup for an arrival), held
+ * on the heap as far as the instance's budget allows and in the RocksDB stores beyond
+ * ({@link LoggedWindow}); their changelogs are batches written once per commit ({@code queue-arrivals-log},
  * {@code queue-outcomes-log}: {@link io.mailflow.state.BatchChangelog}). A cached per-message entry holding both (one changelog record per message
  * instead of one per line) halved the changelog records but cost a read-modify-write per
  * delivery and filled the thread's record cache, which then flushed the small hot caches on
@@ -43,6 +44,12 @@ final class MessageMemory {
         this.arrivals = arrivals;
         this.outcomes = outcomes;
         this.arrivalRetentionMs = arrivalRetention.toMillis();
+    }
+
+    /** Gives the heap the two windows hold back to their budget. */
+    void release() {
+        arrivals.release();
+        outcomes.release();
     }
 
     /** The message's remembered arrival (its earliest RECEIVE still within the retention), or null. */

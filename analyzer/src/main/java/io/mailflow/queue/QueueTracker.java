@@ -12,6 +12,7 @@ import io.mailflow.classify.Classification;
 import io.mailflow.classify.ClassifiedTrace;
 import io.mailflow.ingest.MessageKeys;
 import io.mailflow.state.BatchChangelog;
+import io.mailflow.state.HeapBudget;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Bytes;
@@ -58,6 +59,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     private final RecipientLifecycle lifecycle;
     private final long expireAfter;
     private final long graceMs;
+    private final HeapBudget heapBudget;
 
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, QueuedRecipient> recipients;
@@ -78,9 +80,14 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
     /** The next grid point at which changed connector snapshots go out (see reportGridPointsUpTo). */
     private long nextGridPoint = Long.MIN_VALUE;
 
-    public QueueTracker(final QueueConfig config, final Outputs outputs) {
+    /**
+     * @param messageMemoryHeap the heap the message memory of every task of this instance may take
+     *                          ({@link QueueConfig#messageMemoryMaxBytes}); shared, so one per instance
+     */
+    public QueueTracker(final QueueConfig config, final Outputs outputs, final HeapBudget messageMemoryHeap) {
         this.config = config;
         this.outputs = outputs;
+        this.heapBudget = messageMemoryHeap;
         this.lifecycle = new RecipientLifecycle(config);
         this.expireAfter = config.expireAfter().toMillis();
         this.graceMs = config.grace().toMillis();
@@ -97,8 +104,11 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         this.nextGridPoint = Long.MIN_VALUE;
         final WindowStore<Bytes, byte[]> arrivals = context.getStateStore(ARRIVALS_STORE);
         final WindowStore<Bytes, byte[]> outcomes = context.getStateStore(OUTCOMES_STORE);
-        this.messages = new MessageMemory(BatchChangelog.logging(context.getStateStore(ARRIVALS_LOG_STORE), arrivals),
-            BatchChangelog.logging(context.getStateStore(OUTCOMES_LOG_STORE), outcomes), config.arrivalRetention());
+        if (this.messages != null) {
+            this.messages.release(); // started again: the heap entries of before are replayed anew
+        }
+        this.messages = new MessageMemory(BatchChangelog.logging(context.getStateStore(ARRIVALS_LOG_STORE), arrivals, heapBudget),
+            BatchChangelog.logging(context.getStateStore(OUTCOMES_LOG_STORE), outcomes, heapBudget), config.arrivalRetention());
         final KeyValueStore<Bytes, byte[]> deadlineStore = context.getStateStore(DEADLINES_STORE);
         this.deadlines = new DeadlineIndex(deadlineStore);
         final int partition = context.taskId().partition();
@@ -196,6 +206,10 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         }
         if (metrics != null) {
             metrics.close();
+        }
+        if (messages != null) {
+            messages.release();
+            messages = null;
         }
     }
 

@@ -114,14 +114,20 @@ public final class BatchChangelog<K, V> extends WrappedStateStore<KeyValueStore<
     }
 
     /**
-     * The log {@code store} (as a processor's context hands it out), filled into {@code window}
-     * (the unlogged window store it belongs to, of the serialized keys and values): the window
-     * store as the processor uses it. The bytes go in as logged, not deserialized and written again.
+     * The log {@code store} (as a processor's context hands it out), filled into a new
+     * {@link LoggedWindow} that holds its entries on the heap as far as {@code heapBudget} allows
+     * and in {@code window} (the unlogged window store it belongs to, of the serialized keys and
+     * values) beyond: the window store as the processor uses it. The bytes go in as logged, not
+     * deserialized and written again.
      */
-    public static <K, V> LoggedWindow<K, V> logging(final StateStore store, final WindowStore<Bytes, byte[]> window) {
+    public static <K, V> LoggedWindow<K, V> logging(final StateStore store, final WindowStore<Bytes, byte[]> window,
+                                                    final HeapBudget heapBudget) {
         final BatchChangelog<K, V> typed = unwrap(store);
-        typed.replayInto((key, value, time) -> window.put(Bytes.wrap(key), value, time));
-        return new LoggedWindow<>(window, typed);
+        final LoggedWindow<K, V> logged = new LoggedWindow<>(window, typed, typed.retentionMs, heapBudget);
+        logged.replaying();
+        typed.replayInto((key, value, time) -> logged.place(Bytes.wrap(key), value, time));
+        logged.replayed(typed.observedTime);
+        return logged;
     }
 
     /**

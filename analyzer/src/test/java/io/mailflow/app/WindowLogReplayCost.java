@@ -1,5 +1,7 @@
 package io.mailflow.app;
 
+import io.mailflow.config.QueueConfig;
+import io.mailflow.state.HeapBudget;
 import io.mailflow.state.LoggedWindow;
 import io.mailflow.state.BatchChangelog;
 import java.io.File;
@@ -31,6 +33,8 @@ public final class WindowLogReplayCost {
     public static void main(final String[] args) throws Exception {
         final int entries = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         final Duration retention = Duration.ofHours(2);
+        // mailflow's default heap for the message memory, or -Dbudget=BYTES (0: all in RocksDB)
+        final HeapBudget budget = new HeapBudget(Long.getLong("budget", QueueConfig.defaults().messageMemoryMaxBytes()));
         final File dir = Files.createTempDirectory("window-log-replay-").toFile();
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "replay-cost");
@@ -42,7 +46,7 @@ public final class WindowLogReplayCost {
                 .withLoggingDisabled(), "queue-arrivals", Serdes.String(), Serdes.ByteArray(), retention).build();
         log.init(context.getStateStoreContext(), log);
         final WindowStore<Bytes, byte[]> written = windowStore("queue-arrivals", retention, context);
-        final LoggedWindow<String, byte[]> window = BatchChangelog.logging(log, written);
+        final LoggedWindow<String, byte[]> window = BatchChangelog.logging(log, written, budget);
 
         final byte[] value = new byte[100]; // a MessageArrival: sender, subject, Message-ID
         final long step = retention.toMillis() / entries;
@@ -58,7 +62,7 @@ public final class WindowLogReplayCost {
 
         final WindowStore<Bytes, byte[]> empty = windowStore("queue-arrivals-restored", retention, context);
         start = System.nanoTime();
-        BatchChangelog.logging(log, empty);
+        BatchChangelog.logging(log, empty, budget);
         final double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("filled an empty window store from the log: %,d entries in %.2f s (%,.0f entries/s)%n",
             entries, seconds, entries / seconds);

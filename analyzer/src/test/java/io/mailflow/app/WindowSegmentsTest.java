@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mailflow.avro.MessageTrace;
 import io.mailflow.config.MailflowConfig;
+import io.mailflow.config.QueueConfig;
 import io.mailflow.detect.TestTraces;
 import io.mailflow.emit.Topics;
 import io.mailflow.ingest.MessageKeys;
@@ -36,7 +37,9 @@ class WindowSegmentsTest {
     @DisplayName("30 hours of traffic leave the arrivals and outcomes in segments on the 12-hour grid, which the start-up check keeps")
     void realStoresUseTwelveHourSegments(@TempDir final Path stateDir) throws IOException {
         final MailflowConfig config = MailflowConfig.builder().defaults()
-            .override("schema.registry.url", "mock://segments-" + UUID.randomUUID()).build();
+            .override("schema.registry.url", "mock://segments-" + UUID.randomUUID())
+            // no heap for the message memory: every entry goes to the RocksDB segments looked at here
+            .override(QueueConfig.MESSAGE_MEMORY_MAX_BYTES, "0").build();
         final Topics topics = new Topics(config);
         try (TopologyTestDriver driver = new TopologyTestDriver(MailflowTopology.build(config),
             MailflowTopologyTest.driverProperties(config, stateDir), TestTraces.T0)) {

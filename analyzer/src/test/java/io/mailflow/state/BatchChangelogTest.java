@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 class BatchChangelogTest {
     private static final Duration RETENTION = Duration.ofHours(1);
     private static final long HOUR = RETENTION.toMillis();
+    /** No heap for the windows: every entry goes to the window store, where these tests look. */
+    private static final HeapBudget IN_THE_STORE = new HeapBudget(0);
 
     private final MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
     private BatchChangelog<String, String> log;
@@ -81,7 +83,7 @@ class BatchChangelogTest {
 
     @Test
     void theEntriesOfOneCommitBecomeOneRecordThatFillsANewWindowStore() {
-        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore(), IN_THE_STORE);
         window.put("m1", "alice", 1_000L);
         window.put("m2", "bob", 2_000L);
         window.put("m1", "alice, carol", 1_000L); // the same key and time again: the later value wins
@@ -95,27 +97,27 @@ class BatchChangelogTest {
 
         // a task started where its window store is empty (another instance, or wiped after a crash)
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        BatchChangelog.logging(log, restored);
+        BatchChangelog.logging(log, restored, IN_THE_STORE);
         assertEquals(List.of(KeyValue.pair(1_000L, "alice, carol"), KeyValue.pair(3_000L, "dave")), entries(restored, "m1"));
         assertEquals(List.of(KeyValue.pair(2_000L, "bob")), entries(restored, "m2"));
     }
 
     @Test
     void putIfAbsentWritesAndLogsAKeyAtATimeOnce() {
-        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore(), IN_THE_STORE);
         assertTrue(window.putIfAbsent("m1", 1_000L, () -> "first"));
         assertFalse(window.putIfAbsent("m1", 1_000L, () -> "second"), "m1 at 1,000 is taken");
         assertTrue(window.putIfAbsent("m1", 2_000L, () -> "later"), "another time is another entry");
         log.flushCache();
 
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        BatchChangelog.logging(log, restored);
+        BatchChangelog.logging(log, restored, IN_THE_STORE);
         assertEquals(List.of(KeyValue.pair(1_000L, "first"), KeyValue.pair(2_000L, "later")), entries(restored, "m1"));
     }
 
     @Test
     void laterCommitsReplayInWriteOrder() {
-        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore(), IN_THE_STORE);
         window.put("m1", "internet|4.4.316", 5_000L);
         log.flushCache();
         window.put("m1", "internet|4.4.316\npartner|250", 5_000L);
@@ -123,24 +125,24 @@ class BatchChangelogTest {
         assertEquals(2, recordsBelow());
 
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        BatchChangelog.logging(log, restored);
+        BatchChangelog.logging(log, restored, IN_THE_STORE);
         assertEquals("internet|4.4.316\npartner|250", fetch(restored, "m1", 5_000L), "the second commit's value, not the first");
     }
 
     @Test
     void entriesNotCommittedAreGoneWhenTheTaskStartsAgain() {
-        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore(), IN_THE_STORE);
         window.put("m1", "committed", 1_000L);
         log.flushCache();
         window.put("m2", "not committed", 2_000L);
 
         log.init(context.getStateStoreContext(), log); // the task starts again from its last commit
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        BatchChangelog.logging(log, restored).put("m3", "after the restart", 3_000L);
+        BatchChangelog.logging(log, restored, IN_THE_STORE).put("m3", "after the restart", 3_000L);
         log.flushCache();
 
         final WindowStore<Bytes, byte[]> again = newWindowStore();
-        BatchChangelog.logging(log, again);
+        BatchChangelog.logging(log, again, IN_THE_STORE);
         assertEquals("committed", fetch(again, "m1", 1_000L));
         assertNull(fetch(again, "m2", 2_000L), "never committed, never logged");
         assertEquals("after the restart", fetch(again, "m3", 3_000L));
@@ -149,7 +151,7 @@ class BatchChangelogTest {
 
     @Test
     void aBatchGoesOnceAllItsEntriesArePastTheRetention() {
-        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore(), IN_THE_STORE);
         window.put("old", "x", 0L);
         log.flushCache();
         window.put("mixed-old", "x", 10L);
@@ -163,7 +165,7 @@ class BatchChangelogTest {
         assertEquals(2, recordsBelow());
 
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        BatchChangelog.logging(log, restored);
+        BatchChangelog.logging(log, restored, IN_THE_STORE);
         assertNull(fetch(restored, "old", 0L));
         assertEquals("y", fetch(restored, "mixed-new", HOUR - 100L));
         assertEquals("z", fetch(restored, "late", HOUR + 5L));
@@ -171,7 +173,7 @@ class BatchChangelogTest {
 
     @Test
     void aLargeCommitIsSplitIntoRecordsTheBrokerAccepts() {
-        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore());
+        final LoggedWindow<String, String> window = BatchChangelog.logging(log, newWindowStore(), IN_THE_STORE);
         final String value = "v".repeat(1_000);
         final int entries = 3 * BatchChangelog.MAX_BATCH_BYTES / value.length();
         for (int i = 0; i < entries; i++) {
@@ -183,7 +185,7 @@ class BatchChangelogTest {
             it.forEachRemaining(kv -> assertTrue(kv.value.length <= BatchChangelog.MAX_BATCH_BYTES, "a record of " + kv.value.length + " bytes"));
         }
         final WindowStore<Bytes, byte[]> restored = newWindowStore();
-        BatchChangelog.logging(log, restored);
+        BatchChangelog.logging(log, restored, IN_THE_STORE);
         for (int i = 0; i < entries; i++) {
             assertEquals(value, fetch(restored, "m" + i, i), "entry " + i);
         }
