@@ -108,7 +108,7 @@ public final class Settings {
         m.put("mailflow.queue.reorder-tolerance", "how long a delivery or permanent failure is remembered, so an older deferral arriving"
             + " after it does not queue the recipient again");
         m.put("mailflow.queue.message-memory-max-bytes", "heap the remembered arrivals and outcomes of all of an instance's tasks may"
-            + " take (64 MiB), about 230 bytes per message received within arrival-retention and per recipient delivered within"
+            + " take (80 MiB), about 60 bytes plus key and value (100-200 bytes) per message received within arrival-retention and per recipient delivered within"
             + " reorder-tolerance; beyond it they go to RocksDB, with the same answers, more slowly; 0 = all in RocksDB");
         m.put("mailflow.queue.max-deadlines-per-check", "due deadlines handled per check, so one punctuation stays well inside a transaction");
         m.put("mailflow.queue.max-destinations", "destinations kept per connector queue snapshot");

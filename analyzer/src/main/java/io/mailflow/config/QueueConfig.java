@@ -35,7 +35,7 @@ import java.util.Map;
  *                               ({@code mailflow.queue.grace}, default 1m; reports keep the deadline as their time)
  * @param messageMemoryMaxBytes  heap the remembered arrivals and outcomes of all of an instance's tasks may take; beyond it
  *                               they are kept in RocksDB, slower, with the same answers
- *                               ({@code mailflow.queue.message-memory-max-bytes}, default 64 MiB; 0 keeps them all in RocksDB)
+ *                               ({@code mailflow.queue.message-memory-max-bytes}, default 80 MiB; 0 keeps them all in RocksDB)
  */
 public record QueueConfig(
     Duration delayNoticeAfter,
@@ -90,7 +90,7 @@ public record QueueConfig(
     public static QueueConfig defaults() {
         return new QueueConfig(Duration.ofHours(4), Duration.ofHours(24), Duration.ofHours(1), "mailflow.local", true,
             Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofHours(1), 5000, 10, Duration.ofMinutes(1),
-            64L << 20);
+            80L << 20);
     }
 
     public static QueueConfig from(final MailflowConfig c) {

@@ -1,19 +1,24 @@
 package io.mailflow.state;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
 import org.apache.kafka.common.utils.Bytes;
 
 /**
- * The heap part of a {@link LoggedWindow}: point entries of serialized keys and values, a key's
- * entries in a list by time, so a lookup over a key's times is a hash lookup and a walk of its few
- * entries (in RocksDB it was a seek through the memtables and files of every segment). Each entry
- * takes its size from a {@link HeapBudget}, and gives it back when it expires or the window is
- * released.
+ * The heap part of a {@link LoggedWindow}: point entries of serialized keys and values, found by
+ * key in an open-addressing hash table, so a lookup over a key's times is a hash probe (in RocksDB
+ * it was a seek through the memtables and files of every segment). Each entry takes its size
+ * from a {@link HeapBudget}, and gives it back when it expires or the window is released.
+ *
+ * <p>Compact, since the heap it may take is bounded and every entry it holds is a RocksDB call
+ * saved: an entry is one byte array (its time, its key's length, its key, its value); a table
+ * slot holds a key's one entry, or its entries by time in an array when it has several (rare: a
+ * message received, or a recipient delivered, at two times). Besides the key and value: 12 bytes
+ * in the entry, its array's header, 16 to 32 bytes of table (at most half full) and a slot in
+ * the expiry list; a {@code HashMap} of wrapped keys and linked entries took 136.
  *
  * <p>Visibility is a Kafka window store's: an entry counts while its time is above the latest
  * time written ({@link #advance}, which the owner calls for every write, held here or not) less
@@ -21,31 +26,24 @@ import org.apache.kafka.common.utils.Bytes;
  * Only the task's stream thread uses it.
  */
 final class HeapKeyedWindow {
-    /** Expiry drops the keys written in one bucket of this much event time at once. */
+    /** Expiry drops the entries written in one bucket of this much event time at once. */
     private static final long BUCKET_MS = 60_000L;
-    /**
-     * What an entry costs besides its key and value bytes: the two arrays' headers, the key's
-     * wrapper, the list node, the hash map's node and table slot, the expiry list's slot
-     * (compressed pointers, 8-byte alignment).
-     */
-    static final int ENTRY_OVERHEAD_BYTES = 136;
-
-    static final class Entry {
-        final long time;
-        byte[] value;
-        Entry next;
-
-        Entry(final long time, final byte[] value, final Entry next) {
-            this.time = time;
-            this.value = value;
-            this.next = next;
-        }
-    }
+    /** An entry's bytes before its key: time (8), key length (4). */
+    private static final int HEADER = 12;
+    /** What an entry costs besides its own array: its slot in the expiry list (with the list's spare room). */
+    static final int ENTRY_OVERHEAD_BYTES = 8;
+    /** What a table slot costs: its reference and its hash. A larger table is reserved when it grows (the first, of 16, is not). */
+    private static final int SLOT_BYTES = 8;
+    private static final int INITIAL_SLOTS = 16;
+    private static final byte[][] NONE = new byte[0][];
 
     private final long retentionMs;
     private final HeapBudget budget;
-    private final HashMap<Bytes, Entry> byKey = new HashMap<>();
-    private final TreeMap<Long, ArrayList<Bytes>> keysByBucket = new TreeMap<>();
+    /** Null, a key's only entry (byte[]), or its entries by time (byte[][], two or more). */
+    private Object[] slots = new Object[INITIAL_SLOTS];
+    private int[] hashes = new int[INITIAL_SLOTS];
+    private int keys;
+    private final TreeMap<Long, ArrayList<byte[]>> entriesByBucket = new TreeMap<>();
     private long observedTime = Long.MIN_VALUE;
     private long reservedBytes;
     private int size;
@@ -78,33 +76,28 @@ final class HeapKeyedWindow {
      * false, and nothing changed, when the key has no entry there.
      */
     boolean replace(final Bytes key, final byte[] value, final long time) {
-        final Entry first = byKey.get(key);
-        Entry prev = null;
-        Entry e = first;
-        while (e != null && e.time < time) {
-            prev = e;
-            e = e.next;
-        }
-        if (e == null || e.time != time) {
+        final byte[] k = key.get();
+        final int slot = find(k, hash(key));
+        if (slot < 0) {
             return false;
         }
-        if (value != null) {
-            budget.force(value.length - e.value.length);
-            reservedBytes += value.length - e.value.length;
-            e.value = value;
+        final byte[][] entries = entriesAt(slot);
+        for (int i = 0; i < entries.length; i++) {
+            if (time(entries[i]) != time) {
+                continue;
+            }
+            final byte[] old = entries[i];
+            if (value != null) {
+                final byte[] replaced = entry(k, value, time);
+                budget.force(cost(replaced) - cost(old));
+                reservedBytes += cost(replaced) - cost(old);
+                setEntry(slot, entries, i, replaced);
+            } else {
+                removeEntry(slot, entries, i);
+            }
             return true;
         }
-        if (prev == null) {
-            if (e.next == null) {
-                byKey.remove(key);
-            } else {
-                byKey.put(key, e.next);
-            }
-        } else {
-            prev.next = e.next;
-        }
-        giveBack(key, e);
-        return true;
+        return false;
     }
 
     /**
@@ -112,57 +105,70 @@ final class HeapKeyedWindow {
      * has room for it; false, and nothing added, when it has not.
      */
     boolean add(final Bytes key, final byte[] value, final long time) {
-        final long cost = cost(key, value);
+        final byte[] k = key.get();
+        final byte[] added = entry(k, value, time);
+        final int h = hash(key);
+        final int slot = find(k, h);
+        // the entry, the array of the key's entries it joins, or the larger table a new key needs
+        final long cost = cost(added) + (slot >= 0 ? arrayCost(entriesAt(slot).length + 1) - arrayCost(entriesAt(slot).length)
+            : (keys + 1) * 2 > slots.length ? (long) SLOT_BYTES * slots.length : 0);
         if (!budget.tryReserve(cost)) {
             return false;
         }
         reservedBytes += cost;
         size++;
-        final Entry first = byKey.get(key);
-        if (first == null || first.time > time) {
-            byKey.put(key, new Entry(time, value, first));
-        } else {
-            Entry prev = first;
-            while (prev.next != null && prev.next.time < time) {
-                prev = prev.next;
+        if (slot >= 0) {
+            final byte[][] entries = entriesAt(slot);
+            final byte[][] more = new byte[entries.length + 1][];
+            int at = 0;
+            while (at < entries.length && time(entries[at]) < time) {
+                at++;
             }
-            prev.next = new Entry(time, value, prev.next);
+            System.arraycopy(entries, 0, more, 0, at);
+            more[at] = added;
+            System.arraycopy(entries, at, more, at + 1, entries.length - at);
+            slots[slot] = more;
+        } else {
+            final int free = -slot - 1;
+            slots[free] = added;
+            hashes[free] = h;
+            if (++keys * 2 > slots.length) {
+                grow();
+            }
         }
-        keysByBucket.computeIfAbsent(Math.floorDiv(time, BUCKET_MS), b -> new ArrayList<>()).add(key);
+        entriesByBucket.computeIfAbsent(Math.floorDiv(time, BUCKET_MS), b -> new ArrayList<>()).add(added);
         return true;
     }
 
-    /** The value the key has at exactly {@code time} if it counts, or null. */
-    byte[] get(final Bytes key, final long time) {
+    /** Whether the key has an entry at exactly {@code time} that counts. */
+    boolean contains(final Bytes key, final long time) {
         if (!isLive(time)) {
-            return null;
+            return false;
         }
-        for (Entry e = byKey.get(key); e != null && e.time <= time; e = e.next) {
-            if (e.time == time) {
-                return e.value;
+        for (final byte[] e : entries(key)) {
+            if (time(e) == time) {
+                return true;
             }
         }
-        return null;
+        return false;
     }
 
-    /** Hands the key's live entries from {@code from} to {@code to}, by time, to {@code each}. */
-    void forEach(final Bytes key, final long from, final long to, final BiConsumer<Long, byte[]> each) {
-        final long lowest = Math.max(from, lowestLiveTime());
-        for (Entry e = byKey.get(key); e != null && e.time <= to; e = e.next) {
-            if (e.time >= lowest) {
-                each.accept(e.time, e.value);
-            }
-        }
+    /** The key's entries by time (live or not: the caller bounds them), each read with {@link #time} and {@link #value}. */
+    byte[][] entries(final Bytes key) {
+        final int slot = find(key.get(), hash(key));
+        return slot < 0 ? NONE : entriesAt(slot);
     }
 
-    /** The key's first live entry from {@code from} to {@code to} and the ones after it, by time; null when none. */
-    Entry first(final Bytes key, final long from, final long to) {
-        final long lowest = Math.max(from, lowestLiveTime());
-        Entry e = byKey.get(key);
-        while (e != null && e.time < lowest) {
-            e = e.next;
+    static long time(final byte[] entry) {
+        long t = 0;
+        for (int i = 0; i < Long.BYTES; i++) {
+            t = (t << 8) | (entry[i] & 0xFF);
         }
-        return e != null && e.time <= to ? e : null;
+        return t;
+    }
+
+    static byte[] value(final byte[] entry) {
+        return Arrays.copyOfRange(entry, HEADER + keyLength(entry), entry.length);
     }
 
     /** Entries held. */
@@ -170,45 +176,170 @@ final class HeapKeyedWindow {
         return size;
     }
 
+    /** Heap the array of a key's {@code n} entries takes; none for one entry, held in the slot itself. */
+    private static long arrayCost(final int n) {
+        return n < 2 ? 0 : (16L + 4L * n + 7) & ~7L;
+    }
+
     /** Gives every entry's bytes back to the budget; the window is empty after. */
     void release() {
         budget.release(reservedBytes);
         reservedBytes = 0;
         size = 0;
-        byKey.clear();
-        keysByBucket.clear();
+        keys = 0;
+        slots = new Object[INITIAL_SLOTS];
+        hashes = new int[INITIAL_SLOTS];
+        entriesByBucket.clear();
     }
 
-    private static long cost(final Bytes key, final byte[] value) {
-        return ENTRY_OVERHEAD_BYTES + key.get().length + value.length;
+    private static byte[] entry(final byte[] key, final byte[] value, final long time) {
+        final byte[] e = new byte[HEADER + key.length + value.length];
+        for (int i = 0; i < Long.BYTES; i++) {
+            e[i] = (byte) (time >>> (56 - 8 * i));
+        }
+        e[8] = (byte) (key.length >>> 24);
+        e[9] = (byte) (key.length >>> 16);
+        e[10] = (byte) (key.length >>> 8);
+        e[11] = (byte) key.length;
+        System.arraycopy(key, 0, e, HEADER, key.length);
+        System.arraycopy(value, 0, e, HEADER + key.length, value.length);
+        return e;
     }
 
-    private void giveBack(final Bytes key, final Entry e) {
-        final long cost = cost(key, e.value);
+    private static int keyLength(final byte[] entry) {
+        return ((entry[8] & 0xFF) << 24) | ((entry[9] & 0xFF) << 16) | ((entry[10] & 0xFF) << 8) | (entry[11] & 0xFF);
+    }
+
+    /** Heap an entry takes: its array (16-byte header, 8-byte aligned) and its share of the table and expiry list. */
+    private static long cost(final byte[] entry) {
+        return ((16L + entry.length + 7) & ~7L) + ENTRY_OVERHEAD_BYTES;
+    }
+
+    private static int hash(final Bytes key) {
+        final int h = key.hashCode(); // Bytes caches it
+        return h ^ (h >>> 16);
+    }
+
+    private byte[][] entriesAt(final int slot) {
+        final Object o = slots[slot];
+        return o instanceof byte[] single ? new byte[][] {single} : (byte[][]) o;
+    }
+
+    private static boolean hasKey(final Object slot, final byte[] key) {
+        final byte[] e = slot instanceof byte[] single ? single : ((byte[][]) slot)[0];
+        final int length = keyLength(e);
+        return length == key.length && Arrays.equals(e, HEADER, HEADER + length, key, 0, length);
+    }
+
+    /** The key's slot, or -(free slot) - 1 when it has none. */
+    private int find(final byte[] key, final int h) {
+        final int mask = slots.length - 1;
+        int i = h & mask;
+        while (slots[i] != null) {
+            if (hashes[i] == h && hasKey(slots[i], key)) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+        return -i - 1;
+    }
+
+    private void setEntry(final int slot, final byte[][] entries, final int i, final byte[] entry) {
+        if (slots[slot] instanceof byte[]) {
+            slots[slot] = entry;
+        } else {
+            entries[i] = entry; // the slot's own array
+        }
+    }
+
+    private void removeEntry(final int slot, final byte[][] entries, final int i) {
+        giveBack(entries[i]);
+        final long fewerCost = arrayCost(entries.length) - arrayCost(entries.length - 1);
+        budget.release(fewerCost);
+        reservedBytes -= fewerCost;
+        if (entries.length == 1) {
+            removeSlot(slot);
+        } else if (entries.length == 2) {
+            slots[slot] = entries[1 - i];
+        } else {
+            final byte[][] fewer = new byte[entries.length - 1][];
+            System.arraycopy(entries, 0, fewer, 0, i);
+            System.arraycopy(entries, i + 1, fewer, i, entries.length - i - 1);
+            slots[slot] = fewer;
+        }
+    }
+
+    /** Empties a slot, moving later keys of its probe run back so every key stays reachable (linear probing). */
+    private void removeSlot(final int slot) {
+        final int mask = slots.length - 1;
+        int gap = slot;
+        int i = slot;
+        while (true) {
+            i = (i + 1) & mask;
+            if (slots[i] == null) {
+                break;
+            }
+            final int home = hashes[i] & mask;
+            // move the key at i into the gap unless its home lies cyclically in (gap, i]
+            final boolean homeAfterGap = gap <= i ? (home > gap && home <= i) : (home > gap || home <= i);
+            if (!homeAfterGap) {
+                slots[gap] = slots[i];
+                hashes[gap] = hashes[i];
+                gap = i;
+            }
+        }
+        slots[gap] = null;
+        keys--;
+    }
+
+    private void grow() {
+        final Object[] oldSlots = slots;
+        final int[] oldHashes = hashes;
+        slots = new Object[oldSlots.length * 2];
+        hashes = new int[oldSlots.length * 2];
+        final int mask = slots.length - 1;
+        for (int j = 0; j < oldSlots.length; j++) {
+            if (oldSlots[j] != null) {
+                int i = oldHashes[j] & mask;
+                while (slots[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                slots[i] = oldSlots[j];
+                hashes[i] = oldHashes[j];
+            }
+        }
+    }
+
+    private void giveBack(final byte[] entry) {
+        final long cost = cost(entry);
         budget.release(cost);
         reservedBytes -= cost;
         size--;
     }
 
-    /** Drops the entries at or below the retention bound, a whole bucket of keys at a time. */
+    /** Drops the entries at or below the retention bound, a whole bucket at a time. */
     private void expire() {
         final long bound = observedTime - retentionMs; // entries at or below it no longer count
-        final Iterator<Map.Entry<Long, ArrayList<Bytes>>> buckets = keysByBucket.entrySet().iterator();
+        final Iterator<Map.Entry<Long, ArrayList<byte[]>>> buckets = entriesByBucket.entrySet().iterator();
         while (buckets.hasNext()) {
-            final Map.Entry<Long, ArrayList<Bytes>> bucket = buckets.next();
+            final Map.Entry<Long, ArrayList<byte[]>> bucket = buckets.next();
             if ((bucket.getKey() + 1) * BUCKET_MS - 1 > bound) {
                 return; // the bucket's latest time still counts
             }
-            for (final Bytes key : bucket.getValue()) {
-                Entry e = byKey.get(key);
-                while (e != null && e.time <= bound) {
-                    giveBack(key, e);
-                    e = e.next;
+            for (final byte[] written : bucket.getValue()) {
+                // the entry may have been replaced (same key and time) or deleted since
+                final byte[] key = Arrays.copyOfRange(written, HEADER, HEADER + keyLength(written));
+                final int slot = find(key, hash(Bytes.wrap(key)));
+                if (slot < 0) {
+                    continue;
                 }
-                if (e == null) {
-                    byKey.remove(key);
-                } else {
-                    byKey.put(key, e);
+                final byte[][] entries = entriesAt(slot);
+                final long time = time(written);
+                for (int i = 0; i < entries.length; i++) {
+                    if (time(entries[i]) == time) {
+                        removeEntry(slot, entries, i);
+                        break;
+                    }
                 }
             }
             buckets.remove();

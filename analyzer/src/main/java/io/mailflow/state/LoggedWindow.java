@@ -59,7 +59,7 @@ public final class LoggedWindow<K, V> {
     public boolean putIfAbsent(final K key, final long time, final Supplier<V> value) {
         final byte[] k = log.keyBytes(key);
         final Bytes wrapped = Bytes.wrap(k);
-        if (get(wrapped, time) != null) {
+        if (contains(wrapped, time)) {
             return false;
         }
         final byte[] v = log.valueBytes(value.get());
@@ -71,12 +71,13 @@ public final class LoggedWindow<K, V> {
     /** The key's values from {@code from} to {@code to}, by time; close the iterator. */
     public WindowStoreIterator<V> fetch(final K key, final long from, final long to) {
         final Bytes k = Bytes.wrap(log.keyBytes(key));
+        final long lowest = Math.max(from, heap.lowestLiveTime());
+        final byte[][] onHeap = heap.entries(k);
         if (!storeMayCount()) {
-            return new HeapIterator(heap.first(k, from, to), to);
+            return new HeapIterator(onHeap, lowest, to);
         }
         // merged by time; where both have a key at a time, the heap's value is the later one
         final TreeMap<Long, byte[]> merged = new TreeMap<>();
-        final long lowest = Math.max(from, heap.lowestLiveTime());
         try (WindowStoreIterator<byte[]> it = store.fetch(k, from, to)) {
             while (it.hasNext()) {
                 final KeyValue<Long, byte[]> entry = it.next();
@@ -85,7 +86,12 @@ public final class LoggedWindow<K, V> {
                 }
             }
         }
-        heap.forEach(k, from, to, merged::put);
+        for (final byte[] e : onHeap) {
+            final long time = HeapKeyedWindow.time(e);
+            if (time >= lowest && time <= to) {
+                merged.put(time, HeapKeyedWindow.value(e));
+            }
+        }
         return new MergedIterator(merged.entrySet().iterator());
     }
 
@@ -143,12 +149,11 @@ public final class LoggedWindow<K, V> {
         latestInStore = Math.max(latestInStore, time);
     }
 
-    private byte[] get(final Bytes key, final long time) {
-        final byte[] v = heap.get(key, time);
-        if (v != null || !storeMayCount() || !heap.isLive(time)) {
-            return v;
+    private boolean contains(final Bytes key, final long time) {
+        if (heap.contains(key, time)) {
+            return true;
         }
-        return store.fetch(key, time);
+        return storeMayCount() && heap.isLive(time) && store.fetch(key, time) != null;
     }
 
     /** Whether an entry put in the store may count now (reads ask it too). */
@@ -160,36 +165,46 @@ public final class LoggedWindow<K, V> {
         return KeyValue.pair(time, log.value(value));
     }
 
+    /** The entries of one key on the heap, by time, from {@code lowest} to {@code to}. */
     private final class HeapIterator implements WindowStoreIterator<V> {
-        private HeapKeyedWindow.Entry next;
+        private final byte[][] entries;
+        private final long lowest;
         private final long to;
+        private int next;
 
-        HeapIterator(final HeapKeyedWindow.Entry first, final long to) {
-            this.next = first;
+        HeapIterator(final byte[][] entries, final long lowest, final long to) {
+            this.entries = entries;
+            this.lowest = lowest;
             this.to = to;
+            skipBelow();
+        }
+
+        private void skipBelow() {
+            while (next < entries.length && HeapKeyedWindow.time(entries[next]) < lowest) {
+                next++;
+            }
         }
 
         @Override
         public boolean hasNext() {
-            return next != null;
+            return next < entries.length && HeapKeyedWindow.time(entries[next]) <= to;
         }
 
         @Override
         public KeyValue<Long, V> next() {
-            if (next == null) {
+            if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            final HeapKeyedWindow.Entry e = next;
-            next = e.next != null && e.next.time <= to ? e.next : null;
-            return typed(e.time, e.value);
+            final byte[] e = entries[next++];
+            return typed(HeapKeyedWindow.time(e), HeapKeyedWindow.value(e));
         }
 
         @Override
         public Long peekNextKey() {
-            if (next == null) {
+            if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            return next.time;
+            return HeapKeyedWindow.time(entries[next]);
         }
 
         @Override
