@@ -95,7 +95,7 @@ public final class LoggedWindow<K, V> {
         return new MergedIterator(merged.entrySet().iterator());
     }
 
-    /** Entries held on the heap (for tests and metrics). */
+    /** Entries held on the heap (for tests). */
     public int heapEntries() {
         return heap.size();
     }
