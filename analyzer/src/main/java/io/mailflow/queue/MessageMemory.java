@@ -46,6 +46,11 @@ final class MessageMemory {
         this.arrivalRetentionMs = arrivalRetention.toMillis();
     }
 
+    /** Heap the two windows hold, as their budget counts it. */
+    long heapBytes() {
+        return arrivals.heapBytes() + outcomes.heapBytes();
+    }
+
     /** Gives the heap the two windows hold back to their budget. */
     void release() {
         arrivals.release();

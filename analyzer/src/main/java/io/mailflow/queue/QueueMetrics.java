@@ -73,6 +73,20 @@ final class QueueMetrics {
         values[1].set(oldestQueuedTime == null ? 0 : Math.max(0, (now - oldestQueuedTime) / 1000));
     }
 
+    /**
+     * The heap this task's message memory holds ({@code mailflow.queue.message.memory.heap}, bytes);
+     * summed over an instance's partitions, what its {@code mailflow.queue.message-memory-max-bytes}
+     * budget has given out.
+     */
+    void messageMemory(final java.util.function.LongSupplier heapBytes) {
+        gauges.add(Gauge.builder("mailflow.queue.message.memory.heap", heapBytes, s -> s.getAsLong())
+            .description("Heap held by the queue's remembered arrivals and outcomes (this partition)")
+            .baseUnit("bytes")
+            .tags("partition", partition)
+            .strongReference(true) // the supplier is referenced by nothing else
+            .register(registry));
+    }
+
     void close() {
         gauges.forEach(registry::remove);
         gauges.clear();

@@ -114,7 +114,12 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
         final int partition = context.taskId().partition();
         this.connectors = new ConnectorQueues(context.getStateStore(CONNECTORS_STORE),
             context.getStateStore(CONNECTOR_AGES_STORE), partition, config.maxDestinations());
+        if (this.metrics != null) {
+            this.metrics.close(); // started again: the gauges are registered anew below
+        }
         this.metrics = new QueueMetrics(partition);
+        final MessageMemory memory = this.messages;
+        this.metrics.messageMemory(memory::heapBytes);
         this.connectors.restoreChanged();
         indexQueuedKeys(partition);
         this.wallAtLastAdvance = context.currentSystemTimeMs();

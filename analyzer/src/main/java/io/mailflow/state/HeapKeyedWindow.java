@@ -171,6 +171,11 @@ final class HeapKeyedWindow {
         return Arrays.copyOfRange(entry, HEADER + keyLength(entry), entry.length);
     }
 
+    /** Bytes taken from the budget. */
+    long reservedBytes() {
+        return reservedBytes;
+    }
+
     /** Entries held. */
     int size() {
         return size;

@@ -95,6 +95,11 @@ public final class LoggedWindow<K, V> {
         return new MergedIterator(merged.entrySet().iterator());
     }
 
+    /** Heap the entries held on the heap take, as the budget counts it. */
+    public long heapBytes() {
+        return heap.reservedBytes();
+    }
+
     /** Entries held on the heap (for tests). */
     public int heapEntries() {
         return heap.size();

@@ -701,6 +701,33 @@ class QueueTrackingTest {
     }
 
     @Test
+    @DisplayName("the heap the remembered arrivals and outcomes hold is a gauge, within the budget")
+    void messageMemoryHeapGauge() {
+        final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Metrics.addRegistry(meters);
+        try {
+            for (final long budget : new long[] {80L << 20, 0L}) {
+                try (QueueTrackingFixture f = new QueueTrackingFixture(QueueConfig.MESSAGE_MEMORY_MAX_BYTES, Long.toString(budget))) {
+                    for (int i = 0; i < 100; i++) {
+                        f.pipe(receive("<m" + i + "@x>", BOB, ofSeconds(i)));
+                        f.pipe(delivered("<m" + i + "@x>", BOB, ofSeconds(i + 1)));
+                    }
+                    final double held = meters.get("mailflow.queue.message.memory.heap").tag("partition", "0").gauge().value();
+                    if (budget > 0) {
+                        // 100 arrivals and 100 outcomes: each its key, its value and about 60 bytes
+                        assertTrue(held > 200 * 60 && held < 200 * 400, held + " bytes");
+                    } else {
+                        assertEquals(0.0, held, "no budget: all in RocksDB");
+                    }
+                }
+                assertTrue(meters.find("mailflow.queue.message.memory.heap").gauges().isEmpty(), "removed when the task closes");
+            }
+        } finally {
+            Metrics.removeRegistry(meters);
+        }
+    }
+
+    @Test
     @DisplayName("records it cannot use do not stop tracking and are counted")
     void badInput() {
         final SimpleMeterRegistry meters = new SimpleMeterRegistry();
