@@ -118,8 +118,7 @@ public final class QueueTracker implements Processor<String, ClassifiedTrace, St
             this.metrics.close(); // started again: the gauges are registered anew below
         }
         this.metrics = new QueueMetrics(partition);
-        final MessageMemory memory = this.messages;
-        this.metrics.messageMemory(memory::heapBytes);
+        this.metrics.messageMemory(this.messages::heapBytes);
         this.connectors.restoreChanged();
         indexQueuedKeys(partition);
         this.wallAtLastAdvance = context.currentSystemTimeMs();

@@ -46,7 +46,9 @@ public final class HeapBudget {
                 return false;
             }
             if (used.compareAndSet(now, now + bytes)) {
-                peak.accumulateAndGet(now + bytes, Math::max);
+                if (now + bytes > peak.get()) { // a read, no write, once the heap has stopped growing
+                    peak.accumulateAndGet(now + bytes, Math::max);
+                }
                 return true;
             }
         }

@@ -18,7 +18,8 @@ import org.apache.kafka.common.utils.Bytes;
  * slot holds a key's one entry, or its entries by time in an array when it has several (rare: a
  * message received, or a recipient delivered, at two times). Besides the key and value: 12 bytes
  * in the entry, its array's header, 16 to 32 bytes of table (at most half full) and a slot in
- * the expiry list; a {@code HashMap} of wrapped keys and linked entries took 136.
+ * the expiry list; a {@code HashMap} of wrapped keys and linked entries took 136. (HPPC's maps, used
+ * for {@code QueuedKeys}, would need each key in an array of its own, 16 bytes and the key again.)
  *
  * <p>Visibility is a Kafka window store's: an entry counts while its time is above the latest
  * time written ({@link #advance}, which the owner calls for every write, held here or not) less
@@ -31,7 +32,7 @@ final class HeapKeyedWindow {
     /** An entry's bytes before its key: time (8), key length (4). */
     private static final int HEADER = 12;
     /** What an entry costs besides its own array: its slot in the expiry list (with the list's spare room). */
-    static final int ENTRY_OVERHEAD_BYTES = 8;
+    private static final int ENTRY_OVERHEAD_BYTES = 8;
     /** What a table slot costs: its reference and its hash. A larger table is reserved when it grows (the first, of 16, is not). */
     private static final int SLOT_BYTES = 8;
     private static final int INITIAL_SLOTS = 16;
@@ -81,7 +82,22 @@ final class HeapKeyedWindow {
         if (slot < 0) {
             return false;
         }
-        final byte[][] entries = entriesAt(slot);
+        if (slots[slot] instanceof byte[] single) { // the common case, without a wrapping array
+            if (time(single) != time) {
+                return false;
+            }
+            if (value != null) {
+                final byte[] replaced = entry(k, value, time);
+                budget.force(cost(replaced) - cost(single));
+                reservedBytes += cost(replaced) - cost(single);
+                slots[slot] = replaced;
+            } else {
+                giveBack(single);
+                removeSlot(slot);
+            }
+            return true;
+        }
+        final byte[][] entries = (byte[][]) slots[slot];
         for (int i = 0; i < entries.length; i++) {
             if (time(entries[i]) != time) {
                 continue;
@@ -91,7 +107,7 @@ final class HeapKeyedWindow {
                 final byte[] replaced = entry(k, value, time);
                 budget.force(cost(replaced) - cost(old));
                 reservedBytes += cost(replaced) - cost(old);
-                setEntry(slot, entries, i, replaced);
+                entries[i] = replaced; // the slot's own array
             } else {
                 removeEntry(slot, entries, i);
             }
@@ -109,16 +125,16 @@ final class HeapKeyedWindow {
         final byte[] added = entry(k, value, time);
         final int h = hash(key);
         final int slot = find(k, h);
+        final byte[][] entries = slot >= 0 ? entriesAt(slot) : null;
         // the entry, the array of the key's entries it joins, or the larger table a new key needs
-        final long cost = cost(added) + (slot >= 0 ? arrayCost(entriesAt(slot).length + 1) - arrayCost(entriesAt(slot).length)
+        final long cost = cost(added) + (entries != null ? arrayCost(entries.length + 1) - arrayCost(entries.length)
             : (keys + 1) * 2 > slots.length ? (long) SLOT_BYTES * slots.length : 0);
         if (!budget.tryReserve(cost)) {
             return false;
         }
         reservedBytes += cost;
         size++;
-        if (slot >= 0) {
-            final byte[][] entries = entriesAt(slot);
+        if (entries != null) {
             final byte[][] more = new byte[entries.length + 1][];
             int at = 0;
             while (at < entries.length && time(entries[at]) < time) {
@@ -145,7 +161,14 @@ final class HeapKeyedWindow {
         if (!isLive(time)) {
             return false;
         }
-        for (final byte[] e : entries(key)) {
+        final int slot = find(key.get(), hash(key));
+        if (slot < 0) {
+            return false;
+        }
+        if (slots[slot] instanceof byte[] single) { // the common case, without a wrapping array
+            return time(single) == time;
+        }
+        for (final byte[] e : (byte[][]) slots[slot]) {
             if (time(e) == time) {
                 return true;
             }
@@ -247,14 +270,6 @@ final class HeapKeyedWindow {
             i = (i + 1) & mask;
         }
         return -i - 1;
-    }
-
-    private void setEntry(final int slot, final byte[][] entries, final int i, final byte[] entry) {
-        if (slots[slot] instanceof byte[]) {
-            slots[slot] = entry;
-        } else {
-            entries[i] = entry; // the slot's own array
-        }
     }
 
     private void removeEntry(final int slot, final byte[][] entries, final int i) {

@@ -101,7 +101,7 @@ public final class LoggedWindow<K, V> {
     }
 
     /** Entries held on the heap (for tests). */
-    public int heapEntries() {
+    int heapEntries() {
         return heap.size();
     }
 

@@ -129,6 +129,25 @@ class LoggedWindowTest {
     }
 
     @Test
+    void aDeletedEntryIsGoneAndTheKeysBesideItAreStillFound() {
+        final Window w = new Window("deletes", Long.MAX_VALUE);
+        final long start = 1_700_000_000_000L;
+        for (int i = 0; i < 500; i++) {
+            w.logged.put("<m" + i + "@example.com>", "v" + i, start + i);
+        }
+        final long held = w.budget.usedBytes();
+        for (int i = 0; i < 500; i += 2) {
+            w.logged.put("<m" + i + "@example.com>", null, start + i); // each key's only entry
+        }
+        for (int i = 0; i < 500; i++) {
+            assertEquals(i % 2 == 0 ? List.of() : List.of(KeyValue.pair(start + i, "v" + i)), w.entries("<m" + i + "@example.com>"),
+                "key " + i + " after every other key's entry was deleted");
+        }
+        assertEquals(250, w.logged.heapEntries());
+        assertTrue(w.budget.usedBytes() < held, "the deleted entries gave their bytes back");
+    }
+
+    @Test
     void theHeapStaysWithinItsBudgetAndGivesItBack() {
         final Window w = new Window("bounded", 20_000);
         for (int i = 0; i < 1_000; i++) {
