@@ -1,6 +1,5 @@
 package io.mailflow.state;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -17,8 +16,8 @@ import org.apache.kafka.common.utils.Bytes;
  * saved: an entry is one byte array (its time, its key's length, its key, its value); a table
  * slot holds a key's one entry, or its entries by time in an array when it has several (rare: a
  * message received, or a recipient delivered, at two times). Besides the key and value: 12 bytes
- * in the entry, its array's header, 16 to 32 bytes of table (at most half full) and a slot in
- * the expiry list; a {@code HashMap} of wrapped keys and linked entries took 136. (HPPC's maps, used
+ * in the entry, its array's header, 16 to 32 bytes of table (at most half full) and a slot and
+ * the key's hash in the expiry list; a {@code HashMap} of wrapped keys and linked entries took 136. (HPPC's maps, used
  * for {@code QueuedKeys}, would need each key in an array of its own, 16 bytes and the key again.)
  *
  * <p>Visibility is a Kafka window store's: an entry counts while its time is above the latest
@@ -31,8 +30,8 @@ final class HeapKeyedWindow {
     private static final long BUCKET_MS = 60_000L;
     /** An entry's bytes before its key: time (8), key length (4). */
     private static final int HEADER = 12;
-    /** What an entry costs besides its own array: its slot in the expiry list (with the list's spare room). */
-    private static final int ENTRY_OVERHEAD_BYTES = 8;
+    /** What an entry costs besides its own array: its reference and hash in the expiry list (with the list's spare room). */
+    private static final int ENTRY_OVERHEAD_BYTES = 12;
     /** What a table slot costs: its reference and its hash. A larger table is reserved when it grows (the first, of 16, is not). */
     private static final int SLOT_BYTES = 8;
     private static final int INITIAL_SLOTS = 16;
@@ -44,7 +43,10 @@ final class HeapKeyedWindow {
     private Object[] slots = new Object[INITIAL_SLOTS];
     private int[] hashes = new int[INITIAL_SLOTS];
     private int keys;
-    private final TreeMap<Long, ArrayList<byte[]>> entriesByBucket = new TreeMap<>();
+    private final TreeMap<Long, Bucket> entriesByBucket = new TreeMap<>();
+    /** The bucket written last: nearly every write goes to it, without a tree lookup. */
+    private long lastBucketKey = Long.MIN_VALUE;
+    private Bucket lastBucket;
     private long observedTime = Long.MIN_VALUE;
     private long reservedBytes;
     private int size;
@@ -152,7 +154,12 @@ final class HeapKeyedWindow {
                 grow();
             }
         }
-        entriesByBucket.computeIfAbsent(Math.floorDiv(time, BUCKET_MS), b -> new ArrayList<>()).add(added);
+        final long bucketKey = Math.floorDiv(time, BUCKET_MS);
+        if (bucketKey != lastBucketKey || lastBucket == null) {
+            lastBucket = entriesByBucket.computeIfAbsent(bucketKey, b -> new Bucket());
+            lastBucketKey = bucketKey;
+        }
+        lastBucket.add(added, h);
         return true;
     }
 
@@ -218,6 +225,7 @@ final class HeapKeyedWindow {
         slots = new Object[INITIAL_SLOTS];
         hashes = new int[INITIAL_SLOTS];
         entriesByBucket.clear();
+        lastBucket = null;
     }
 
     private static byte[] entry(final byte[] key, final byte[] value, final long time) {
@@ -257,6 +265,29 @@ final class HeapKeyedWindow {
         final byte[] e = slot instanceof byte[] single ? single : ((byte[][]) slot)[0];
         final int length = keyLength(e);
         return length == key.length && Arrays.equals(e, HEADER, HEADER + length, key, 0, length);
+    }
+
+    /** Whether the slot holds the key of {@code entry}, another entry array. */
+    private static boolean hasKeyOf(final Object slot, final byte[] entry) {
+        final byte[] e = slot instanceof byte[] single ? single : ((byte[][]) slot)[0];
+        if (e == entry) {
+            return true;
+        }
+        final int length = keyLength(e);
+        return length == keyLength(entry) && Arrays.equals(e, HEADER, HEADER + length, entry, HEADER, HEADER + length);
+    }
+
+    /** The slot of the key of {@code entry} (whose key hashes to {@code h}), or -1 when the table has it no more. */
+    private int findKeyOf(final byte[] entry, final int h) {
+        final int mask = slots.length - 1;
+        int i = h & mask;
+        while (slots[i] != null) {
+            if (hashes[i] == h && hasKeyOf(slots[i], entry)) {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+        return -1;
     }
 
     /** The key's slot, or -(free slot) - 1 when it has none. */
@@ -340,16 +371,20 @@ final class HeapKeyedWindow {
     /** Drops the entries at or below the retention bound, a whole bucket at a time. */
     private void expire() {
         final long bound = observedTime - retentionMs; // entries at or below it no longer count
-        final Iterator<Map.Entry<Long, ArrayList<byte[]>>> buckets = entriesByBucket.entrySet().iterator();
+        final Iterator<Map.Entry<Long, Bucket>> buckets = entriesByBucket.entrySet().iterator();
         while (buckets.hasNext()) {
-            final Map.Entry<Long, ArrayList<byte[]>> bucket = buckets.next();
+            final Map.Entry<Long, Bucket> bucket = buckets.next();
             if ((bucket.getKey() + 1) * BUCKET_MS - 1 > bound) {
                 return; // the bucket's latest time still counts
             }
-            for (final byte[] written : bucket.getValue()) {
+            if (bucket.getValue() == lastBucket) {
+                lastBucket = null;
+            }
+            final Bucket expired = bucket.getValue();
+            for (int j = 0; j < expired.size; j++) {
+                final byte[] written = expired.entries[j];
                 // the entry may have been replaced (same key and time) or deleted since
-                final byte[] key = Arrays.copyOfRange(written, HEADER, HEADER + keyLength(written));
-                final int slot = find(key, hash(Bytes.wrap(key)));
+                final int slot = findKeyOf(written, expired.hashes[j]);
                 if (slot < 0) {
                     continue;
                 }
@@ -363,6 +398,23 @@ final class HeapKeyedWindow {
                 }
             }
             buckets.remove();
+        }
+    }
+
+    /** The entries written in one minute of event time, each with its key's hash (expiry finds them without hashing again). */
+    private static final class Bucket {
+        private byte[][] entries = new byte[8][];
+        private int[] hashes = new int[8];
+        private int size;
+
+        void add(final byte[] entry, final int hash) {
+            if (size == entries.length) {
+                entries = Arrays.copyOf(entries, size * 2);
+                hashes = Arrays.copyOf(hashes, size * 2);
+            }
+            entries[size] = entry;
+            hashes[size] = hash;
+            size++;
         }
     }
 }

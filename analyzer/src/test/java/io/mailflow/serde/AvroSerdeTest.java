@@ -1,5 +1,6 @@
 package io.mailflow.serde;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,15 +11,32 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mailflow.avro.Direction;
 import io.mailflow.avro.MessageTrace;
+import io.mailflow.avro.internal.ConnectorFailure;
+import io.mailflow.avro.internal.ConnectorQueue;
+import io.mailflow.avro.internal.ConnectorSignal;
+import io.mailflow.avro.internal.FailureEpisode;
+import io.mailflow.avro.internal.MessageArrival;
+import io.mailflow.avro.internal.PartitionQueue;
+import io.mailflow.avro.internal.PendingRecipient;
+import io.mailflow.avro.internal.PostfixQueueEntry;
+import io.mailflow.avro.internal.QueuedRecipient;
+import io.mailflow.avro.internal.StatsPartial;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -84,6 +102,42 @@ class AvroSerdeTest {
         assertEquals(record.getSchema(), generic.getSchema());
         // GenericData renders both as the same JSON when the values agree (logical types as their raw longs)
         assertEquals(GenericData.get().toString(asGeneric(record)), GenericData.get().toString(generic));
+    }
+
+    /** Every generated record type, the internal state and changelog ones too (those have Avro's generated encoders). */
+    static final Iterable<Class<? extends SpecificRecord>> ALL_TYPES = allTypes();
+
+    private static List<Class<? extends SpecificRecord>> allTypes() {
+        final List<Class<? extends SpecificRecord>> all = new ArrayList<>(SampleRecords.TYPES);
+        all.addAll(List.of(ConnectorFailure.class, ConnectorQueue.class, ConnectorSignal.class, FailureEpisode.class,
+            MessageArrival.class, PartitionQueue.class, PendingRecipient.class, PostfixQueueEntry.class, QueuedRecipient.class,
+            StatsPartial.class));
+        return all;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("ALL_TYPES")
+    @DisplayName("the serializer writes Avro's own encoding of every type, through the class's generated encoder or not,"
+        + " with every optional field set and with none")
+    <T extends SpecificRecord> void writesAvrosOwnEncoding(final Class<T> type) throws IOException {
+        final SpecificAvroSerde<T> serde = serde(type);
+        final T full = SampleRecords.filled(type, 11);
+        final T sparse = SampleRecords.filled(type, 12);
+        for (final Schema.Field field : sparse.getSchema().getFields()) {
+            if (field.schema().isNullable()) {
+                sparse.put(field.pos(), null);
+            }
+        }
+        for (final T record : List.of(full, sparse)) {
+            final byte[] bytes = serde.serializer().serialize("t", record);
+            // the reference: Avro's writer as it comes, per field through the schema
+            final ByteArrayOutputStream reference = new ByteArrayOutputStream();
+            final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(reference, null);
+            new SpecificDatumWriter<T>(record.getSchema()).write(record, encoder);
+            encoder.flush();
+            assertArrayEquals(reference.toByteArray(), Arrays.copyOfRange(bytes, WireFormat.HEADER_LENGTH, bytes.length));
+            assertEquals(record, serde.deserializer().deserialize("t", bytes));
+        }
     }
 
     @Test
