@@ -68,22 +68,25 @@ class LauncherIT {
     }
 
     @Test
-    @DisplayName("replay runs with the throughput collector unless JAVA_OPTS names one; other commands keep the JVM's default")
-    void replayRunsWithTheThroughputCollector() throws Exception {
+    @DisplayName("every command runs with the throughput collector unless JAVA_OPTS names one")
+    void commandsRunWithTheThroughputCollector() throws Exception {
         // -Xlog:gc makes the JVM say which collector it starts with ("Using Parallel", "Using G1", ...)
         final String opts = "-Xmx128m -XX:TieredStopAtLevel=1 -Xlog:gc";
-        final Result replay = runWith(opts, LAUNCHER, "replay", "--help");
-        assertEquals(0, replay.exit(), replay.output());
-        assertTrue(replay.output().contains("Using Parallel"), replay.output());
+        for (final String command : List.of("replay", "run", "bench")) {
+            final Result r = runWith(opts, LAUNCHER, command, "--help");
+            assertEquals(0, r.exit(), r.output());
+            assertTrue(r.output().contains("Usage: mailflow " + command), r.output());
+            assertTrue(r.output().contains("Using Parallel"), command + ": " + r.output());
+        }
 
-        final Result run = runWith(opts, LAUNCHER, "run", "--help");
-        assertEquals(0, run.exit(), run.output());
-        assertTrue(run.output().contains("Usage: mailflow run"), run.output());
-        assertFalse(run.output().contains("Using Parallel"), run.output());
+        final Result g1 = runWith(opts + " -XX:+UseG1GC", LAUNCHER, "run", "--help");
+        assertEquals(0, g1.exit(), g1.output());
+        assertTrue(g1.output().contains("Using G1"), g1.output());
+        assertFalse(g1.output().contains("Using Parallel"), g1.output());
 
-        final Result chosen = runWith(opts + " -XX:+UseSerialGC", LAUNCHER, "replay", "--help");
-        assertEquals(0, chosen.exit(), chosen.output());
-        assertTrue(chosen.output().contains("Using Serial"), chosen.output());
+        final Result serial = runWith(opts + " -XX:+UseSerialGC", LAUNCHER, "replay", "--help");
+        assertEquals(0, serial.exit(), serial.output());
+        assertTrue(serial.output().contains("Using Serial"), serial.output());
     }
 
     @Test
