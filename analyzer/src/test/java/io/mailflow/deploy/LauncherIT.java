@@ -126,7 +126,8 @@ class LauncherIT {
 
     @Test
     @DisplayName("JAVA_HOME picks the JVM (a missing bin/java exits 2); every JVM is allowed native access, from Java 24 on "
-        + "also sun.misc.Unsafe's memory access; an embedded command records a class data sharing archive named after the JVM's version")
+        + "also sun.misc.Unsafe's memory access; an embedded command records a class data sharing archive named after the JVM's version, "
+        + "its --help none")
     void javaHomePicksTheJvm(@TempDir final Path tmp) throws Exception {
         final String nativeAccess = "--enable-native-access=ALL-UNNAMED";
         final String unsafeAccess = "--sun-misc-unsafe-memory-access=allow";
@@ -137,13 +138,17 @@ class LauncherIT {
         assertTrue(java24.output().contains(nativeAccess) && java24.output().contains(unsafeAccess), java24.output());
         assertTrue(java24.output().contains("-jar " + PROJECT.resolve("analyzer/target/mailflow.jar")), java24.output());
 
-        final Result java17 = runWith("-Xmx128m", Map.of("JAVA_HOME", fakeJdk(tmp.resolve("jdk-17"), "17.0.9").toString()),
-            LAUNCHER, "demo", "--help");
+        final Path jdk17 = fakeJdk(tmp.resolve("jdk-17"), "17.0.9");
+        final Result java17 = runWith("-Xmx128m", Map.of("JAVA_HOME", jdk17.toString()), LAUNCHER, "demo");
         assertEquals(0, java17.exit(), java17.output());
         assertTrue(java17.output().contains(nativeAccess), java17.output());
         assertFalse(java17.output().contains(unsafeAccess), "Java 17 does not know the option: " + java17.output());
         assertTrue(java17.output().contains("-XX:ArchiveClassesAtExit=" + PROJECT.resolve("analyzer/target/mailflow-java-17.0.9.jsa.")),
             "an embedded command records an archive named after its JVM: " + java17.output());
+        // a --help run loads a fraction of the classes: its archive would stand in for the full one
+        final Result help = runWith("-Xmx128m", Map.of("JAVA_HOME", jdk17.toString()), LAUNCHER, "demo", "--help");
+        assertEquals(0, help.exit(), help.output());
+        assertFalse(help.output().contains("-XX:ArchiveClassesAtExit"), "--help records no archive: " + help.output());
 
         final Result noJava = runWith("-Xmx128m", Map.of("JAVA_HOME", tmp.resolve("nothing").toString()), LAUNCHER, "--version");
         assertEquals(2, noJava.exit(), noJava.output());
