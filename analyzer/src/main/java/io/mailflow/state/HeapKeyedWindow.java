@@ -261,41 +261,23 @@ final class HeapKeyedWindow {
         return o instanceof byte[] single ? new byte[][] {single} : (byte[][]) o;
     }
 
-    private static boolean hasKey(final Object slot, final byte[] key) {
+    /** Whether the slot holds the key in {@code source[from, from + length)} (a key, or an entry's key: expiry's). */
+    private static boolean hasKey(final Object slot, final byte[] source, final int from, final int length) {
         final byte[] e = slot instanceof byte[] single ? single : ((byte[][]) slot)[0];
-        final int length = keyLength(e);
-        return length == key.length && Arrays.equals(e, HEADER, HEADER + length, key, 0, length);
-    }
-
-    /** Whether the slot holds the key of {@code entry}, another entry array. */
-    private static boolean hasKeyOf(final Object slot, final byte[] entry) {
-        final byte[] e = slot instanceof byte[] single ? single : ((byte[][]) slot)[0];
-        if (e == entry) {
-            return true;
-        }
-        final int length = keyLength(e);
-        return length == keyLength(entry) && Arrays.equals(e, HEADER, HEADER + length, entry, HEADER, HEADER + length);
-    }
-
-    /** The slot of the key of {@code entry} (whose key hashes to {@code h}), or -1 when the table has it no more. */
-    private int findKeyOf(final byte[] entry, final int h) {
-        final int mask = slots.length - 1;
-        int i = h & mask;
-        while (slots[i] != null) {
-            if (hashes[i] == h && hasKeyOf(slots[i], entry)) {
-                return i;
-            }
-            i = (i + 1) & mask;
-        }
-        return -1;
+        return e == source || keyLength(e) == length && Arrays.equals(e, HEADER, HEADER + length, source, from, from + length);
     }
 
     /** The key's slot, or -(free slot) - 1 when it has none. */
     private int find(final byte[] key, final int h) {
+        return find(key, 0, key.length, h);
+    }
+
+    /** The slot of the key in {@code source[from, from + length)}, which hashes to {@code h}, or -(free slot) - 1 when it has none. */
+    private int find(final byte[] source, final int from, final int length, final int h) {
         final int mask = slots.length - 1;
         int i = h & mask;
         while (slots[i] != null) {
-            if (hashes[i] == h && hasKey(slots[i], key)) {
+            if (hashes[i] == h && hasKey(slots[i], source, from, length)) {
                 return i;
             }
             i = (i + 1) & mask;
@@ -384,7 +366,7 @@ final class HeapKeyedWindow {
             for (int j = 0; j < expired.size; j++) {
                 final byte[] written = expired.entries[j];
                 // the entry may have been replaced (same key and time) or deleted since
-                final int slot = findKeyOf(written, expired.hashes[j]);
+                final int slot = find(written, HEADER, keyLength(written), expired.hashes[j]);
                 if (slot < 0) {
                     continue;
                 }
