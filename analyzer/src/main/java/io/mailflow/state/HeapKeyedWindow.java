@@ -44,6 +44,8 @@ final class HeapKeyedWindow {
     private int[] hashes = new int[INITIAL_SLOTS];
     private int keys;
     private final TreeMap<Long, Bucket> entriesByBucket = new TreeMap<>();
+    /** The earliest bucket's key (Long.MAX_VALUE when there is none): time moves on, per record, without a look at the tree. */
+    private long firstBucketKey = Long.MAX_VALUE;
     /** The bucket written last: nearly every write goes to it, without a tree lookup. */
     private long lastBucketKey = Long.MIN_VALUE;
     private Bucket lastBucket;
@@ -60,7 +62,9 @@ final class HeapKeyedWindow {
     void advance(final long time) {
         if (time > observedTime) {
             observedTime = time;
-            expire();
+            if (firstBucketKey != Long.MAX_VALUE && (firstBucketKey + 1) * BUCKET_MS - 1 <= time - retentionMs) {
+                expire(); // the earliest bucket's latest time no longer counts
+            }
         }
     }
 
@@ -158,6 +162,7 @@ final class HeapKeyedWindow {
         if (bucketKey != lastBucketKey || lastBucket == null) {
             lastBucket = entriesByBucket.computeIfAbsent(bucketKey, b -> new Bucket());
             lastBucketKey = bucketKey;
+            firstBucketKey = Math.min(firstBucketKey, bucketKey);
         }
         lastBucket.add(added, h);
         return true;
@@ -226,6 +231,7 @@ final class HeapKeyedWindow {
         hashes = new int[INITIAL_SLOTS];
         entriesByBucket.clear();
         lastBucket = null;
+        firstBucketKey = Long.MAX_VALUE;
     }
 
     private static byte[] entry(final byte[] key, final byte[] value, final long time) {
@@ -357,6 +363,7 @@ final class HeapKeyedWindow {
         while (buckets.hasNext()) {
             final Map.Entry<Long, Bucket> bucket = buckets.next();
             if ((bucket.getKey() + 1) * BUCKET_MS - 1 > bound) {
+                firstBucketKey = bucket.getKey();
                 return; // the bucket's latest time still counts
             }
             if (bucket.getValue() == lastBucket) {
@@ -381,6 +388,7 @@ final class HeapKeyedWindow {
             }
             buckets.remove();
         }
+        firstBucketKey = Long.MAX_VALUE;
     }
 
     /** The entries written in one minute of event time, each with its key's hash (expiry finds them without hashing again). */

@@ -179,4 +179,16 @@ class LoggedWindowTest {
         assertTrue(w.budget.usedBytes() < used, "two hours on, the earlier entries are gone");
         assertEquals(1, w.logged.heapEntries());
     }
+
+    @Test
+    void aLateEntryInAnEarlierMinuteExpiresWithItsMinute() {
+        final Window w = new Window("late", Long.MAX_VALUE);
+        final long start = 1_700_000_000_000L;
+        w.logged.put("<a@example.com>", "x", start + 100 * MINUTE);
+        w.logged.put("<late@example.com>", "x", start + 50 * MINUTE); // within the hour's retention: held
+        assertEquals(2, w.logged.heapEntries());
+        w.logged.put("<b@example.com>", "x", start + 115 * MINUTE); // only minutes after 55 count now
+        assertEquals(List.of(), w.entries("<late@example.com>"));
+        assertEquals(2, w.logged.heapEntries(), "the late entry's minute, earlier than every other, was dropped");
+    }
 }
