@@ -17,8 +17,9 @@ import org.apache.kafka.common.utils.Bytes;
  * slot holds a key's one entry, or its entries by time in an array when it has several (rare: a
  * message received, or a recipient delivered, at two times). Besides the key and value: 12 bytes
  * in the entry, its array's header, 16 to 32 bytes of table (at most half full) and a slot and
- * the key's hash in the expiry list; a {@code HashMap} of wrapped keys and linked entries took 136. (HPPC's maps, used
- * for {@code QueuedKeys}, would need each key in an array of its own, 16 bytes and the key again.)
+ * the key's hash in the expiry list; a {@code HashMap} of wrapped keys and linked entries took
+ * 136. (HPPC's maps, used for {@code QueuedKeys}, would need each key in an array of its own, 16
+ * bytes and the key again.)
  *
  * <p>Visibility is a Kafka window store's: an entry counts while its time is above the latest
  * time written ({@link #advance}, which the owner calls for every write, held here or not) less
