@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Micrometer meters of one queue-tracking task, in the global registry: queued recipients and
@@ -78,7 +79,7 @@ final class QueueMetrics {
      * summed over an instance's partitions, what its {@code mailflow.queue.message-memory-max-bytes}
      * budget has given out.
      */
-    void messageMemory(final java.util.function.LongSupplier heapBytes) {
+    void messageMemory(final LongSupplier heapBytes) {
         gauges.add(Gauge.builder("mailflow.queue.message.memory.heap", heapBytes, s -> s.getAsLong())
             .description("Heap held by the queue's remembered arrivals and outcomes (this partition)")
             .baseUnit("bytes")

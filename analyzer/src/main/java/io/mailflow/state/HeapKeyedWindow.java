@@ -80,15 +80,27 @@ final class HeapKeyedWindow {
     }
 
     /**
-     * Replaces the value the key has at exactly {@code time}, or deletes it ({@code value} null);
-     * false, and nothing changed, when the key has no entry there.
+     * Sets the key's value at exactly {@code time}: replaces the entry there, or adds one if the
+     * budget has room; false, and nothing changed, when it has not. One probe of the table.
      */
-    boolean replace(final Bytes key, final byte[] value, final long time) {
+    boolean put(final Bytes key, final byte[] value, final long time) {
+        final byte[] k = key.get();
+        final int h = hash(key);
+        final int slot = find(k, h);
+        return slot >= 0 && replaceAt(slot, k, value, time) || addAt(slot, k, h, value, time);
+    }
+
+    /** Deletes the key's entry at exactly {@code time}, if it has one. */
+    void remove(final Bytes key, final long time) {
         final byte[] k = key.get();
         final int slot = find(k, hash(key));
-        if (slot < 0) {
-            return false;
+        if (slot >= 0) {
+            replaceAt(slot, k, null, time);
         }
+    }
+
+    /** Replaces (or deletes, {@code value} null) the entry at {@code time} of the key in {@code slot}; false when it has none there. */
+    private boolean replaceAt(final int slot, final byte[] k, final byte[] value, final long time) {
         if (slots[slot] instanceof byte[] single) { // the common case, without a wrapping array
             if (time(single) != time) {
                 return false;
@@ -124,14 +136,11 @@ final class HeapKeyedWindow {
     }
 
     /**
-     * Adds an entry the key does not have at {@code time} ({@link #replace} said so) if the budget
-     * has room for it; false, and nothing added, when it has not.
+     * Adds an entry the key has not at {@code time} if the budget has room for it; false, and
+     * nothing added, when it has not. {@code slot} is what {@link #find} said for the key.
      */
-    boolean add(final Bytes key, final byte[] value, final long time) {
-        final byte[] k = key.get();
+    private boolean addAt(final int slot, final byte[] k, final int h, final byte[] value, final long time) {
         final byte[] added = entry(k, value, time);
-        final int h = hash(key);
-        final int slot = find(k, h);
         final byte[][] entries = slot >= 0 ? entriesAt(slot) : null;
         // the entry, the array of the key's entries it joins, or the larger table a new key needs
         final long cost = cost(added) + (entries != null ? arrayCost(entries.length + 1) - arrayCost(entries.length)

@@ -141,13 +141,13 @@ public final class LoggedWindow<K, V> {
             return; // counts for nothing already, as in a Kafka window store
         }
         if (value == null) {
-            heap.replace(key, null, time);
+            heap.remove(key, time);
             if (storeMayCount()) {
                 store.put(key, null, time);
             }
             return;
         }
-        if (heap.replace(key, value, time) || heap.add(key, value, time)) {
+        if (heap.put(key, value, time)) {
             return;
         }
         store.put(key, value, time);

@@ -27,7 +27,7 @@ public final class HeapKeyedWindowFootprint {
             keyBytes += key.length;
             final long time = 1_700_000_000_000L + i;
             window.advance(time);
-            window.add(Bytes.wrap(key), new byte[valueBytes], time);
+            window.put(Bytes.wrap(key), new byte[valueBytes], time);
         }
         final long after = usedAfterGc();
         System.out.printf("%,d entries, key %.0f bytes, value %d bytes: heap %.1f bytes per entry, budget charged %.1f%n",
