@@ -140,14 +140,15 @@ final class HeapKeyedWindow {
      * nothing added, when it has not. {@code slot} is what {@link #find} said for the key.
      */
     private boolean addAt(final int slot, final byte[] k, final int h, final byte[] value, final long time) {
-        final byte[] added = entry(k, value, time);
         final byte[][] entries = slot >= 0 ? entriesAt(slot) : null;
-        // the entry, the array of the key's entries it joins, or the larger table a new key needs
-        final long cost = cost(added) + (entries != null ? arrayCost(entries.length + 1) - arrayCost(entries.length)
+        // the entry, the array of the key's entries it joins, or the larger table a new key needs;
+        // asked before the entry is made: with the budget full, every write goes to the store
+        final long cost = cost(HEADER + k.length + value.length) + (entries != null ? arrayCost(entries.length + 1) - arrayCost(entries.length)
             : (keys + 1) * 2 > slots.length ? (long) SLOT_BYTES * slots.length : 0);
         if (!budget.tryReserve(cost)) {
             return false;
         }
+        final byte[] added = entry(k, value, time);
         reservedBytes += cost;
         size++;
         if (entries != null) {
@@ -264,7 +265,12 @@ final class HeapKeyedWindow {
 
     /** Heap an entry takes: its array (16-byte header, 8-byte aligned) and its share of the table and expiry list. */
     private static long cost(final byte[] entry) {
-        return ((16L + entry.length + 7) & ~7L) + ENTRY_OVERHEAD_BYTES;
+        return cost(entry.length);
+    }
+
+    /** Heap an entry of {@code length} bytes takes. */
+    private static long cost(final int length) {
+        return ((16L + length + 7) & ~7L) + ENTRY_OVERHEAD_BYTES;
     }
 
     private static int hash(final Bytes key) {

@@ -20,6 +20,8 @@ public final class HeapWindow<K, V> {
     private final long retentionMs;
     private final TreeMap<Long, Map<K, V>> byTime = new TreeMap<>();
     private long observedTime = Long.MIN_VALUE;
+    /** Entries of the time created last when the next one came: the next one's map is made that large. */
+    private int lastTimeSize;
 
     HeapWindow(final BatchChangelog<K, V> log, final long retentionMs) {
         this.log = log;
@@ -57,7 +59,18 @@ public final class HeapWindow<K, V> {
             }
             return;
         }
-        byTime.computeIfAbsent(time, t -> new HashMap<>()).put(key, value);
+        Map<K, V> at = byTime.get(time);
+        if (at == null) {
+            // a window holds about as many messages as the one before it: a map of that size does
+            // not rehash its entries again and again as it fills (1 % of the stream threads)
+            final Map.Entry<Long, Map<K, V>> latest = byTime.lastEntry();
+            if (latest != null) {
+                lastTimeSize = latest.getValue().size();
+            }
+            at = new HashMap<>(Math.max(16, (int) (lastTimeSize / 0.75f) + 1));
+            byTime.put(time, at);
+        }
+        at.put(key, value);
     }
 
     private boolean isLive(final long time) {
