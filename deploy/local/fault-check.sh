@@ -12,9 +12,10 @@
 # replay of LOGS. Prints when each fault came, and when the replay ended:
 # a fault after that still hits the analysis, not the replay. Run from the project root after
 # `mvn -B -q package -DskipTests` and deploy/dev-registry/build.sh; uses ports 9092, 9093, 8081,
-# 9481 and 9482. Exit 0 when every topic is equal.
+# 9481 and 9482. Exit 0 when every topic is equal. RUN_ARGS adds options to both instances, e.g.
+# RUN_ARGS="-D processing.guarantee=at_least_once" to see what that guarantee gives up.
 set -u
-[ $# -gt 0 ] || { sed -n 2,16p "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n 2,17p "$0"; exit 2; }
 work=${TMPDIR:-/tmp}/mailflow-fault-check
 . "$(dirname "$0")/check-lib.sh"
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work/kafka" "$work"/state-* "$work/registry"; }
@@ -31,7 +32,7 @@ say "2/3 cluster: broker, registry, two instances, replay with faults ..."
 start_broker; start_registry "$work/registry"; await_cluster
 run() {
   nohup "$mf" run -b 127.0.0.1:9092 -r "$reg" --metrics-port "$2" -D mailflow.topic.retention=infinite \
-    -D application.id=fault-check -D state.dir="$work/state-$1" -D num.standby.replicas=1 >>"$work/run-$1.log" 2>&1 &
+    -D application.id=fault-check -D state.dir="$work/state-$1" -D num.standby.replicas=1 ${RUN_ARGS:-} >>"$work/run-$1.log" 2>&1 &
   pids+=($!); disown
 }
 run a 9481; a=$!
