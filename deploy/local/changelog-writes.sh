@@ -10,7 +10,7 @@
 # Run from the project root after `mvn -B -q package -DskipTests` and deploy/dev-registry/build.sh;
 # uses ports 9092, 9093, 8081 and 9483.
 set -u
-[ $# -gt 0 ] || { sed -n 2,12p "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,/^[^#]/{/^#/p;}' "$0"; exit 2; }
 work=${TMPDIR:-/tmp}/mailflow-changelog-writes
 . "$(dirname "$0")/check-lib.sh"
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; }

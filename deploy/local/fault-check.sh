@@ -15,7 +15,7 @@
 # 9481 and 9482. Exit 0 when every topic is equal. RUN_ARGS adds options to both instances, e.g.
 # RUN_ARGS="-D processing.guarantee=at_least_once" to see what that guarantee gives up.
 set -u
-[ $# -gt 0 ] || { sed -n 2,17p "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,/^[^#]/{/^#/p;}' "$0"; exit 2; }
 work=${TMPDIR:-/tmp}/mailflow-fault-check
 . "$(dirname "$0")/check-lib.sh"
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work/kafka" "$work"/state-* "$work/registry"; }

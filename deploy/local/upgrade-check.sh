@@ -11,7 +11,7 @@
 # Example (a jar of an older commit against the current build):
 #   deploy/local/upgrade-check.sh /tmp/old/mailflow.jar analyzer/target/mailflow.jar logs/day1 logs/day2
 set -u
-[ $# -eq 4 ] || { sed -n 2,12p "$0"; exit 2; }
+[ $# -eq 4 ] || { sed -n '2,/^[^#]/{/^#/p;}' "$0"; exit 2; }
 first=$(readlink -f "$1"); second=$(readlink -f "$2"); logs_a=$3; logs_b=$4
 work=${TMPDIR:-/tmp}/mailflow-upgrade-check
 . "$(dirname "$0")/check-lib.sh"
