@@ -40,9 +40,8 @@ public final class Settings {
         m.put("bootstrap.servers", "Kafka brokers to connect to (`-b`); not used by `demo` and `replay --embedded`, which run their own");
         m.put("application.id", "Kafka Streams application id: the consumer group and the prefix of internal topics");
         m.put("schema.registry.url", "Confluent-compatible schema registry (`-r`), or `mock://scope` for an in-memory one");
-        m.put("processing.guarantee", "Kafka Streams processing guarantee. `at_least_once` runs faster (docs/benchmarks.md,"
-            + " \"Twentieth session\"), but after a crash it counts some records twice and repeats some NDRs and stats windows"
-            + " (measured in docs/architecture.md, under `fault-check.sh`)");
+        m.put("processing.guarantee", "Kafka Streams processing guarantee. With `at_least_once` a crash counts some records"
+            + " twice and repeats some NDRs and stats windows (measured in docs/architecture.md, under `fault-check.sh`)");
         m.put("commit.interval.ms", "how often Kafka Streams commits (under exactly-once: ends its transaction); outputs reach"
             + " read_committed consumers and the query API at most this much later. Not Kafka's 100 ms: every commit writes a"
             + " marker to each partition the transaction wrote (up to 26 topics per partition: 18 changelogs, 2 repartition topics, 6 outputs)");
