@@ -2,16 +2,19 @@ package io.mailflow.app;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.internals.InternalTopicConfig;
 import org.apache.kafka.streams.processor.internals.InternalTopologyBuilder;
+import org.apache.kafka.streams.processor.internals.TopologyMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,9 +48,7 @@ final class InternalTopics {
     static List<NewTopic> of(final Topology topology, final Properties streamsProps, final int partitions,
                              final Map<String, Integer> topicPartitions) {
         try {
-            final Field field = Topology.class.getDeclaredField("internalTopologyBuilder");
-            field.setAccessible(true);
-            final InternalTopologyBuilder builder = (InternalTopologyBuilder) field.get(topology);
+            final InternalTopologyBuilder builder = builder(topology);
             final StreamsConfig streamsConfig = new StreamsConfig(streamsProps);
             final Map<String, String> defaults = new HashMap<>();
             streamsConfig.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX).forEach((k, v) -> defaults.put(k, String.valueOf(v)));
@@ -79,5 +80,53 @@ final class InternalTopics {
             LOG.debug("Cannot read the internal topics of the topology: left to Kafka Streams", e);
             return List.of();
         }
+    }
+
+    /** One internal topic of a sub-topology, as Kafka Streams will create it. */
+    record Described(int subtopology, String name, boolean changelog, Map<String, String> configs) {
+    }
+
+    /**
+     * Every changelog and repartition topic of {@code topology}, named after the application id of
+     * {@code streamsProps}, by sub-topology and name: what {@code mailflow topology} prints.
+     *
+     * @throws IllegalStateException when this Kafka Streams version does not let them be read
+     */
+    static List<Described> describe(final Topology topology, final Properties streamsProps) {
+        try {
+            final InternalTopologyBuilder builder = builder(topology);
+            final StreamsConfig streamsConfig = new StreamsConfig(streamsProps);
+            // as a KafkaStreams client does: names the internal topics after the application id and
+            // notes which stores log to a changelog (nothing is opened or connected)
+            builder.rewriteTopology(streamsConfig);
+            builder.buildTopology();
+            final Map<String, String> defaults = new HashMap<>();
+            streamsConfig.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX).forEach((k, v) -> defaults.put(k, String.valueOf(v)));
+            final long windowRetention = streamsConfig.getLong(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG);
+            final Field id = TopologyMetadata.Subtopology.class.getDeclaredField("nodeGroupId");
+            id.setAccessible(true);
+            final List<Described> described = new ArrayList<>();
+            for (final Map.Entry<TopologyMetadata.Subtopology, InternalTopologyBuilder.TopicsInfo> sub
+                : builder.subtopologyToTopicsInfo().entrySet()) {
+                final int subtopology = id.getInt(sub.getKey());
+                for (final InternalTopicConfig c : sub.getValue().stateChangelogTopics.values()) {
+                    described.add(new Described(subtopology, c.name(), true, new TreeMap<>(c.properties(defaults, windowRetention))));
+                }
+                for (final InternalTopicConfig c : sub.getValue().repartitionSourceTopics.values()) {
+                    described.add(new Described(subtopology, c.name(), false, new TreeMap<>(c.properties(defaults, windowRetention))));
+                }
+            }
+            described.sort(Comparator.comparingInt(Described::subtopology).thenComparing(Described::name));
+            return described;
+        } catch (final ReflectiveOperationException | RuntimeException | LinkageError e) {
+            throw new IllegalStateException("Cannot read the internal topics of the topology from this Kafka Streams version: " + e, e);
+        }
+    }
+
+    /** Kafka Streams' own builder behind a {@code Topology}: the one place its internal topics are known before a start. */
+    private static InternalTopologyBuilder builder(final Topology topology) throws ReflectiveOperationException {
+        final Field field = Topology.class.getDeclaredField("internalTopologyBuilder");
+        field.setAccessible(true);
+        return (InternalTopologyBuilder) field.get(topology);
     }
 }

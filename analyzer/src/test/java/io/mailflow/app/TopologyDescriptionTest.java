@@ -14,13 +14,14 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The topology as checked in: every source, processor, store, internal topic and sink, by name.
+ * The topology as checked in: every source, processor, store, internal topic and sink, by name,
+ * and every changelog and repartition topic with its configuration ({@code mailflow topology}).
  * A change to any of them changes the changelog and repartition topics a deployed application
  * already has, so it must be deliberate: regenerate the file with
  * {@code java -jar analyzer/target/mailflow.jar topology > analyzer/src/test/resources/topology-description.txt}
  * and say in the commit what a running deployment has to do.
  */
-@DisplayName("The topology is the one checked in (topology-description.txt)")
+@DisplayName("The topology and its internal topics are the ones checked in (topology-description.txt)")
 class TopologyDescriptionTest {
 
     @Test
@@ -29,7 +30,7 @@ class TopologyDescriptionTest {
         try (InputStream in = TopologyDescriptionTest.class.getResourceAsStream("/topology-description.txt")) {
             expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        assertEquals(expected.strip(), description().toString().strip(),
+        assertEquals(expected.strip(), TopologyCommand.text(defaults()).strip(),
             "the topology changed; if on purpose, regenerate src/test/resources/topology-description.txt (see the class doc)");
     }
 
@@ -55,8 +56,10 @@ class TopologyDescriptionTest {
     }
 
     private static TopologyDescription description() {
-        final MailflowConfig config = MailflowConfig.builder().defaults()
-            .override("schema.registry.url", "mock://topology-description-test").build();
-        return MailflowTopology.build(config).describe();
+        return MailflowTopology.build(defaults()).describe();
+    }
+
+    private static MailflowConfig defaults() {
+        return MailflowConfig.builder().defaults().override("schema.registry.url", "mock://topology-description-test").build();
     }
 }
