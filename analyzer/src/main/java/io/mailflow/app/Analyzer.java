@@ -159,6 +159,53 @@ public final class Analyzer implements AutoCloseable {
     }
 
     /**
+     * The connector stage's partition count of an application that exists already: its
+     * repartition topics, and so its tasks' changelogs and state, were created with a count, and
+     * Kafka Streams refuses to start with another. An application created before that count was
+     * a setting of its own (it was the traces topic's) keeps its count, with one INFO line; a count
+     * set explicitly that differs from the topics' is an error that says what to do.
+     */
+    static MailflowConfig withConnectorPartitions(final MailflowConfig config) {
+        final String key = DetectionConfig.PREFIX + "connector-partitions";
+        final String app = config.require(StreamsConfig.APPLICATION_ID_CONFIG);
+        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        final Map<String, Integer> existing = new java.util.TreeMap<>();
+        try (Admin admin = Admin.create(props)) {
+            for (final String topic : List.of(app + "-connector-signals-repartition", app + "-stats-partials-repartition")) {
+                try {
+                    existing.put(topic, admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(topic).partitions().size());
+                } catch (final ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                        throw new IllegalStateException("Cannot look up " + topic + " on " + config.get("bootstrap.servers") + ": "
+                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+                    }
+                }
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while looking up the connector stage's topics", e);
+        } catch (final TimeoutException e) {
+            throw new IllegalStateException("Cannot look up the connector stage's topics on " + config.get("bootstrap.servers"), e);
+        }
+        final int configured = DetectionConfig.from(config).connectorPartitions();
+        if (existing.values().stream().allMatch(n -> n == configured)) {
+            return config; // a new application, or one created with this count
+        }
+        final int kept = existing.values().iterator().next();
+        if (existing.values().stream().anyMatch(n -> n != kept) || config.sourceOf(key) != MailflowConfig.Source.DEFAULT) {
+            throw new MailflowConfig.ConfigException("Setting '" + key + "' is " + configured + ", but application " + app
+                + " has its connector stage in " + existing + " partitions: set it to that count to keep the application's"
+                + " connector state, or reset the application (docs/deploy.md, \"Resetting the application\") to start with "
+                + configured);
+        }
+        LOG.info("Application {} keeps the {} partitions of its connector stage (its topics were created with them); {} takes"
+            + " effect after a reset", app, kept, key);
+        return config.with(key, Integer.toString(kept));
+    }
+
+    /**
      * Binds the Kafka Streams metrics to Micrometer's global registry and starts the app. Add
      * registries (the Prometheus endpoint) to the global one before: Micrometer warns when a
      * registry joins a composite that already has meters, since their earlier counts are lost to it.

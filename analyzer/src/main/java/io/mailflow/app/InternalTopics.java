@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The names and configurations come from Kafka Streams itself (its internal topology builder,
  * read after the {@code KafkaStreams} client has named the topics after the application id). The
- * partition counts are the embedded ones: every task count is the traces topic's partition count.
+ * partition counts are the embedded ones: a sub-topology has as many tasks as its source topic has
+ * partitions (the traces topic, or a repartition topic with its own count).
  * Anything unexpected (another Kafka Streams version, a source topic with another partition count)
  * gives an empty list, and Kafka Streams creates the topics as usual. Only for the embedded runtime:
  * on a cluster the topics are Kafka Streams' to create and validate.
@@ -56,8 +58,14 @@ final class InternalTopics {
             final short replication = streamsConfig.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG).shortValue();
             final Map<String, NewTopic> topics = new HashMap<>();
             for (final InternalTopologyBuilder.TopicsInfo info : builder.subtopologyToTopicsInfo().values()) {
+                // a sub-topology has as many tasks, and its changelogs as many partitions, as its
+                // source topic: the traces topic's count, or a repartition topic's own
+                int tasks = partitions;
                 for (final String source : info.sourceTopics) {
-                    if (!info.repartitionSourceTopics.containsKey(source) && topicPartitions.getOrDefault(source, -1) != partitions) {
+                    final InternalTopicConfig repartition = info.repartitionSourceTopics.get(source);
+                    if (repartition != null) {
+                        tasks = repartition.numberOfPartitions().orElse(partitions);
+                    } else if (topicPartitions.getOrDefault(source, -1) != partitions) {
                         LOG.debug("Source topic {} does not have {} partitions: internal topics left to Kafka Streams", source, partitions);
                         return List.of();
                     }
@@ -69,7 +77,7 @@ final class InternalTopics {
                         LOG.debug("Internal topic {} is not named after the application yet: left to Kafka Streams", config.name());
                         return List.of();
                     }
-                    final NewTopic topic = new NewTopic(config.name(), Optional.of(config.numberOfPartitions().orElse(partitions)),
+                    final NewTopic topic = new NewTopic(config.name(), Optional.of(config.numberOfPartitions().orElse(tasks)),
                         replication < 0 ? Optional.empty() : Optional.of(replication))
                         .configs(config.properties(defaults, windowRetention));
                     topics.put(topic.name(), topic);
@@ -82,8 +90,13 @@ final class InternalTopics {
         }
     }
 
-    /** One internal topic of a sub-topology, as Kafka Streams will create it. */
-    record Described(int subtopology, String name, boolean changelog, Map<String, String> configs) {
+    /**
+     * One internal topic of a sub-topology, as Kafka Streams will create it.
+     *
+     * @param tasks the sub-topology's task count when a repartition topic of its own count sets it;
+     *              -1 when it has a task per partition of {@code source}
+     */
+    record Described(int subtopology, String source, int tasks, String name, boolean changelog, Map<String, String> configs) {
     }
 
     /**
@@ -109,11 +122,15 @@ final class InternalTopics {
             for (final Map.Entry<TopologyMetadata.Subtopology, InternalTopologyBuilder.TopicsInfo> sub
                 : builder.subtopologyToTopicsInfo().entrySet()) {
                 final int subtopology = id.getInt(sub.getKey());
-                for (final InternalTopicConfig c : sub.getValue().stateChangelogTopics.values()) {
-                    described.add(new Described(subtopology, c.name(), true, new TreeMap<>(c.properties(defaults, windowRetention))));
+                final InternalTopologyBuilder.TopicsInfo info = sub.getValue();
+                final String source = String.join(", ", new TreeSet<>(info.sourceTopics));
+                final int tasks = info.repartitionSourceTopics.values().stream().map(c -> c.numberOfPartitions().orElse(-1))
+                    .findFirst().orElse(-1);
+                for (final InternalTopicConfig c : info.stateChangelogTopics.values()) {
+                    described.add(new Described(subtopology, source, tasks, c.name(), true, new TreeMap<>(c.properties(defaults, windowRetention))));
                 }
-                for (final InternalTopicConfig c : sub.getValue().repartitionSourceTopics.values()) {
-                    described.add(new Described(subtopology, c.name(), false, new TreeMap<>(c.properties(defaults, windowRetention))));
+                for (final InternalTopicConfig c : info.repartitionSourceTopics.values()) {
+                    described.add(new Described(subtopology, source, tasks, c.name(), false, new TreeMap<>(c.properties(defaults, windowRetention))));
                 }
             }
             described.sort(Comparator.comparingInt(Described::subtopology).thenComparing(Described::name));

@@ -191,7 +191,7 @@ public final class MailflowTopology {
                     batchLog(StatsPreAggregator.MESSAGES_LOG_STORE, StatsPreAggregator.MESSAGES_STORE, Serdes.String(),
                         StatsPreAggregator.messagesRetention(config))),
                 Named.as("stats-pre-aggregate"))
-            .repartition(Repartitioned.<String, StatsPartial>as("stats-partials")
+            .repartition(Repartitioned.<String, StatsPartial>as("stats-partials").withNumberOfPartitions(config.connectorPartitions())
                 .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("stats-partials", StatsPartial.class))
                 .withStreamPartitioner(HeartbeatBroadcast.statsPartials()))
             .process(withStores(() -> new StatsWindowCloser(config),
@@ -204,13 +204,15 @@ public final class MailflowTopology {
             .to(topics.connectorStats.name(), topics.connectorStats.produced("connector-stats-sink"));
 
         // failures and queue snapshots of a connector travel in ONE topic, partitioned by
-        // connector, to one processor that orders them on one timeline; connector-signals takes
-        // its partition count from the traces topic
+        // connector, to one processor that orders them on one timeline. Both connector-keyed
+        // topics have the connector stage's own partition count (1 by default): every partition
+        // is a task whose changelogs each transaction touches, and a few connectors' signals and
+        // partial counts need no more (docs/benchmarks.md, "Twenty-first session")
         final KStream<String, ConnectorSignal> failureSignals = classified.process(
             () -> new TransientFailureRouter(config, topics.traces.name()), Named.as("transient-failures"));
         queueSignals
             .merge(failureSignals, Named.as(CONNECTOR_SIGNALS_MERGE))
-            .repartition(Repartitioned.<String, ConnectorSignal>as("connector-signals")
+            .repartition(Repartitioned.<String, ConnectorSignal>as("connector-signals").withNumberOfPartitions(config.connectorPartitions())
                 .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("connector-signals", ConnectorSignal.class))
                 .withStreamPartitioner(HeartbeatBroadcast.connectorSignals()))
             .process(withStores(() -> new ConnectorMonitor(config, catalog),

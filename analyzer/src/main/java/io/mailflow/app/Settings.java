@@ -98,6 +98,9 @@ public final class Settings {
         m.put("mailflow.detect.backlog-threshold", "recipients queued longer than the backlog age that fire QUEUE_BACKLOG");
         m.put("mailflow.detect.max-destinations", "bound of the destination lists in stats and alerts");
         m.put("mailflow.detect.source-partitions", "partitions of the traces topic; 0 = looked up on the broker at start");
+        m.put("mailflow.detect.connector-partitions", "partitions of the connector stage (the `connector-signals` and `stats-partials`"
+            + " repartition topics, so the tasks of the connector monitor and the stats windows and their changelogs); its key is the"
+            + " connector. An existing application keeps the count its topics were created with: changing it needs a reset (docs/deploy.md)");
         m.put("mailflow.queue.delay-notice-after", "queued this long, a recipient gets one delay notice; 0 = no delay notices");
         m.put("mailflow.queue.expire-after", "queued this long, a recipient expires and its sender gets an NDR (Exchange Server uses 2d)");
         m.put("mailflow.queue.backlog-age", "queued longer than this, a recipient counts as over age (backlog alerts)");

@@ -50,14 +50,16 @@ public final class TopologyCommand implements Callable<Integer> {
         final StringBuilder out = new StringBuilder(description.toString().strip()).append("\n\n");
         final int replication = new StreamsConfig(props).getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG);
         out.append("Internal topics of application.id=").append(applicationId).append(" (Kafka Streams creates them at the first start, ")
-            .append("each with as many partitions as its sub-topology has tasks, replication.factor=").append(replication)
+            .append("each changelog with a partition per task of its sub-topology, replication.factor=").append(replication)
             .append(replication < 0 ? ": the broker's default" : "").append("):\n");
         final int width = internal.stream().mapToInt(t -> t.name().length()).max().orElse(0);
         int subtopology = -1;
         for (final InternalTopics.Described topic : internal) {
             if (topic.subtopology() != subtopology) {
                 subtopology = topic.subtopology();
-                out.append("   Sub-topology: ").append(subtopology).append('\n');
+                out.append("   Sub-topology: ").append(subtopology).append(topic.tasks() > 0
+                    ? " (" + topic.tasks() + (topic.tasks() == 1 ? " task" : " tasks") + ": the partitions of its repartition topic)"
+                    : " (a task per partition of " + topic.source() + ")").append('\n');
             }
             out.append(String.format("    %-11s %-" + width + "s  %s%n", topic.changelog() ? "changelog" : "repartition", topic.name(),
                 topic.configs().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));

@@ -33,6 +33,10 @@ import java.util.Map;
  * @param sourcePartitions partitions of the traces topic, whose heartbeats the connector-keyed stages
  *                       wait for ({@code source-partitions}; 0, the default, means the app looks the
  *                       count up at start; a test topology without a broker counts the partitions that reported)
+ * @param connectorPartitions partitions of the connector stage's two repartition topics
+ *                       ({@code connector-signals}, {@code stats-partials}), so its tasks and their
+ *                       changelogs ({@code connector-partitions}, 1): its key is the connector, a
+ *                       handful of keys, and its load the traces' failures and pre-aggregated counts
  */
 public record DetectionConfig(
     Duration window,
@@ -47,7 +51,8 @@ public record DetectionConfig(
     long backlogThreshold,
     Duration backlogAge,
     int maxDestinations,
-    int sourcePartitions) {
+    int sourcePartitions,
+    int connectorPartitions) {
 
     public static final String PREFIX = "mailflow.detect.";
 
@@ -73,12 +78,15 @@ public record DetectionConfig(
         if (sourcePartitions < 0) {
             throw new ConfigException("Setting '" + PREFIX + "source-partitions' must not be negative, got " + sourcePartitions);
         }
+        if (connectorPartitions < 1) {
+            throw new ConfigException("Setting '" + PREFIX + "connector-partitions' must be at least 1, got " + connectorPartitions);
+        }
     }
 
     public static DetectionConfig defaults() {
         return new DetectionConfig(Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofSeconds(30),
             Duration.ofSeconds(10), Duration.ofMinutes(30), Duration.ofMinutes(15), 5, Duration.ofMinutes(5), 200,
-            QueueConfig.defaults().backlogAge(), 10, 0);
+            QueueConfig.defaults().backlogAge(), 10, 0, 1);
     }
 
     /** The {@code mailflow.detect.*} defaults as settings, for {@link MailflowConfig#defaults()}. */
@@ -104,6 +112,7 @@ public record DetectionConfig(
         s.put(PREFIX + "backlog-threshold", Long.toString(backlogThreshold));
         s.put(PREFIX + "max-destinations", Integer.toString(maxDestinations));
         s.put(PREFIX + "source-partitions", Integer.toString(sourcePartitions));
+        s.put(PREFIX + "connector-partitions", Integer.toString(connectorPartitions));
         return s;
     }
 
@@ -123,7 +132,8 @@ public record DetectionConfig(
             // the queue tracker decides what "over age" means; we only name it in texts
             c.getDuration(QueueConfig.BACKLOG_AGE, d.backlogAge),
             c.getInt(PREFIX + "max-destinations", d.maxDestinations),
-            c.getInt(PREFIX + "source-partitions", d.sourcePartitions));
+            c.getInt(PREFIX + "source-partitions", d.sourcePartitions),
+            c.getInt(PREFIX + "connector-partitions", d.connectorPartitions));
     }
 
     private static void requirePositive(final String key, final Duration d) {

@@ -97,14 +97,13 @@ public final class QueryServer implements AutoCloseable {
     /**
      * Starts answering from {@code streams}, created with {@code application.server} =
      * {@code self}; {@code config} names the topics, the connector catalog and detection's
-     * settings (with {@code mailflow.detect.source-partitions} resolved: every store read has
-     * that many partitions).
+     * settings. A read asks every partition of its store, as many as Kafka's metadata counts.
      */
     public void serve(final KafkaStreams streams, final MailflowConfig config, final HostInfo self, final Supplier<String> state) {
         final DetectionConfig detection = DetectionConfig.from(config);
         final ConnectorCatalog catalog = ConnectorCatalog.from(config);
         final LocalState local = new LocalState(streams, new ActiveAlerts(detection, catalog));
-        final StateRouter router = new StateRouter(streams, self, detection.sourcePartitions(), local,
+        final StateRouter router = new StateRouter(streams, self, local,
             new PeerClient(token == null ? null : new String(token, StandardCharsets.UTF_8)));
         final QueryApi api = new QueryApi(router, catalog, detection.maxDestinations(),
             new TopicTail(config.kafkaProperties()), new Topics(config));

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -43,19 +44,45 @@ final class StateRouter {
 
     private final KafkaStreams streams;
     private final HostInfo self;
-    private final int partitions;
     private final LocalState local;
     private final PeerClient peers;
+    /** Partitions by store, once Kafka's metadata told them: fixed while the application runs. */
+    private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
 
-    StateRouter(final KafkaStreams streams, final HostInfo self, final int partitions, final LocalState local, final PeerClient peers) {
+    StateRouter(final KafkaStreams streams, final HostInfo self, final LocalState local, final PeerClient peers) {
         this.streams = streams;
         this.self = self;
-        this.partitions = partitions;
         this.local = local;
         this.peers = peers;
     }
 
-    Set<Integer> allPartitions() {
+    /**
+     * Every partition of {@code store}: one per partition of its sub-topology's source topic (the
+     * traces topic, or the connector stage's repartition topics with their own count), as Kafka
+     * Streams' metadata counts them.
+     */
+    Set<Integer> allPartitions(final String store) {
+        final Integer known = partitionCounts.get(store);
+        if (known != null) {
+            return range(known);
+        }
+        final long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (true) {
+            final int[] count = {-1};
+            // Kafka hands a partitioner the store's source topic's partition count
+            metadata(() -> streams.queryMetadataForKey(store, "", (topic, key, value, numPartitions) -> {
+                count[0] = numPartitions;
+                return Optional.of(Set.of(0));
+            }));
+            if (count[0] > 0) {
+                partitionCounts.put(store, count[0]);
+                return range(count[0]);
+            }
+            pauseOrGiveUp(deadline, "no metadata for store " + store);
+        }
+    }
+
+    private static Set<Integer> range(final int partitions) {
         return IntStream.range(0, partitions).boxed().collect(Collectors.toCollection(TreeSet::new));
     }
 
@@ -73,7 +100,7 @@ final class StateRouter {
 
     /** Reads every partition of the read's store. */
     List<JsonNode> readAll(final LocalState.Read read, final Map<String, String> params) {
-        return read(read, params, allPartitions());
+        return read(read, params, allPartitions(read.store()));
     }
 
     /** Each of {@code wanted}'s answers (the read's data of that partition), in partition order. */

@@ -25,7 +25,12 @@ class InternalTopicsTest {
     Path stateDir;
 
     private Analyzer analyzer(final String partitions) throws InterruptedException {
+        return analyzer(partitions, "1");
+    }
+
+    private Analyzer analyzer(final String partitions, final String connectorPartitions) throws InterruptedException {
         final MailflowConfig config = MailflowConfig.builder().defaults().build()
+            .with("mailflow.detect.connector-partitions", connectorPartitions)
             .with("bootstrap.servers", "127.0.0.1:9")
             .with("schema.registry.url", "mock://internal-topics-test")
             .with("application.id", "itt")
@@ -42,23 +47,32 @@ class InternalTopicsTest {
     }
 
     @Test
-    @DisplayName("every repartition topic and every store's changelog, named after the application, with the embedded partition count")
+    @DisplayName("every repartition topic and every store's changelog, named after the application, with its sub-topology's task count:"
+        + " the embedded partition count, or the connector stage's own")
     void repartitionTopicsAndChangelogs() throws Exception {
-        final Analyzer analyzer = analyzer("3");
+        final Analyzer analyzer = analyzer("3", "2");
         try {
             final List<NewTopic> topics = InternalTopics.of(analyzer.topology(), analyzer.properties(), 3, sources(3));
             final Set<String> names = new TreeSet<>();
             topics.forEach(t -> names.add(t.name()));
             final Set<String> repartition = new TreeSet<>();
             final Set<String> stores = new TreeSet<>();
+            // a sub-topology fed by a repartition topic is the connector stage: 2 tasks, as set above
+            final Map<String, Integer> tasks = new java.util.HashMap<>();
             for (final TopologyDescription.Subtopology sub : analyzer.topology().describe().subtopologies()) {
+                final boolean connectorStage = sub.nodes().stream().anyMatch(n -> n instanceof TopologyDescription.Source source
+                    && source.topicSet().stream().anyMatch(t -> t.endsWith("-repartition")));
                 for (final TopologyDescription.Node node : sub.nodes()) {
                     if (node instanceof TopologyDescription.Source source) {
                         // describe() names them without the application id
-                        source.topicSet().stream().filter(t -> t.endsWith("-repartition")).forEach(t -> repartition.add("itt-" + t));
+                        source.topicSet().stream().filter(t -> t.endsWith("-repartition")).forEach(t -> {
+                            repartition.add("itt-" + t);
+                            tasks.put("itt-" + t, 2);
+                        });
                     }
                     if (node instanceof TopologyDescription.Processor processor) {
                         stores.addAll(processor.stores());
+                        processor.stores().forEach(st -> tasks.put("itt-" + st + "-changelog", connectorStage ? 2 : 3));
                     }
                 }
             }
@@ -68,7 +82,7 @@ class InternalTopicsTest {
             }
             for (final NewTopic topic : topics) {
                 assertTrue(topic.name().startsWith("itt-"), topic.name());
-                assertEquals(3, topic.numPartitions(), topic.name());
+                assertEquals(tasks.get(topic.name()), topic.numPartitions(), topic.name());
                 if (topic.name().endsWith("-changelog")) {
                     final String store = topic.name().substring("itt-".length(), topic.name().length() - "-changelog".length());
                     assertTrue(stores.contains(store), store + " is a store of the topology");

@@ -30,7 +30,7 @@ class StateRouterTest {
         props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
         final KafkaStreams streams = new KafkaStreams(builder.build(), props);
         streams.close(); // Kafka's metadata calls now throw IllegalStateException ("KafkaStreams is not running")
-        final StateRouter router = new StateRouter(streams, new HostInfo("127.0.0.1", 1), 1, null, null);
+        final StateRouter router = new StateRouter(streams, new HostInfo("127.0.0.1", 1), null, null);
         final QueryException e = assertThrows(QueryException.class, () -> router.partitionOf("s", "key"));
         assertEquals(503, e.status());
         assertTrue(e.getMessage().contains("NOT_RUNNING"), e.getMessage());
