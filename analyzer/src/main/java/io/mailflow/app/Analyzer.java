@@ -11,11 +11,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -170,14 +172,14 @@ public final class Analyzer implements AutoCloseable {
         final String app = config.require(StreamsConfig.APPLICATION_ID_CONFIG);
         final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        final Map<String, Integer> existing = new java.util.TreeMap<>();
+        final Map<String, Integer> existing = new TreeMap<>();
         try (Admin admin = Admin.create(props)) {
             for (final String topic : List.of(app + "-connector-signals-repartition", app + "-stats-partials-repartition")) {
                 try {
                     existing.put(topic, admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
                         .get(topic).partitions().size());
                 } catch (final ExecutionException e) {
-                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                         throw new IllegalStateException("Cannot look up " + topic + " on " + config.get("bootstrap.servers") + ": "
                             + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
                     }
