@@ -196,7 +196,8 @@ public final class Analyzer implements AutoCloseable {
             return config; // a new application, or one created with this count
         }
         final int kept = existing.values().iterator().next();
-        if (existing.values().stream().anyMatch(n -> n != kept) || config.sourceOf(key) != MailflowConfig.Source.DEFAULT) {
+        final boolean setExplicitly = config.sourceOf(key) != null && config.sourceOf(key) != MailflowConfig.Source.DEFAULT;
+        if (existing.values().stream().anyMatch(n -> n != kept) || setExplicitly) {
             throw new MailflowConfig.ConfigException("Setting '" + key + "' is " + configured + ", but application " + app
                 + " has its connector stage in " + existing + " partitions: set it to that count to keep the application's"
                 + " connector state, or reset the application (docs/deploy.md, \"Resetting the application\") to start with "
