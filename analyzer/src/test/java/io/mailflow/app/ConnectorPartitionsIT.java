@@ -40,7 +40,7 @@ class ConnectorPartitionsIT {
             final MailflowConfig explicit = config(kafka, "old-app").override("mailflow.detect.connector-partitions", "1").build();
             final MailflowConfig.ConfigException refused = assertThrows(MailflowConfig.ConfigException.class,
                 () -> Analyzer.withConnectorPartitions(explicit));
-            assertTrue(refused.getMessage().contains("mailflow.detect.connector-partitions") && refused.getMessage().contains("=3")
+            assertTrue(refused.getMessage().contains("mailflow.detect.connector-partitions") && refused.getMessage().contains("in 3 partitions")
                 && refused.getMessage().contains("reset"), refused.getMessage());
 
             final MailflowConfig same = config(kafka, "old-app").override("mailflow.detect.connector-partitions", "3").build();
