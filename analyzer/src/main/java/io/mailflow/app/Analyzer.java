@@ -133,31 +133,46 @@ public final class Analyzer implements AutoCloseable {
     }
 
     /**
+     * {@code run}'s start: the traces topic's partition count (unless set) and an existing
+     * connector stage's ({@link #withConnectorPartitions}), looked up with one admin client.
+     */
+    static MailflowConfig withBrokerCounts(final MailflowConfig config) {
+        try (Admin admin = lookupAdmin(config)) {
+            return withConnectorPartitions(withSourcePartitions(config, admin), admin);
+        }
+    }
+
+    /**
      * The connector-keyed stages wait for the heartbeats of every traces partition, so they must
      * know how many there are, including those that have not reported yet (a killed instance's):
      * unless set, the count is looked up on the broker.
      */
     static MailflowConfig withSourcePartitions(final MailflowConfig config) {
-        final String key = DetectionConfig.PREFIX + "source-partitions";
-        final String set = config.get(key);
-        if (set != null && !set.isBlank() && Integer.parseInt(set.trim()) > 0) {
+        if (sourcePartitionsSet(config)) {
+            return config;
+        }
+        try (Admin admin = lookupAdmin(config)) {
+            return withSourcePartitions(config, admin);
+        }
+    }
+
+    private static MailflowConfig withSourcePartitions(final MailflowConfig config, final Admin admin) {
+        if (sourcePartitionsSet(config)) {
             return config;
         }
         final String traces = config.require("mailflow.topic.traces");
-        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        try (Admin admin = Admin.create(props)) {
-            final int partitions = admin.describeTopics(List.of(traces)).allTopicNames().get(30, TimeUnit.SECONDS)
-                .get(traces).partitions().size();
-            LOG.debug("{} has {} partitions", traces, partitions);
-            return config.with(key, Integer.toString(partitions));
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while looking up " + traces, e);
-        } catch (final ExecutionException | TimeoutException e) {
+        final int partitions = partitions(admin, traces, config);
+        if (partitions < 0) {
             throw new IllegalStateException("Cannot look up the partitions of " + traces + " on " + config.get("bootstrap.servers")
-                + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+                + ": the topic does not exist");
         }
+        LOG.debug("{} has {} partitions", traces, partitions);
+        return config.with(DetectionConfig.PREFIX + "source-partitions", Integer.toString(partitions));
+    }
+
+    private static boolean sourcePartitionsSet(final MailflowConfig config) {
+        final String set = config.get(DetectionConfig.PREFIX + "source-partitions");
+        return set != null && !set.isBlank() && Integer.parseInt(set.trim()) > 0;
     }
 
     /**
@@ -167,29 +182,15 @@ public final class Analyzer implements AutoCloseable {
      * a setting of its own (it was the traces topic's) keeps its count, with one INFO line; a count
      * set explicitly that differs from the topics' is an error that says what to do.
      */
-    static MailflowConfig withConnectorPartitions(final MailflowConfig config) {
+    static MailflowConfig withConnectorPartitions(final MailflowConfig config, final Admin admin) {
         final String key = DetectionConfig.PREFIX + "connector-partitions";
         final String app = config.require(StreamsConfig.APPLICATION_ID_CONFIG);
-        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         final Map<String, Integer> existing = new TreeMap<>();
-        try (Admin admin = Admin.create(props)) {
-            for (final String topic : List.of(app + "-connector-signals-repartition", app + "-stats-partials-repartition")) {
-                try {
-                    existing.put(topic, admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                        .get(topic).partitions().size());
-                } catch (final ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                        throw new IllegalStateException("Cannot look up " + topic + " on " + config.get("bootstrap.servers") + ": "
-                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
-                    }
-                }
+        for (final String topic : MailflowTopology.connectorStageTopics(app)) {
+            final int partitions = partitions(admin, topic, config);
+            if (partitions >= 0) {
+                existing.put(topic, partitions);
             }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while looking up the connector stage's topics", e);
-        } catch (final TimeoutException e) {
-            throw new IllegalStateException("Cannot look up the connector stage's topics on " + config.get("bootstrap.servers"), e);
         }
         final int configured = DetectionConfig.from(config).connectorPartitions();
         if (existing.values().stream().allMatch(n -> n == configured)) {
@@ -208,6 +209,31 @@ public final class Analyzer implements AutoCloseable {
         LOG.info("Application {} keeps the {} partitions of its connector stage (its topics were created with them); {} takes"
             + " effect after a reset", app, kept, key);
         return config.with(key, Integer.toString(kept));
+    }
+
+    private static Admin lookupAdmin(final MailflowConfig config) {
+        final Map<String, Object> props = new HashMap<>(config.kafkaProperties());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return Admin.create(props);
+    }
+
+    /** The topic's partition count on the broker, or -1 when it does not exist. */
+    private static int partitions(final Admin admin, final String topic, final MailflowConfig config) {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while looking up " + topic, e);
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return -1;
+            }
+            throw new IllegalStateException("Cannot look up the partitions of " + topic + " on " + config.get("bootstrap.servers")
+                + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        } catch (final TimeoutException e) {
+            throw new IllegalStateException("Cannot look up the partitions of " + topic + " on " + config.get("bootstrap.servers")
+                + ": no answer in 30 s", e);
+        }
     }
 
     /**

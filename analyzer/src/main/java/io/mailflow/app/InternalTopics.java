@@ -52,8 +52,7 @@ final class InternalTopics {
         try {
             final InternalTopologyBuilder builder = builder(topology);
             final StreamsConfig streamsConfig = new StreamsConfig(streamsProps);
-            final Map<String, String> defaults = new HashMap<>();
-            streamsConfig.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX).forEach((k, v) -> defaults.put(k, String.valueOf(v)));
+            final Map<String, String> defaults = topicDefaults(streamsConfig);
             final long windowRetention = streamsConfig.getLong(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG);
             final short replication = streamsConfig.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG).shortValue();
             final Map<String, NewTopic> topics = new HashMap<>();
@@ -113,8 +112,7 @@ final class InternalTopics {
             // notes which stores log to a changelog (nothing is opened or connected)
             builder.rewriteTopology(streamsConfig);
             builder.buildTopology();
-            final Map<String, String> defaults = new HashMap<>();
-            streamsConfig.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX).forEach((k, v) -> defaults.put(k, String.valueOf(v)));
+            final Map<String, String> defaults = topicDefaults(streamsConfig);
             final long windowRetention = streamsConfig.getLong(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG);
             final Field id = TopologyMetadata.Subtopology.class.getDeclaredField("nodeGroupId");
             id.setAccessible(true);
@@ -138,6 +136,13 @@ final class InternalTopics {
         } catch (final ReflectiveOperationException | RuntimeException | LinkageError e) {
             throw new IllegalStateException("Cannot read the internal topics of the topology from this Kafka Streams version: " + e, e);
         }
+    }
+
+    /** The {@code topic.*} settings, which Kafka Streams applies to every internal topic it creates. */
+    private static Map<String, String> topicDefaults(final StreamsConfig streamsConfig) {
+        final Map<String, String> defaults = new HashMap<>();
+        streamsConfig.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX).forEach((k, v) -> defaults.put(k, String.valueOf(v)));
+        return defaults;
     }
 
     /** Kafka Streams' own builder behind a {@code Topology}: the one place its internal topics are known before a start. */

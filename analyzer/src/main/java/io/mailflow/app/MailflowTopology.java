@@ -85,6 +85,14 @@ import org.apache.kafka.streams.state.Stores;
 public final class MailflowTopology {
     /** The queue tracker's snapshots and the failures meet here, on their way to connector-signals. */
     public static final String CONNECTOR_SIGNALS_MERGE = "connector-signals-merge";
+    /** The connector stage's two repartition topics, by the names Kafka Streams prefixes with the application id. */
+    static final String STATS_PARTIALS = "stats-partials";
+    static final String CONNECTOR_SIGNALS = "connector-signals";
+
+    /** The connector stage's repartition topics of application {@code applicationId}, as Kafka Streams names them. */
+    static List<String> connectorStageTopics(final String applicationId) {
+        return List.of(applicationId + "-" + CONNECTOR_SIGNALS + "-repartition", applicationId + "-" + STATS_PARTIALS + "-repartition");
+    }
 
     private MailflowTopology() {
     }
@@ -191,8 +199,8 @@ public final class MailflowTopology {
                     batchLog(StatsPreAggregator.MESSAGES_LOG_STORE, StatsPreAggregator.MESSAGES_STORE, Serdes.String(),
                         StatsPreAggregator.messagesRetention(config))),
                 Named.as("stats-pre-aggregate"))
-            .repartition(Repartitioned.<String, StatsPartial>as("stats-partials").withNumberOfPartitions(config.connectorPartitions())
-                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("stats-partials", StatsPartial.class))
+            .repartition(Repartitioned.<String, StatsPartial>as(STATS_PARTIALS).withNumberOfPartitions(config.connectorPartitions())
+                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues(STATS_PARTIALS, StatsPartial.class))
                 .withStreamPartitioner(HeartbeatBroadcast.statsPartials()))
             .process(withStores(() -> new StatsWindowCloser(config),
                     Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StatsWindowCloser.STORE), Serdes.String(),
@@ -212,8 +220,8 @@ public final class MailflowTopology {
             () -> new TransientFailureRouter(config, topics.traces.name()), Named.as("transient-failures"));
         queueSignals
             .merge(failureSignals, Named.as(CONNECTOR_SIGNALS_MERGE))
-            .repartition(Repartitioned.<String, ConnectorSignal>as("connector-signals").withNumberOfPartitions(config.connectorPartitions())
-                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues("connector-signals", ConnectorSignal.class))
+            .repartition(Repartitioned.<String, ConnectorSignal>as(CONNECTOR_SIGNALS).withNumberOfPartitions(config.connectorPartitions())
+                .withKeySerde(Serdes.String()).withValueSerde(topics.repartitionValues(CONNECTOR_SIGNALS, ConnectorSignal.class))
                 .withStreamPartitioner(HeartbeatBroadcast.connectorSignals()))
             .process(withStores(() -> new ConnectorMonitor(config, catalog),
                     // failures and snapshots waiting for every input partition to pass them:

@@ -69,7 +69,7 @@ public final class RunCommand implements Callable<Integer> {
             // Kafka Streams tells the other instances where this one answers queries: the port
             // actually bound (0 picks one), so the server is up before the client is created
             final HostInfo self = new HostInfo(query.advertisedHost(), queries.port());
-            final MailflowConfig analyzed = Analyzer.withConnectorPartitions(Analyzer.withSourcePartitions(config))
+            final MailflowConfig analyzed = Analyzer.withBrokerCounts(config)
                 .with(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
             final Analyzer analyzer = new Analyzer(analyzed);
             running.set(analyzer);

@@ -34,20 +34,20 @@ class ConnectorPartitionsIT {
 
             final MailflowConfig old = config(kafka, "old-app").build();
             assertEquals(1, DetectionConfig.from(old).connectorPartitions(), "the default");
-            assertEquals(3, DetectionConfig.from(Analyzer.withConnectorPartitions(old)).connectorPartitions(),
+            assertEquals(3, DetectionConfig.from(Analyzer.withConnectorPartitions(old, admin)).connectorPartitions(),
                 "an existing application keeps its count");
 
             final MailflowConfig explicit = config(kafka, "old-app").override("mailflow.detect.connector-partitions", "1").build();
             final MailflowConfig.ConfigException refused = assertThrows(MailflowConfig.ConfigException.class,
-                () -> Analyzer.withConnectorPartitions(explicit));
+                () -> Analyzer.withConnectorPartitions(explicit, admin));
             assertTrue(refused.getMessage().contains("mailflow.detect.connector-partitions") && refused.getMessage().contains("in 3 partitions")
                 && refused.getMessage().contains("reset"), refused.getMessage());
 
             final MailflowConfig same = config(kafka, "old-app").override("mailflow.detect.connector-partitions", "3").build();
-            assertEquals(3, DetectionConfig.from(Analyzer.withConnectorPartitions(same)).connectorPartitions());
+            assertEquals(3, DetectionConfig.from(Analyzer.withConnectorPartitions(same, admin)).connectorPartitions());
 
             final MailflowConfig fresh = config(kafka, "new-app").build();
-            assertEquals(1, DetectionConfig.from(Analyzer.withConnectorPartitions(fresh)).connectorPartitions(),
+            assertEquals(1, DetectionConfig.from(Analyzer.withConnectorPartitions(fresh, admin)).connectorPartitions(),
                 "a new application takes the setting");
         }
     }
