@@ -1,5 +1,7 @@
 package io.mailflow.state;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
@@ -37,6 +39,15 @@ final class HeapKeyedWindow {
     private static final int SLOT_BYTES = 8;
     private static final int INITIAL_SLOTS = 16;
     private static final byte[][] NONE = new byte[0][];
+    private static final VarHandle RESERVED_BYTES;
+
+    static {
+        try {
+            RESERVED_BYTES = MethodHandles.lookup().findVarHandle(HeapKeyedWindow.class, "reservedBytes", long.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final long retentionMs;
     private final HeapBudget budget;
@@ -51,6 +62,7 @@ final class HeapKeyedWindow {
     private long lastBucketKey = Long.MIN_VALUE;
     private Bucket lastBucket;
     private long observedTime = Long.MIN_VALUE;
+    /** Written by the task's stream thread only, read by the metrics scrape: see {@link #addReserved}. */
     private long reservedBytes;
     private int size;
 
@@ -108,7 +120,7 @@ final class HeapKeyedWindow {
             if (value != null) {
                 final byte[] replaced = entry(k, value, time);
                 budget.force(cost(replaced) - cost(single));
-                reservedBytes += cost(replaced) - cost(single);
+                addReserved(cost(replaced) - cost(single));
                 slots[slot] = replaced;
             } else {
                 giveBack(single);
@@ -125,7 +137,7 @@ final class HeapKeyedWindow {
             if (value != null) {
                 final byte[] replaced = entry(k, value, time);
                 budget.force(cost(replaced) - cost(old));
-                reservedBytes += cost(replaced) - cost(old);
+                addReserved(cost(replaced) - cost(old));
                 entries[i] = replaced; // the slot's own array
             } else {
                 removeEntry(slot, entries, i);
@@ -149,7 +161,7 @@ final class HeapKeyedWindow {
             return false;
         }
         final byte[] added = entry(k, value, time);
-        reservedBytes += cost;
+        addReserved(cost);
         size++;
         if (entries != null) {
             final byte[][] more = new byte[entries.length + 1][];
@@ -217,9 +229,18 @@ final class HeapKeyedWindow {
         return Arrays.copyOfRange(entry, HEADER + keyLength(entry), entry.length);
     }
 
-    /** Bytes taken from the budget. */
+    /** Bytes taken from the budget; any thread may ask (the queue's heap gauge does, from the scrape). */
     long reservedBytes() {
-        return reservedBytes;
+        return (long) RESERVED_BYTES.getAcquire(this);
+    }
+
+    /**
+     * The one writer's update of {@link #reservedBytes}, published with release semantics: a reader
+     * on another thread sees a whole recent value, never half of one (a plain long may tear), and on
+     * x86 the store costs what a plain one does, where a volatile one would fence every put.
+     */
+    private void addReserved(final long delta) {
+        RESERVED_BYTES.setRelease(this, reservedBytes + delta);
     }
 
     /** Entries held. */
@@ -235,7 +256,7 @@ final class HeapKeyedWindow {
     /** Gives every entry's bytes back to the budget; the window is empty after. */
     void release() {
         budget.release(reservedBytes);
-        reservedBytes = 0;
+        RESERVED_BYTES.setRelease(this, 0L);
         size = 0;
         keys = 0;
         slots = new Object[INITIAL_SLOTS];
@@ -311,7 +332,7 @@ final class HeapKeyedWindow {
         giveBack(entries[i]);
         final long fewerCost = arrayCost(entries.length) - arrayCost(entries.length - 1);
         budget.release(fewerCost);
-        reservedBytes -= fewerCost;
+        addReserved(-fewerCost);
         if (entries.length == 1) {
             removeSlot(slot);
         } else if (entries.length == 2) {
@@ -368,7 +389,7 @@ final class HeapKeyedWindow {
     private void giveBack(final byte[] entry) {
         final long cost = cost(entry);
         budget.release(cost);
-        reservedBytes -= cost;
+        addReserved(-cost);
         size--;
     }
 
