@@ -68,8 +68,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeats", paramLabel = "N", description = "Timed runs per section; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats = 3;
 
-    @Option(names = "--warmups", paramLabel = "N", description = "Untimed runs before the timed ones, per section (default: ${DEFAULT-VALUE}).")
-    int warmups = 1;
+    /**
+     * Records a section's warm-ups process together unless --warmups is given. The JIT needs a volume
+     * of work, not a count of runs, to compile the full topology's paths (Kafka's broker, transaction
+     * and client code among them): one warm-up of 1 M records left it compiling through the timed runs
+     * (docs/benchmarks.md, "Twenty-second session").
+     */
+    static final long WARMUP_RECORDS = 4_000_000;
+    /** At most this many warm-ups by default, however small --records is. */
+    static final int MAX_DEFAULT_WARMUPS = 8;
+
+    @Option(names = "--warmups", paramLabel = "N", description = "Untimed runs before the timed ones, per section (default: as many as"
+        + " make 4,000,000 records, at least 1 and at most 8: 2 at the default --records, 4 at 1,000,000).")
+    Integer warmups;
 
     @Option(names = "--seed", paramLabel = "N", description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
@@ -107,15 +118,19 @@ public final class BenchCommand implements Callable<Integer> {
         if (configOptions.schemaRegistryUrl() != null) {
             throw new ParameterException(spec.commandLine(), "-r/--schema-registry-url cannot be used here: the bench's apps use an in-memory registry");
         }
+        requireAtLeast("--records", records, 1);
+        requireAtLeast("--partitions", partitions, 1);
+        requireAtLeast("--repeats", repeats, 1);
+        requireAtLeast("--warmups", warmups(), 0);
         final String bootstrapServers = configOptions.bootstrapServers();
         final Map<String, String> settings = userSettings(configOptions.resolve());
         final Map<String, Object> result = new LinkedHashMap<>();
         result.put("startedAt", Instant.now().toString());
         result.put("machine", machine());
-        result.put("settings", Map.of("records", records, "partitions", partitions, "repeats", repeats, "warmups", warmups,
+        result.put("settings", Map.of("records", records, "partitions", partitions, "repeats", repeats, "warmups", warmups(),
             "seed", seed, "embeddedBroker", bootstrapServers == null, "set", io.mailflow.config.Secrets.masked(settings)));
         out.printf("mailflow bench: %,d trace records, %d partitions, %d timed run(s) per section after %d warm-up(s), median%n",
-            records, partitions, repeats, warmups);
+            records, partitions, repeats, warmups());
         try (BenchCluster cluster = BenchCluster.open(bootstrapServers, partitions, settings)) {
             out.printf("broker: %s%s%n", cluster.bootstrapServers(), cluster.embedded() ? " (embedded, in this JVM)" : "");
             final MailflowConfig config = cluster.config("throughput");
@@ -250,6 +265,17 @@ public final class BenchCommand implements Callable<Integer> {
         return props;
     }
 
+    /** Untimed runs per section: --warmups, or enough for {@link #WARMUP_RECORDS} records. */
+    public int warmups() {
+        return warmups != null ? warmups : (int) Math.min(MAX_DEFAULT_WARMUPS, Math.max(1, (WARMUP_RECORDS + records - 1) / records));
+    }
+
+    private void requireAtLeast(final String option, final long value, final long least) {
+        if (value < least) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least " + least + ", not " + value);
+        }
+    }
+
     @FunctionalInterface
     private interface Timed {
         RunResult run() throws Exception;
@@ -259,7 +285,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static final double JIT_NOTE_SHARE = 0.10;
 
     private List<RunResult> repeat(final String what, final Timed timed) throws Exception {
-        for (int i = 0; i < warmups; i++) {
+        for (int i = 0; i < warmups(); i++) {
             final RunResult warm = timed.run();
             out.printf("   warm-up %-22s %,12.0f records/s%n", what, warm.recordsPerSecond());
         }

@@ -67,6 +67,27 @@ class CommandLineTest {
     }
 
     @Test
+    @DisplayName("bench warms up on about 4 M records unless --warmups says otherwise; counts below 1 (0 for warm-ups) are usage errors")
+    void benchWarmupsAndCounts() {
+        assertEquals(2, parsedBench().warmups(), "the default 2 M records");
+        assertEquals(4, parsedBench("--records", "1000000").warmups());
+        assertEquals(1, parsedBench("--records", "6000000").warmups());
+        assertEquals(8, parsedBench("--records", "20000").warmups(), "capped");
+        assertEquals(0, parsedBench("--records", "20000", "--warmups", "0").warmups());
+        for (final String[] bad : new String[][] {{"--repeats", "0"}, {"--warmups", "-1"}, {"--records", "0"}, {"--partitions", "0"}}) {
+            final String[] r = run(new CommandLine(new BenchCommand()), bad);
+            assertEquals("2", r[0], String.join(" ", bad) + ": " + r[2]);
+            assertTrue(r[2].contains(bad[0] + " must be at least"), r[2]);
+        }
+    }
+
+    private static BenchCommand parsedBench(final String... args) {
+        final BenchCommand bench = new BenchCommand();
+        new CommandLine(bench).parseArgs(args);
+        return bench;
+    }
+
+    @Test
     @DisplayName("every option that takes a value names it like the others do (DURATION, N, FILE), never picocli's <fieldName>")
     void valuesAreNamedAlike() {
         for (final Map.Entry<String, CommandLine> sub : Mailflow.commandLine().getSubcommands().entrySet()) {
