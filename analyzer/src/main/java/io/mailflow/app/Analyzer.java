@@ -198,13 +198,15 @@ public final class Analyzer implements AutoCloseable {
         }
         final int kept = existing.values().iterator().next();
         final boolean setExplicitly = config.sourceOf(key) != null && config.sourceOf(key) != MailflowConfig.Source.DEFAULT;
-        if (existing.values().stream().anyMatch(n -> n != kept) || setExplicitly) {
-            final String has = existing.values().stream().distinct().count() == 1
-                ? kept + " partitions (" + String.join(", ", existing.keySet()) + ")"
-                : "topics of different partition counts " + existing;
+        final String reset = "reset the application (docs/deploy.md, \"Resetting the application\") to start with " + configured;
+        if (existing.values().stream().anyMatch(n -> n != kept)) {
+            throw new MailflowConfig.ConfigException("Application " + app + " has its connector stage in topics of different"
+                + " partition counts " + existing + ", which Kafka Streams cannot run: " + reset);
+        }
+        if (setExplicitly) {
             throw new MailflowConfig.ConfigException("Setting '" + key + "' is " + configured + ", but application " + app
-                + " has its connector stage in " + has + ": set it to " + kept + " to keep the application's connector"
-                + " state, or reset the application (docs/deploy.md, \"Resetting the application\") to start with " + configured);
+                + " has its connector stage in " + kept + " partitions (" + String.join(", ", existing.keySet()) + "): set it to "
+                + kept + " to keep the application's connector state, or " + reset);
         }
         LOG.info("Application {} keeps the {} partitions of its connector stage (its topics were created with them); {} takes"
             + " effect after a reset", app, kept, key);

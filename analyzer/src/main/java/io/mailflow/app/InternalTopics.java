@@ -2,12 +2,14 @@ package io.mailflow.app;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -50,37 +52,23 @@ final class InternalTopics {
     static List<NewTopic> of(final Topology topology, final Properties streamsProps, final int partitions,
                              final Map<String, Integer> topicPartitions) {
         try {
-            final InternalTopologyBuilder builder = builder(topology);
             final StreamsConfig streamsConfig = new StreamsConfig(streamsProps);
-            final Map<String, String> defaults = topicDefaults(streamsConfig);
-            final long windowRetention = streamsConfig.getLong(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG);
+            final String prefix = streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG) + "-";
             final short replication = streamsConfig.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG).shortValue();
             final Map<String, NewTopic> topics = new HashMap<>();
-            for (final InternalTopologyBuilder.TopicsInfo info : builder.subtopologyToTopicsInfo().values()) {
-                // a sub-topology has as many tasks, and its changelogs as many partitions, as its
-                // source topic: the traces topic's count, or a repartition topic's own
-                int tasks = partitions;
-                for (final String source : info.sourceTopics) {
-                    final InternalTopicConfig repartition = info.repartitionSourceTopics.get(source);
-                    if (repartition != null) {
-                        tasks = repartition.numberOfPartitions().orElse(partitions);
-                    } else if (topicPartitions.getOrDefault(source, -1) != partitions) {
+            for (final Described topic : read(builder(topology), streamsConfig)) {
+                for (final String source : topic.sources()) {
+                    if (topicPartitions.getOrDefault(source, -1) != partitions) {
                         LOG.debug("Source topic {} does not have {} partitions: internal topics left to Kafka Streams", source, partitions);
                         return List.of();
                     }
                 }
-                final List<InternalTopicConfig> internal = new ArrayList<>(info.repartitionSourceTopics.values());
-                internal.addAll(info.stateChangelogTopics.values());
-                for (final InternalTopicConfig config : internal) {
-                    if (!config.name().startsWith(streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG) + "-")) {
-                        LOG.debug("Internal topic {} is not named after the application yet: left to Kafka Streams", config.name());
-                        return List.of();
-                    }
-                    final NewTopic topic = new NewTopic(config.name(), Optional.of(config.numberOfPartitions().orElse(tasks)),
-                        replication < 0 ? Optional.empty() : Optional.of(replication))
-                        .configs(config.properties(defaults, windowRetention));
-                    topics.put(topic.name(), topic);
+                if (!topic.name().startsWith(prefix)) {
+                    LOG.debug("Internal topic {} is not named after the application yet: left to Kafka Streams", topic.name());
+                    return List.of();
                 }
+                topics.put(topic.name(), new NewTopic(topic.name(), Optional.of(topic.tasks() < 0 ? partitions : topic.tasks()),
+                    replication < 0 ? Optional.empty() : Optional.of(replication)).configs(topic.configs()));
             }
             return List.copyOf(topics.values());
         } catch (final ReflectiveOperationException | RuntimeException | LinkageError e) {
@@ -92,10 +80,12 @@ final class InternalTopics {
     /**
      * One internal topic of a sub-topology, as Kafka Streams will create it.
      *
-     * @param tasks the sub-topology's task count when a repartition topic of its own count sets it;
-     *              -1 when it has a task per partition of {@code source}
+     * @param sources the sub-topology's source topics that are not internal (the traces topic, the raw lines topic)
+     * @param tasks   the sub-topology's task count when a repartition topic of its own count feeds
+     *                it (and so this topic's partition count); -1 when it has a task per partition
+     *                of its source topics
      */
-    record Described(int subtopology, String source, int tasks, String name, boolean changelog, Map<String, String> configs) {
+    record Described(int subtopology, SortedSet<String> sources, int tasks, String name, boolean changelog, Map<String, String> configs) {
     }
 
     /**
@@ -112,37 +102,39 @@ final class InternalTopics {
             // notes which stores log to a changelog (nothing is opened or connected)
             builder.rewriteTopology(streamsConfig);
             builder.buildTopology();
-            final Map<String, String> defaults = topicDefaults(streamsConfig);
-            final long windowRetention = streamsConfig.getLong(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG);
-            final Field id = TopologyMetadata.Subtopology.class.getDeclaredField("nodeGroupId");
-            id.setAccessible(true);
-            final List<Described> described = new ArrayList<>();
-            for (final Map.Entry<TopologyMetadata.Subtopology, InternalTopologyBuilder.TopicsInfo> sub
-                : builder.subtopologyToTopicsInfo().entrySet()) {
-                final int subtopology = id.getInt(sub.getKey());
-                final InternalTopologyBuilder.TopicsInfo info = sub.getValue();
-                final String source = String.join(", ", new TreeSet<>(info.sourceTopics));
-                final int tasks = info.repartitionSourceTopics.values().stream().map(c -> c.numberOfPartitions().orElse(-1))
-                    .findFirst().orElse(-1);
-                for (final InternalTopicConfig c : info.stateChangelogTopics.values()) {
-                    described.add(new Described(subtopology, source, tasks, c.name(), true, new TreeMap<>(c.properties(defaults, windowRetention))));
-                }
-                for (final InternalTopicConfig c : info.repartitionSourceTopics.values()) {
-                    described.add(new Described(subtopology, source, tasks, c.name(), false, new TreeMap<>(c.properties(defaults, windowRetention))));
-                }
-            }
-            described.sort(Comparator.comparingInt(Described::subtopology).thenComparing(Described::name));
-            return described;
+            return read(builder, streamsConfig);
         } catch (final ReflectiveOperationException | RuntimeException | LinkageError e) {
             throw new IllegalStateException("Cannot read the internal topics of the topology from this Kafka Streams version: " + e, e);
         }
     }
 
-    /** The {@code topic.*} settings, which Kafka Streams applies to every internal topic it creates. */
-    private static Map<String, String> topicDefaults(final StreamsConfig streamsConfig) {
-        final Map<String, String> defaults = new HashMap<>();
+    /** The internal topics Kafka Streams' builder holds, by sub-topology and name, with the configurations it will create them with. */
+    private static List<Described> read(final InternalTopologyBuilder builder, final StreamsConfig streamsConfig)
+        throws ReflectiveOperationException {
+        final Map<String, String> defaults = new HashMap<>(); // the topic.* settings, which Kafka Streams applies to every internal topic
         streamsConfig.originalsWithPrefix(StreamsConfig.TOPIC_PREFIX).forEach((k, v) -> defaults.put(k, String.valueOf(v)));
-        return defaults;
+        final long windowRetention = streamsConfig.getLong(StreamsConfig.WINDOW_STORE_CHANGE_LOG_ADDITIONAL_RETENTION_MS_CONFIG);
+        final Field id = TopologyMetadata.Subtopology.class.getDeclaredField("nodeGroupId");
+        id.setAccessible(true);
+        final List<Described> described = new ArrayList<>();
+        for (final Map.Entry<TopologyMetadata.Subtopology, InternalTopologyBuilder.TopicsInfo> sub : builder.subtopologyToTopicsInfo().entrySet()) {
+            final int subtopology = id.getInt(sub.getKey());
+            final InternalTopologyBuilder.TopicsInfo info = sub.getValue();
+            final TreeSet<String> sources = new TreeSet<>(info.sourceTopics);
+            sources.removeAll(info.repartitionSourceTopics.keySet());
+            final SortedSet<String> view = Collections.unmodifiableSortedSet(sources);
+            // a sub-topology fed by a repartition topic has as many tasks as that topic has partitions
+            final int tasks = info.repartitionSourceTopics.values().stream().map(c -> c.numberOfPartitions().orElse(-1))
+                .findFirst().orElse(-1);
+            for (final InternalTopicConfig c : info.stateChangelogTopics.values()) {
+                described.add(new Described(subtopology, view, tasks, c.name(), true, new TreeMap<>(c.properties(defaults, windowRetention))));
+            }
+            for (final InternalTopicConfig c : info.repartitionSourceTopics.values()) {
+                described.add(new Described(subtopology, view, tasks, c.name(), false, new TreeMap<>(c.properties(defaults, windowRetention))));
+            }
+        }
+        described.sort(Comparator.comparingInt(Described::subtopology).thenComparing(Described::name));
+        return described;
     }
 
     /** Kafka Streams' own builder behind a {@code Topology}: the one place its internal topics are known before a start. */

@@ -59,7 +59,7 @@ public final class TopologyCommand implements Callable<Integer> {
                 subtopology = topic.subtopology();
                 out.append("   Sub-topology: ").append(subtopology).append(topic.tasks() > 0
                     ? " (" + topic.tasks() + (topic.tasks() == 1 ? " task" : " tasks") + ": the partitions of its repartition topic)"
-                    : " (a task per partition of " + topic.source() + ")").append('\n');
+                    : " (a task per partition of " + String.join(", ", topic.sources()) + ")").append('\n');
             }
             out.append(String.format("    %-11s %-" + width + "s  %s%n", topic.changelog() ? "changelog" : "repartition", topic.name(),
                 topic.configs().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConnectorPartitionsIT {
 
     @Test
-    @DisplayName("an application keeps the connector stage's partitions it was created with; another count set explicitly is refused with both counts named")
+    @DisplayName("an application keeps the connector stage's partitions it was created with; another count set explicitly, or topics that disagree, are refused with the counts named")
     void anExistingApplicationKeepsItsConnectorPartitions(@TempDir final Path dir) throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0, dir.resolve("kafka"), Map.of());
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -45,6 +45,14 @@ class ConnectorPartitionsIT {
 
             final MailflowConfig same = config(kafka, "old-app").override("mailflow.detect.connector-partitions", "3").build();
             assertEquals(3, DetectionConfig.from(Analyzer.withConnectorPartitions(same, admin)).connectorPartitions());
+
+            // the two topics disagree (created by hand, or half reset): no count to keep, even by default
+            admin.createTopics(List.of(new NewTopic("torn-app-connector-signals-repartition", 3, (short) 1),
+                new NewTopic("torn-app-stats-partials-repartition", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            final MailflowConfig.ConfigException torn = assertThrows(MailflowConfig.ConfigException.class,
+                () -> Analyzer.withConnectorPartitions(config(kafka, "torn-app").build(), admin));
+            assertTrue(torn.getMessage().contains("topics of different partition counts")
+                && torn.getMessage().contains("torn-app-stats-partials-repartition=2"), torn.getMessage());
 
             final MailflowConfig fresh = config(kafka, "new-app").build();
             assertEquals(1, DetectionConfig.from(Analyzer.withConnectorPartitions(fresh, admin)).connectorPartitions(),
