@@ -17,8 +17,7 @@ record CpuUse(double streamThreadSeconds, double compilerSeconds, double process
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long stream = 0;
         for (final Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(appId + "-") && t.getName().contains("-StreamThread-")
-                && !t.getName().contains("producer") && !t.getName().contains("consumer")) {
+            if (isStreamThread(t, appId)) {
                 final long nanos = threads.getThreadCpuTime(t.getId());
                 stream += Math.max(0, nanos);
             }
@@ -28,6 +27,23 @@ record CpuUse(double streamThreadSeconds, double compilerSeconds, double process
         final double process = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
             ? os.getProcessCpuTime() / 1e9 : Double.NaN;
         return new CpuUse(stream / 1e9, compiler, process);
+    }
+
+    /** CPU nanoseconds each stream thread of application {@code appId} has used, by thread name. */
+    static java.util.Map<String, Long> byStreamThread(final String appId) {
+        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+        for (final Thread t : Thread.getAllStackTraces().keySet()) {
+            if (isStreamThread(t, appId)) {
+                cpu.put(t.getName(), Math.max(0, threads.getThreadCpuTime(t.getId())));
+            }
+        }
+        return cpu;
+    }
+
+    private static boolean isStreamThread(final Thread t, final String appId) {
+        return t.getName().startsWith(appId + "-") && t.getName().contains("-StreamThread-")
+            && !t.getName().contains("producer") && !t.getName().contains("consumer");
     }
 
     /** What was used from {@code start} to this. */

@@ -3,18 +3,24 @@ package io.mailflow.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.Topology;
 
 /**
  * Times one Kafka Streams app over the preloaded traces topic: a fresh application id and state
- * directory, the clock starting when the app is RUNNING and stopping when its committed offsets
+ * directory, the clock starting when its first stream thread is RUNNING and stopping when its committed offsets
  * reach the topic's end offsets (polled through Admin every 50 ms).
  *
  * <p>An app that is RUNNING but whose committed offsets have not moved for {@link #STALL} is
@@ -68,10 +74,21 @@ final class StreamsThroughputBenchmark {
         final Duration timeout = Duration.ofMinutes(2).plusMillis(expected);
         final AtomicLong runningAt = new AtomicLong();
         final java.util.concurrent.atomic.AtomicReference<CpuUse> cpuAtRunning = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicReference<Map<String, Long>> threadCpuAtRunning =
+            new java.util.concurrent.atomic.AtomicReference<>(Map.of());
         final KafkaStreams streams = new KafkaStreams(topology, props);
-        streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.RUNNING && runningAt.compareAndSet(0, System.nanoTime())) {
+        // the clock starts when the first stream thread runs: the app as a whole is RUNNING only
+        // once every thread is, and a thread that joins late (a second rebalance) left the others
+        // processing for seconds before it (a 2 M-record run timed at 4.1 s instead of about 7)
+        final Runnable startClock = () -> {
+            if (runningAt.compareAndSet(0, System.nanoTime())) {
                 cpuAtRunning.set(CpuUse.now(appId));
+                threadCpuAtRunning.set(CpuUse.byStreamThread(appId));
+            }
+        };
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                startClock.run();
             }
         });
         final long startedAt = System.nanoTime();
@@ -80,6 +97,9 @@ final class StreamsThroughputBenchmark {
             final long deadline = System.nanoTime() + timeout.toNanos();
             long lag = expected;
             long lagMovedAt = System.nanoTime();
+            // when each input partition was last committed in full: a stream thread whose tasks
+            // finish late shows as its partitions' late times (the run ends with the slowest)
+            final Map<Integer, Long> doneAt = new java.util.TreeMap<>();
             long nextReport = System.nanoTime() + 10_000_000_000L;
             while (lag > 0) {
                 final long now = System.nanoTime();
@@ -99,8 +119,22 @@ final class StreamsThroughputBenchmark {
                     && streams.state() == KafkaStreams.State.RUNNING) {
                     return null;
                 }
+                if (runningAt.get() == 0) {
+                    Thread.sleep(5);
+                    if (anyThreadRunning(streams)) {
+                        startClock.run();
+                    }
+                    continue;
+                }
                 Thread.sleep(50);
-                final long newLag = cluster.lag(appId, ends);
+                final Map<Integer, Long> byPartition = cluster.lagByPartition(appId, ends);
+                final long sampled = System.nanoTime();
+                byPartition.forEach((p, l) -> {
+                    if (l <= 0) {
+                        doneAt.putIfAbsent(p, sampled);
+                    }
+                });
+                final long newLag = byPartition.values().stream().mapToLong(l -> Math.max(0, l)).sum();
                 if (newLag != lag) {
                     lagMovedAt = System.nanoTime();
                 }
@@ -110,6 +144,8 @@ final class StreamsThroughputBenchmark {
             final CpuUse cpu = cpuAtRunning.get() == null ? null : CpuUse.now(appId).since(cpuAtRunning.get());
             final double seconds = (done - (runningAt.get() == 0 ? startedAt : runningAt.get())) / 1e9;
             printRecordsWritten(name, streams, expected);
+            printBalance(name, streams, ends, doneAt, runningAt.get() == 0 ? startedAt : runningAt.get(), threadCpuAtRunning.get(),
+                CpuUse.byStreamThread(appId));
             if (probe != null) {
                 probe.measure(streams, stateDir);
             }
@@ -118,6 +154,14 @@ final class StreamsThroughputBenchmark {
             streams.close(Duration.ofSeconds(60));
             streams.cleanUp();
             ProcessMemory.deleteRecursively(stateDir);
+        }
+    }
+
+    private static boolean anyThreadRunning(final KafkaStreams streams) {
+        try {
+            return streams.metadataForLocalThreads().stream().anyMatch(t -> "RUNNING".equals(t.threadState()));
+        } catch (final RuntimeException notStartedYet) {
+            return false;
         }
     }
 
@@ -141,6 +185,33 @@ final class StreamsThroughputBenchmark {
         System.err.printf("   %s wrote %,.0f records (%.2f per input record):%n", name, total, total / inputRecords);
         byTopic.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
             .forEach(e -> System.err.printf("     %-60s %,12.0f  %.3f%n", e.getKey(), e.getValue(), e.getValue() / inputRecords));
+    }
+
+    /**
+     * How evenly the stream threads shared the run: each thread's input partitions, the time their
+     * last offsets were committed and the CPU the thread used since the clock started. The run lasts as long
+     * as its slowest thread.
+     */
+    private static void printBalance(final String name, final KafkaStreams streams, final Map<TopicPartition, Long> ends,
+                                     final Map<Integer, Long> doneAt, final long startNanos, final Map<String, Long> cpuAtStart,
+                                     final Map<String, Long> cpuAtEnd) {
+        final StringBuilder line = new StringBuilder();
+        streams.metadataForLocalThreads().stream().sorted(Comparator.comparing(ThreadMetadata::threadName)).forEach(thread -> {
+            final SortedSet<Integer> inputs = new TreeSet<>();
+            final SortedSet<String> tasks = new TreeSet<>();
+            thread.activeTasks().forEach(task -> {
+                tasks.add(task.taskId().toString());
+                task.topicPartitions().stream().filter(ends::containsKey).forEach(tp -> inputs.add(tp.partition()));
+            });
+            final String done = inputs.stream().map(p -> doneAt.containsKey(p)
+                ? String.format(Locale.ROOT, "%d at %.2f s", p, (doneAt.get(p) - startNanos) / 1e9) : p + " at ?")
+                .collect(Collectors.joining(", "));
+            final Long end = cpuAtEnd.get(thread.threadName());
+            final String cpu = end == null ? "?" : String.format(Locale.ROOT, "%.2f s", (end - cpuAtStart.getOrDefault(thread.threadName(), 0L)) / 1e9);
+            line.append(String.format(Locale.ROOT, "%n     %s: tasks %s, CPU %s, input partitions done: %s",
+                thread.threadName().replaceFirst(".*-(StreamThread-\\d+)$", "$1"), String.join(" ", tasks), cpu, done));
+        });
+        System.err.printf("   %s's stream threads (times from the clock's start):%s%n", name, line);
     }
 
     /**
