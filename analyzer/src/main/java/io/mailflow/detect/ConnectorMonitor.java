@@ -62,7 +62,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
     private long backlogsFiring;
     /** Every pending key below this was judged (and taken); null after a start. */
     private String judgedUpTo;
-    /** The order key {@link #freeKey} gave a sequence last, and that sequence; null once an item was taken from pending. */
+    /** The order key {@link #hold} gave a sequence last, and that sequence; null once an item was taken from pending. */
     private String lastOrderKey;
     private int lastSeq;
 
@@ -124,7 +124,7 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
             judgeSnapshots(time);
             return;
         }
-        pending.put(freeKey(orderKey(time, record.key(), signal)), signal, time);
+        hold(orderKey(time, record.key(), signal), signal, time);
     }
 
     /**
@@ -235,19 +235,19 @@ public final class ConnectorMonitor implements Processor<String, ConnectorSignal
         return timeHex(time ^ Long.MIN_VALUE) + '|';
     }
 
-    /** Items with equal order keys (two recipients of one message failing at one moment) keep their arrival order. */
-    private String freeKey(final String orderKey) {
+    /**
+     * Holds the signal pending under its order key and the first free sequence number: items with
+     * equal order keys (two recipients of one message failing at one moment) keep their arrival order.
+     */
+    private void hold(final String orderKey, final ConnectorSignal signal, final long time) {
         // the recipients of one message fail together: the next of them starts past the last
         // sequence taken, which finds the same key as from 0 while nothing pending was deleted
         int seq = orderKey.equals(lastOrderKey) ? lastSeq + 1 : 0;
-        for (; ; seq++) {
-            final String key = orderKey + '\u0000' + sequenceHex(seq);
-            if (!pending.contains(key)) {
-                lastOrderKey = orderKey;
-                lastSeq = seq;
-                return key;
-            }
+        while (!pending.putIfAbsent(orderKey + '\u0000' + sequenceHex(seq), signal, time)) {
+            seq++;
         }
+        lastOrderKey = orderKey;
+        lastSeq = seq;
     }
 
     private static final java.util.HexFormat HEX = java.util.HexFormat.of();

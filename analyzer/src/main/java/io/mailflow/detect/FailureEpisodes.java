@@ -109,7 +109,7 @@ final class FailureEpisodes {
         }
         count(key, e, failure, t);
         endings.add(KeyValue.pair(e.getLastFailureTime() + quietMs, key));
-        final ConnectorAlert alert = transition(e, queue.apply(e.getConnectorId()));
+        final ConnectorAlert alert = transition(e, queue);
         episodes.put(key, e);
         if (alert != null) {
             emit.accept(alert);
@@ -174,20 +174,25 @@ final class FailureEpisodes {
         }
     }
 
-    private ConnectorAlert transition(final FailureEpisode e, final QueueTotals queue) {
+    /**
+     * The alert this failure makes, if any. The connector's queue totals are read only then: a
+     * read decodes the connector's queue from its store, and an outage brings every deferral of
+     * the connector here (a tenth of the connector stage's time, docs/benchmarks.md, "Twenty-third session").
+     */
+    private ConnectorAlert transition(final FailureEpisode e, final Function<String, QueueTotals> queue) {
         final long last = e.getLastFailureTime();
         if (!e.getFiring()) {
             if (last - e.getFirstFailureTime() >= fireAfterMs && e.getFailureCount() >= config.minFailures()) {
                 e.setFiring(true);
                 e.setAlertId(e.getConnectorId() + '|' + code(e) + '|' + Instant.ofEpochMilli(e.getFirstFailureTime()));
                 e.setLastNotifiedTime(last);
-                return alerts.failure(e, AlertState.FIRING, last, queue);
+                return alerts.failure(e, AlertState.FIRING, last, queue.apply(e.getConnectorId()));
             }
             return null;
         }
         if (last - e.getLastNotifiedTime() >= updateMs) {
             e.setLastNotifiedTime(last);
-            return alerts.failure(e, AlertState.UPDATED, last, queue);
+            return alerts.failure(e, AlertState.UPDATED, last, queue.apply(e.getConnectorId()));
         }
         return null;
     }

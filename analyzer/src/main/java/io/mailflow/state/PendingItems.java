@@ -35,11 +35,17 @@ public final class PendingItems<K, V> {
         this.items = new TreeMap<>(order);
     }
 
-    /** Holds {@code value} under {@code key} (a key not held), an item of time {@code time}. */
-    public void put(final K key, final V value, final long time) {
+    /**
+     * Holds {@code value} under {@code key}, an item of time {@code time}, unless an item is held
+     * under that key: true then, false and nothing changed if one is. One lookup of the key.
+     */
+    public boolean putIfAbsent(final K key, final V value, final long time) {
         final byte[] bytes = log.valueBytes(value);
-        items.put(key, bytes);
+        if (items.putIfAbsent(key, bytes) != null) {
+            return false;
+        }
         log.append(log.keyBytes(key), bytes, time);
+        return true;
     }
 
     public boolean contains(final K key) {

@@ -53,9 +53,9 @@ class PendingItemsTest {
     @Test
     void itemsTakenBeforeTheCommittedBoundDoNotComeBack() {
         final PendingItems<String, String> pending = BatchChangelog.pending(log, Utf8Order.ORDER);
-        pending.put("3000|c", "third", 3_000L);
-        pending.put("1000|a", "first", 1_000L);
-        pending.put("2000|b", "second", 2_000L);
+        pending.putIfAbsent("3000|c", "third", 3_000L);
+        pending.putIfAbsent("1000|a", "first", 1_000L);
+        pending.putIfAbsent("2000|b", "second", 2_000L);
         assertEquals(List.of("1000|a"), keys(pending.takeBelow("2000|")), "in key order, up to the bound");
         pending.takenBefore(2_000L);
         log.flushCache(); // the commit
@@ -71,9 +71,9 @@ class PendingItemsTest {
     @Test
     void aBatchGoesOnceEveryItemInItWasTaken() {
         final PendingItems<String, String> pending = BatchChangelog.pending(log, Utf8Order.ORDER);
-        pending.put("1000|a", "first", 1_000L);
+        pending.putIfAbsent("1000|a", "first", 1_000L);
         log.flushCache();
-        pending.put("2000|b", "second", 2_000L);
+        pending.putIfAbsent("2000|b", "second", 2_000L);
         log.flushCache();
         assertEquals(2, log.batches());
 
@@ -87,10 +87,10 @@ class PendingItemsTest {
     @Test
     void whatWasNotCommittedIsForgotten() {
         final PendingItems<String, String> pending = BatchChangelog.pending(log, Utf8Order.ORDER);
-        pending.put("1000|a", "first", 1_000L);
+        pending.putIfAbsent("1000|a", "first", 1_000L);
         pending.takenBefore(500L);
         log.flushCache();
-        pending.put("2000|b", "not committed", 2_000L);
+        pending.putIfAbsent("2000|b", "not committed", 2_000L);
         pending.takeBelow("1500|");
         pending.takenBefore(1_500L);
 
@@ -100,5 +100,16 @@ class PendingItemsTest {
         assertFalse(restarted.contains("2000|b"), "put after the commit: never logged");
         restarted.takenBefore(100L);
         assertEquals(500L, restarted.takenBefore(), "the bound never moves back");
+    }
+
+    @Test
+    void anItemHeldUnderAKeyIsNeitherReplacedNorLoggedAgain() {
+        final PendingItems<String, String> pending = BatchChangelog.pending(log, Utf8Order.ORDER);
+        assertTrue(pending.putIfAbsent("1000|a", "first", 1_000L));
+        assertFalse(pending.putIfAbsent("1000|a", "second", 1_000L), "the key is held");
+        log.flushCache();
+
+        final PendingItems<String, String> restarted = restart();
+        assertEquals(List.of(Map.entry("1000|a", "first")), restarted.takeBelow("9999|"), "the first item only, logged once");
     }
 }
