@@ -177,7 +177,8 @@ final class FailureEpisodes {
     /**
      * The alert this failure makes, if any. The connector's queue totals are read only then: a
      * read decodes the connector's queue from its store, and an outage brings every deferral of
-     * the connector here (a tenth of the connector stage's time, docs/benchmarks.md, "Twenty-third session").
+     * the connector here (a fifth of the connector monitor's samples in the bench, docs/benchmarks.md,
+     * "Twenty-third session").
      */
     private ConnectorAlert transition(final FailureEpisode e, final Function<String, QueueTotals> queue) {
         final long last = e.getLastFailureTime();
