@@ -103,17 +103,15 @@ final class BenchCluster implements AutoCloseable {
 
     /** Records of {@code ends} the group has not committed yet (its lag on those partitions). */
     long lag(final String groupId, final Map<TopicPartition, Long> ends) throws Exception {
-        final Map<TopicPartition, OffsetAndMetadata> committed =
-            admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-        long lag = 0;
-        for (final Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
-            final OffsetAndMetadata c = committed.get(e.getKey());
-            lag += Math.max(0, e.getValue() - (c == null ? 0 : c.offset()));
-        }
-        return lag;
+        return total(lagByPartition(groupId, ends));
     }
 
-    /** Lag per partition, for progress lines when a run takes long. */
+    /** The records still to commit in a {@link #lagByPartition} answer. */
+    static long total(final Map<Integer, Long> lagByPartition) {
+        return lagByPartition.values().stream().mapToLong(l -> Math.max(0, l)).sum();
+    }
+
+    /** Lag per partition: progress lines, and when each partition was done. */
     Map<Integer, Long> lagByPartition(final String groupId, final Map<TopicPartition, Long> ends) throws Exception {
         final Map<TopicPartition, OffsetAndMetadata> committed =
             admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);

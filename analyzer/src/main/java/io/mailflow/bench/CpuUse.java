@@ -3,6 +3,8 @@ package io.mailflow.bench;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * CPU time a timed run used: its app's stream threads, the JIT compilers and the whole process
@@ -14,14 +16,7 @@ record CpuUse(double streamThreadSeconds, double compilerSeconds, double process
 
     /** The counters now, for the stream threads of application {@code appId}. */
     static CpuUse now(final String appId) {
-        final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long stream = 0;
-        for (final Thread t : Thread.getAllStackTraces().keySet()) {
-            if (isStreamThread(t, appId)) {
-                final long nanos = threads.getThreadCpuTime(t.getId());
-                stream += Math.max(0, nanos);
-            }
-        }
+        final long stream = byStreamThread(appId).values().stream().mapToLong(Long::longValue).sum();
         final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         final double compiler = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() / 1e3 : Double.NaN;
         final double process = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
@@ -30,9 +25,9 @@ record CpuUse(double streamThreadSeconds, double compilerSeconds, double process
     }
 
     /** CPU nanoseconds each stream thread of application {@code appId} has used, by thread name. */
-    static java.util.Map<String, Long> byStreamThread(final String appId) {
+    static Map<String, Long> byStreamThread(final String appId) {
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        final java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+        final Map<String, Long> cpu = new HashMap<>();
         for (final Thread t : Thread.getAllStackTraces().keySet()) {
             if (isStreamThread(t, appId)) {
                 cpu.put(t.getName(), Math.max(0, threads.getThreadCpuTime(t.getId())));

@@ -8,8 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
@@ -73,9 +75,9 @@ final class StreamsThroughputBenchmark {
         // generous: two minutes plus a millisecond per record (1,000 records/s at worst)
         final Duration timeout = Duration.ofMinutes(2).plusMillis(expected);
         final AtomicLong runningAt = new AtomicLong();
-        final java.util.concurrent.atomic.AtomicReference<CpuUse> cpuAtRunning = new java.util.concurrent.atomic.AtomicReference<>();
-        final java.util.concurrent.atomic.AtomicReference<Map<String, Long>> threadCpuAtRunning =
-            new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+        final AtomicReference<CpuUse> cpuAtRunning = new AtomicReference<>();
+        final AtomicReference<Map<String, Long>> threadCpuAtRunning =
+            new AtomicReference<>(Map.of());
         final KafkaStreams streams = new KafkaStreams(topology, props);
         // the clock starts when the first stream thread runs: the app as a whole is RUNNING only
         // once every thread is, and a thread that joins late (a second rebalance) left the others
@@ -99,7 +101,7 @@ final class StreamsThroughputBenchmark {
             long lagMovedAt = System.nanoTime();
             // when each input partition was last committed in full: a stream thread whose tasks
             // finish late shows as its partitions' late times (the run ends with the slowest)
-            final Map<Integer, Long> doneAt = new java.util.TreeMap<>();
+            final Map<Integer, Long> doneAt = new TreeMap<>();
             long nextReport = System.nanoTime() + 10_000_000_000L;
             while (lag > 0) {
                 final long now = System.nanoTime();
@@ -134,7 +136,7 @@ final class StreamsThroughputBenchmark {
                         doneAt.putIfAbsent(p, sampled);
                     }
                 });
-                final long newLag = byPartition.values().stream().mapToLong(l -> Math.max(0, l)).sum();
+                final long newLag = BenchCluster.total(byPartition);
                 if (newLag != lag) {
                     lagMovedAt = System.nanoTime();
                 }
@@ -174,7 +176,7 @@ final class StreamsThroughputBenchmark {
      * producer's own record-send-total, so every change to the topology shows what it costs.
      */
     private static void printRecordsWritten(final String name, final KafkaStreams streams, final long inputRecords) {
-        final Map<String, Double> byTopic = new java.util.TreeMap<>();
+        final Map<String, Double> byTopic = new TreeMap<>();
         streams.metrics().forEach((id, metric) -> {
             if (id.name().equals("record-send-total") && id.group().equals("producer-topic-metrics")
                 && metric.metricValue() instanceof Number n) {
